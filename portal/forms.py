@@ -1,0 +1,94 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+from .validators import validate_cccd
+
+
+class AccessibleFormMixin:
+    """Bootstrap classes on every widget, and error state announced to screen readers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}-error"
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid"
+
+
+class LoginForm(AccessibleFormMixin, AuthenticationForm):
+    username = forms.CharField(
+        label=_("Tên đăng nhập hoặc số CCCD"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Mật khẩu"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {
+        "invalid_login": _("Tên đăng nhập hoặc mật khẩu không đúng."),
+        "inactive": _("Tài khoản này đã bị khóa."),
+    }
+
+
+class ProfileForm(AccessibleFormMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "email", "phone", "address", "date_of_birth"]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class CitizenRegistrationForm(AccessibleFormMixin, forms.ModelForm):
+    """Local registration for citizens; production deployments log citizens in through VNeID."""
+
+    password1 = forms.CharField(
+        label=_("Mật khẩu"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Nhập lại mật khẩu"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["cccd", "full_name", "date_of_birth", "phone", "email", "address"]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cccd"].required = True
+        self.fields["full_name"].required = True
+        self.fields["cccd"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def clean_cccd(self):
+        value = (self.cleaned_data.get("cccd") or "").strip()
+        validate_cccd(value)
+        if User.objects.filter(username=value).exists() or User.objects.filter(cccd=value).exists():
+            raise ValidationError(_("Số CCCD này đã có tài khoản. Hãy đăng nhập."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("Hai mật khẩu không khớp."))
+        return cleaned

@@ -1,0 +1,47 @@
+"""Navigation per role. Entries whose URL is not installed are skipped, so each app adds its pages here."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .constants import Role
+
+PUBLIC = [
+    (_("Thủ tục hành chính"), "procedures:catalogue"),
+    (_("Tra cứu hồ sơ"), "dossiers:lookup"),
+]
+
+BY_ROLE = {
+    Role.CITIZEN: [
+        (_("Hồ sơ của tôi"), "dossiers:my_dossiers"),
+        (_("Kho dữ liệu của tôi"), "repository:my_documents"),
+    ],
+    Role.INTAKE_OFFICER: [
+        (_("Tiếp nhận hồ sơ"), "dossiers:intake_queue"),
+        (_("Tiếp nhận trực tiếp"), "dossiers:counter_intake"),
+    ],
+    Role.SPECIALIST: [(_("Hồ sơ cần xử lý"), "dossiers:work_queue")],
+    Role.APPROVER: [(_("Hồ sơ chờ phê duyệt"), "dossiers:work_queue")],
+    Role.AGENCY_LEADER: [(_("Theo dõi đơn vị"), "reporting:dashboard")],
+    Role.PROVINCE_LEADER: [(_("Chỉ số phục vụ"), "reporting:dashboard")],
+    Role.ADMINISTRATOR: [(_("Quản trị"), "admin:index")],
+    Role.POSTAL: [(_("Hồ sơ bưu chính"), "dossiers:intake_queue")],
+}
+
+
+def _resolve(entries):
+    for label, name in entries:
+        try:
+            yield {"label": label, "url": reverse(name), "name": name}
+        except NoReverseMatch:
+            continue
+
+
+def menu_for(user) -> list[dict]:
+    entries = list(PUBLIC)
+    if user.is_authenticated:
+        for role in BY_ROLE:
+            if role in user.roles():
+                entries.extend(e for e in BY_ROLE[role] if e not in entries)
+    return list(_resolve(entries))

@@ -1,0 +1,46 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.IntegerChoices):
+    """KenhThucHien of the national portal."""
+
+    COUNTER = 1, _("Trực tiếp")
+    ONLINE = 2, _("Trực tuyến")
+    POSTAL = 3, _("Bưu chính công ích")
+
+
+class ServiceLevel(models.TextChoices):
+    FULL_ONLINE = "full_online", _("Toàn trình")
+    PARTIAL_ONLINE = "partial_online", _("Một phần")
+    COUNTER_ONLY = "counter_only", _("Trực tiếp")
+
+
+class TargetGroup(models.TextChoices):
+    CITIZEN = "citizen", _("Công dân")
+    ORGANISATION = "organisation", _("Tổ chức, doanh nghiệp")
+    BOTH = "both", _("Công dân, tổ chức")
+
+
+class ImplementationLevel(models.TextChoices):
+    PROVINCE = "province", _("Cấp tỉnh")
+    COMMUNE = "commune", _("Cấp xã")
+    SECTORAL = "sectoral", _("Cơ quan ngành dọc")
+
+
+class TimeUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("ngày làm việc")
+    WORKING_HOURS = "working_hours", _("giờ làm việc")
+
+
+class CopyType(models.TextChoices):
+    ORIGINAL = "original", _("Bản chính")
+    CERTIFIED_COPY = "certified_copy", _("Bản sao chứng thực")
+    COPY = "copy", _("Bản sao")
+    ORIGINAL_OR_COPY = "original_or_copy", _("Bản chính hoặc bản sao")
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Dự thảo")
+    PUBLISHED = "published", _("Đang áp dụng")
+    RETIRED = "retired", _("Hết hiệu lực")

@@ -1,0 +1,255 @@
+"""The procedure catalogue (thủ tục hành chính): procedures and their published versions.
+
+A procedure changes by decision (quyết định công bố). Each change is a new `ProcedureVersion`; a
+dossier points at the version it was received under, so an old dossier keeps its old rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .constants import (
+    Channel,
+    CopyType,
+    ServiceLevel,
+    TargetGroup,
+    TimeUnit,
+    VersionStatus,
+)
+
+
+class Field(models.Model):
+    """Lĩnh vực (e.g. Hoạt động xây dựng, Hộ tịch)."""
+
+    code = models.CharField(_("mã lĩnh vực"), max_length=40, unique=True)
+    name = models.CharField(_("tên lĩnh vực"), max_length=200)
+
+    class Meta:
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    """The stable identity of a procedure: its national code. Everything that changes lives on versions."""
+
+    code = models.CharField(_("mã thủ tục"), max_length=30, unique=True, help_text=_("Ví dụ 1.009972"))
+    name = models.CharField(_("tên thủ tục"), max_length=500)
+    field = models.ForeignKey(
+        Field, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("lĩnh vực")
+    )
+    # Lower-cased, diacritics-free copy of code + name used by the search fallback (see procedures.search).
+    search_text = models.TextField(editable=False, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+    def current_version(self, on: dt.date | None = None) -> ProcedureVersion | None:
+        return self.versions.in_force(on).order_by("-valid_from").first()
+
+
+class ProcedureVersionQuerySet(models.QuerySet):
+    def in_force(self, on: dt.date | None = None) -> ProcedureVersionQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(status=VersionStatus.PUBLISHED, valid_from__lte=on).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+        )
+
+
+class ProcedureVersion(models.Model):
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("phiên bản"))
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    decision_number = models.CharField(_("số quyết định công bố"), max_length=100, blank=True)
+    decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
+    valid_from = models.DateField(_("hiệu lực từ"))
+    valid_to = models.DateField(_("hết hiệu lực từ"), null=True, blank=True)
+
+    name = models.CharField(_("tên thủ tục"), max_length=500)
+    competent_agencies = models.ManyToManyField(
+        "portal.Agency", related_name="procedure_versions", verbose_name=_("cơ quan giải quyết")
+    )
+    implementation_levels = models.JSONField(
+        _("cấp thực hiện"), default=list, help_text=_("Danh sách giá trị trong ImplementationLevel")
+    )
+    target_group = models.CharField(
+        _("đối tượng"), max_length=16, choices=TargetGroup.choices, default=TargetGroup.BOTH
+    )
+    service_level = models.CharField(_("mức độ dịch vụ"), max_length=20, choices=ServiceLevel.choices)
+    allows_online = models.BooleanField(_("cho phép nộp trực tuyến"), default=True)
+    allows_online_payment = models.BooleanField(_("thanh toán trực tuyến"), default=False)
+    allows_postal = models.BooleanField(_("tiếp nhận/trả kết quả qua bưu chính"), default=True)
+    intake_any_boundary = models.BooleanField(
+        _("tiếp nhận không phụ thuộc địa giới hành chính"), default=False
+    )
+
+    legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    requirements = models.TextField(_("yêu cầu, điều kiện"), blank=True)
+    result_type = models.CharField(_("kết quả thực hiện"), max_length=300, blank=True)
+    result_validity_months = models.PositiveIntegerField(
+        _("thời hạn hiệu lực kết quả (tháng)"), null=True, blank=True
+    )
+    # JSON Schema (subset: object with typed properties, required, enum, maxLength, pattern, format) of the
+    # applicant form; rendered as an accessible HTML form and validated on the server.
+    form_schema = models.JSONField(_("biểu mẫu thông tin người nộp"), default=dict, blank=True)
+    is_inter_agency = models.BooleanField(_("thủ tục liên thông"), default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProcedureVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("phiên bản thủ tục")
+        verbose_name_plural = _("phiên bản thủ tục")
+        ordering = ["procedure", "-number"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "number"], name="uniq_procedure_version")]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} v{self.number}"
+
+    def time_limit(self, channel: int) -> ProcessingTime | None:
+        """Processing time for a channel, falling back to the general one (channel empty)."""
+        times = {t.channel: t for t in self.processing_times.all()}
+        return times.get(channel) or times.get(None)
+
+    def fees_for(self, channel: int) -> list[Fee]:
+        """Fees for a channel; a channel-specific row replaces the general row of the same name."""
+        rows = list(self.fees.all())
+        specific = {f.name for f in rows if f.channel == channel}
+        return [f for f in rows if f.channel == channel or (f.channel is None and f.name not in specific)]
+
+    def total_fee(self, channel: int) -> Decimal:
+        return sum((f.amount for f in self.fees_for(channel)), Decimal(0))
+
+
+class ProcessingTime(models.Model):
+    """Thời hạn giải quyết, possibly shorter for online filing [configurable per channel]."""
+
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="processing_times")
+    channel = models.PositiveSmallIntegerField(
+        _("kênh"),
+        choices=Channel.choices,
+        null=True,
+        blank=True,
+        help_text=_("Để trống: áp dụng cho mọi kênh"),
+    )
+    amount = models.DecimalField(
+        _("thời hạn"), max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
+    )
+    unit = models.CharField(
+        _("đơn vị"), max_length=16, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
+    description = models.CharField(_("ghi chú"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("thời hạn giải quyết")
+        verbose_name_plural = _("thời hạn giải quyết")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "channel"], name="uniq_time_per_channel"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="processing_time_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount:g} {self.get_unit_display()}"
+
+
+class Fee(models.Model):
+    """Phí, lệ phí, possibly reduced or waived online [configurable per channel]."""
+
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="fees")
+    channel = models.PositiveSmallIntegerField(_("kênh"), choices=Channel.choices, null=True, blank=True)
+    name = models.CharField(_("tên phí, lệ phí"), max_length=300)
+    amount = models.DecimalField(
+        _("mức thu (đồng)"), max_digits=14, decimal_places=0, validators=[MinValueValidator(Decimal(0))]
+    )
+    description = models.CharField(_("ghi chú"), max_length=500, blank=True)
+    due_after_appraisal = models.BooleanField(_("xác định sau thẩm định"), default=False)
+
+    class Meta:
+        verbose_name = _("phí, lệ phí")
+        verbose_name_plural = _("phí, lệ phí")
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="fee_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.amount:,.0f} ₫".replace(",", ".")
+
+
+class Component(models.Model):
+    """Thành phần hồ sơ."""
+
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="components")
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=1)
+    code = models.CharField(
+        _("mã giấy tờ"),
+        max_length=60,
+        blank=True,
+        help_text=_("Mã loại giấy tờ, dùng để tìm trong Kho dữ liệu"),
+    )
+    name = models.CharField(_("tên giấy tờ"), max_length=500)
+    copy_type = models.CharField(
+        _("loại bản"), max_length=20, choices=CopyType.choices, default=CopyType.ORIGINAL
+    )
+    quantity = models.PositiveSmallIntegerField(_("số lượng"), default=1, validators=[MinValueValidator(1)])
+    mandatory = models.BooleanField(_("bắt buộc"), default=True)
+    template = models.FileField(_("mẫu đơn, tờ khai"), upload_to="procedure-templates/", blank=True)
+    template_name = models.CharField(_("tên mẫu"), max_length=200, blank=True)
+    reusable_from_repository = models.BooleanField(_("có thể lấy từ Kho dữ liệu"), default=False)
+    from_national_database = models.BooleanField(_("khai thác từ CSDL quốc gia"), default=False)
+
+    class Meta:
+        verbose_name = _("thành phần hồ sơ")
+        verbose_name_plural = _("thành phần hồ sơ")
+        ordering = ["version", "order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcessStep(models.Model):
+    """One step of the internal process (quy trình nội bộ) with its share of the time."""
+
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("bước"))
+    name = models.CharField(_("nội dung công việc"), max_length=300)
+    role = models.CharField(_("vai trò thực hiện"), max_length=24)  # portal.constants.Role
+    agency = models.ForeignKey(
+        "portal.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cơ quan thực hiện"),
+        help_text=_("Để trống: cơ quan giải quyết của hồ sơ"),
+    )
+    department = models.CharField(_("phòng, ban"), max_length=200, blank=True)
+    share_percent = models.DecimalField(
+        _("tỷ lệ thời gian (%)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+
+    class Meta:
+        verbose_name = _("bước xử lý")
+        verbose_name_plural = _("quy trình nội bộ")
+        ordering = ["version", "order"]
+        constraints = [models.UniqueConstraint(fields=["version", "order"], name="uniq_step_order")]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name}"
