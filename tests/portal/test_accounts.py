@@ -183,3 +183,9 @@ def test_production_refuses_to_start_without_secrets(env, message):
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_vietnamese_is_the_default_whatever_the_browser_asks(client, db):
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.context["LANGUAGE_CODE"] == "vi"
+    assert response["Content-Language"] == "vi"
