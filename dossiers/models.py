@@ -1,1 +1,399 @@
-"""Models arrive with the intake issue."""
+"""The dossier (hồ sơ), its files, its append-only history and the documents printed for it.
+
+The state lives in a protected FSM field: it only changes through the transition methods below, and those
+methods only set fields. Who may call them, the event row and the side effects are the job of
+`dossiers.services`, which every state change goes through.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from procedures.constants import Channel
+
+from . import permissions
+from .constants import (
+    NATIONAL_STATUS,
+    WITHDRAWABLE_STATES,
+    ApplicantKind,
+    DeliveryMethod,
+    DocumentKind,
+    DossierState,
+    EventAction,
+    NationalStatus,
+)
+
+S = DossierState
+
+
+def _dossier_file_path(instance: DossierFile, filename: str) -> str:
+    # Never reuse the uploaded name in the path: it is kept in `original_name` for display only.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"dossiers/{instance.dossier_id}/files/{uuid.uuid4().hex}.{extension}"
+
+
+def _dossier_document_path(instance: DossierDocument, filename: str) -> str:
+    return f"dossiers/{instance.dossier_id}/documents/{instance.kind}-{uuid.uuid4().hex}.pdf"
+
+
+class Dossier(ConcurrentTransitionMixin, models.Model):
+    """One application for one procedure version, from draft to delivered result."""
+
+    code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
+    lookup_secret = models.CharField(_("mã tra cứu"), max_length=12, blank=True)
+    register_number = models.PositiveIntegerField(_("số thứ tự trong sổ theo dõi"), null=True, blank=True)
+
+    procedure_version = models.ForeignKey(
+        "procedures.ProcedureVersion",
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("thủ tục (phiên bản)"),
+    )
+    channel = models.PositiveSmallIntegerField(_("kênh nộp"), choices=Channel.choices)
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("tài khoản người nộp"),
+        help_text=_("Để trống khi người nộp trực tiếp chưa có tài khoản."),
+    )
+    organisation = models.ForeignKey(
+        "portal.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("tổ chức"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người tạo"),
+    )
+    # What the applicant declared, kept as filed even if the account changes later.
+    applicant_kind = models.CharField(
+        _("loại đối tượng"), max_length=16, choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
+    )
+    applicant_name = models.CharField(_("tên người nộp / tổ chức"), max_length=300, blank=True)
+    applicant_id_number = models.CharField(_("số CCCD / mã số thuế"), max_length=20, blank=True)
+    applicant_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    applicant_phone = models.CharField(_("số điện thoại"), max_length=15, blank=True)
+    applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    form_data = models.JSONField(_("thông tin tờ khai"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    set_count = models.PositiveSmallIntegerField(_("số bộ hồ sơ"), default=1)
+
+    receiving_agency = models.ForeignKey(
+        "portal.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+        verbose_name=_("cơ quan tiếp nhận"),
+    )
+    competent_agency = models.ForeignKey(
+        "portal.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="competent_dossiers",
+        verbose_name=_("cơ quan giải quyết"),
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cán bộ tiếp nhận"),
+    )
+
+    delivery_method = models.CharField(
+        _("hình thức nhận kết quả"),
+        max_length=16,
+        choices=DeliveryMethod.choices,
+        default=DeliveryMethod.DESK,
+    )
+    postal_address = models.CharField(_("địa chỉ nhận kết quả qua bưu chính"), max_length=300, blank=True)
+
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("ngày nộp"), null=True, blank=True)
+    received_at = models.DateTimeField(_("ngày tiếp nhận"), null=True, blank=True)
+    due_at = models.DateTimeField(_("ngày hẹn trả"), null=True, blank=True)
+    original_due_at = models.DateTimeField(_("ngày hẹn trả ban đầu"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("ngày kết thúc"), null=True, blank=True)
+    supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung"), default=0)
+
+    state = FSMField(
+        _("trạng thái"), max_length=32, choices=S.choices, default=S.DRAFT, protected=True, db_index=True
+    )
+    # Bumped by every service that changes the dossier; forms carry it to refuse stale submissions.
+    version = models.PositiveIntegerField(_("phiên bản dữ liệu"), default=1)
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["receiving_agency", "state", "-created_at"], name="dossier_desk_state"),
+            models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
+            models.Index(fields=["state", "channel", "-submitted_at"], name="dossier_state_channel"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state=S.RECEIVED) | Q(code__isnull=False), name="received_dossier_has_code"
+            ),
+            models.CheckConstraint(
+                condition=~Q(delivery_method=DeliveryMethod.POST) | ~Q(postal_address=""),
+                name="postal_delivery_has_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or gettext("Hồ sơ #%(pk)s") % {"pk": self.pk}
+
+    # ---- reads used by templates and guards ----
+    @property
+    def national_status(self) -> int:
+        return int(NATIONAL_STATUS[self.state])
+
+    def get_national_status_display(self) -> str:
+        return NationalStatus(self.national_status).label
+
+    @property
+    def is_before_reception(self) -> bool:
+        return self.received_at is None
+
+    @property
+    def reference(self) -> str:
+        """What to call the dossier before it has a code."""
+        return self.code or f"#{self.pk}"
+
+    # ---- transitions: they only set fields; services check, record and schedule ----
+    @transition(
+        field=state,
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        conditions=[lambda d: d.channel == Channel.ONLINE],
+        permission=lambda d, user: permissions.can_act_as_applicant(user, d),
+    )
+    def submit(self, *, at) -> None:
+        self.submitted_at = at
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.RECEIVED,
+        permission=lambda d, user: permissions.can_intake(user, d),
+    )
+    def receive(self, *, at, by, agency, code, number, secret, due_at) -> None:
+        self._set_reception(at=at, by=by, agency=agency, code=code, number=number, secret=secret)
+        self.due_at = self.original_due_at = due_at
+
+    @transition(
+        field=state,
+        source=S.DRAFT,
+        target=S.RECEIVED,
+        conditions=[lambda d: d.channel in (Channel.COUNTER, Channel.POSTAL)],
+        permission=lambda d, user: permissions.can_intake(user, d),
+    )
+    def receive_in_person(self, *, at, by, agency, code, number, secret, due_at) -> None:
+        """Counter or postal intake: the officer creates the dossier already received."""
+        self.submitted_at = at
+        self._set_reception(at=at, by=by, agency=agency, code=code, number=number, secret=secret)
+        self.due_at = self.original_due_at = due_at
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.REFUSED,
+        permission=lambda d, user: permissions.can_intake(user, d),
+    )
+    def refuse(self, *, at, by, agency, code, number, secret) -> None:
+        self._set_reception(at=at, by=by, agency=agency, code=code, number=number, secret=secret)
+        self.finished_at = at
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.SUPPLEMENT_REQUESTED,
+        permission=lambda d, user: permissions.can_intake(user, d),
+    )
+    def request_completion(self, *, agency) -> None:
+        self.receiving_agency = agency
+
+    @transition(
+        field=state,
+        source=S.SUPPLEMENT_REQUESTED,
+        target=S.SUBMITTED,
+        # After reception, completing a supplement leads to `supplement_received` (processing issue).
+        conditions=[lambda d: d.is_before_reception],
+        permission=lambda d, user: permissions.can_act_as_applicant(user, d),
+    )
+    def complete(self, *, at) -> None:
+        self.submitted_at = at
+
+    @transition(
+        field=state,
+        source=WITHDRAWABLE_STATES,
+        target=S.WITHDRAWN,
+        permission=lambda d, user: permissions.can_act_as_applicant(user, d),
+    )
+    def withdraw(self, *, at) -> None:
+        self.finished_at = at
+
+    def _set_reception(self, *, at, by, agency, code, number, secret) -> None:
+        self.received_at = at
+        self.received_by = by
+        self.receiving_agency = agency
+        self.code = code
+        self.register_number = number
+        self.lookup_secret = secret
+
+
+class DossierFile(models.Model):
+    """One file of one component (thành phần hồ sơ): uploaded, scanned at the desk, or reused.
+
+    A file picked from Kho dữ liệu is stored here too (with `reused`), so the dossier keeps its own copy
+    whatever happens to the stored document; the repository links its document to this row later.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="files")
+    component = models.ForeignKey(
+        "procedures.Component",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("thành phần hồ sơ"),
+    )
+    file = models.FileField(_("tệp"), upload_to=_dossier_file_path, max_length=255)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    mime_type = models.CharField(_("định dạng"), max_length=100)
+    size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
+    digitised = models.BooleanField(_("được số hóa tại bộ phận một cửa"), default=False)
+    reused = models.BooleanField(_("lấy từ Kho dữ liệu"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tệp hồ sơ")
+        verbose_name_plural = _("tệp hồ sơ")
+        ordering = ["component__order", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DossierEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Dossier events are append-only.")
+
+    def delete(self):
+        raise TypeError("Dossier events are append-only.")
+
+    def public(self) -> DossierEventQuerySet:
+        return self.filter(public=True)
+
+
+class DossierEvent(models.Model):
+    """One row per state change (and later, per handover and message). Never updated or deleted.
+
+    The KPI index is computed from these rows, not from the current state (QĐ 766/QĐ-TTg).
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("thời điểm"), db_index=True)
+    action = models.CharField(_("thao tác"), max_length=40, choices=EventAction.choices)
+    from_state = models.CharField(_("từ trạng thái"), max_length=32, blank=True)
+    to_state = models.CharField(_("sang trạng thái"), max_length=32)
+    reason = models.TextField(_("lý do, nội dung"), blank=True)
+    payload = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    public = models.BooleanField(_("hiện trên trang tra cứu công khai"), default=False)
+
+    objects = DossierEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sự kiện hồ sơ")
+        verbose_name_plural = _("lịch sử hồ sơ")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="dossier_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Dossier events are append-only.")
+        super().save(*args, **kwargs)
+
+    def get_to_state_display(self) -> str:
+        return DossierState(self.to_state).label if self.to_state in DossierState.values else self.to_state
+
+    @property
+    def to_national_status(self) -> int | None:
+        return NATIONAL_STATUS.get(self.to_state)
+
+
+class DossierCodeCounter(models.Model):
+    """Last dossier number issued by one agency on one day (mã hồ sơ, DOMAIN §4.3). Locked row per day."""
+
+    agency = models.ForeignKey("portal.Agency", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("bộ đếm mã hồ sơ")
+        verbose_name_plural = _("bộ đếm mã hồ sơ")
+        constraints = [models.UniqueConstraint(fields=["agency", "date"], name="uniq_code_counter_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.date:%d/%m/%Y}: {self.last_number}"
+
+
+class DossierDocument(models.Model):
+    """A PDF the desk printed for the dossier (receipt, refusal…), kept with it and downloadable."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("loại giấy tờ"), max_length=32, choices=DocumentKind.choices)
+    event = models.ForeignKey(
+        DossierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    file = models.FileField(upload_to=_dossier_document_path, max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("giấy tờ đã in")
+        verbose_name_plural = _("giấy tờ đã in")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "kind"], name="uniq_document_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.dossier}"
+
+    @property
+    def download_name(self) -> str:
+        reference = (self.dossier.code or str(self.dossier_id)).replace(".", "_")
+        return f"{self.kind}-{reference}.pdf"

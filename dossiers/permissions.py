@@ -1,0 +1,155 @@
+"""Who may see and act on a dossier: plain predicates, used by the transitions, services, views and API.
+
+- Applicants see their own dossiers, and those of an organisation they represent (DOMAIN §1).
+- Officers see dossiers received by, or to be handled by, an agency they belong to.
+- An intake officer acts on a dossier received at their desk. Before reception, an online dossier may be
+  received at any desk that receives for the procedure: every desk when the version allows intake
+  regardless of administrative boundary (tiếp nhận không phụ thuộc địa giới hành chính), otherwise the
+  competent agency's own desk or, for an agency without one, the desk serving the same administrative unit
+  at the same level (the provincial public-service centre receives for the provincial departments).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from portal.constants import PROVINCE_ROLES, Role
+
+from .constants import APPLICANT_EDITABLE_STATES, DossierState
+
+if TYPE_CHECKING:
+    from portal.models import Agency, User
+    from procedures.models import ProcedureVersion
+
+    from .models import Dossier
+
+
+def _memberships(user: User) -> list[tuple[int, str]]:
+    """(agency id, role) of the officer's active memberships, cached on the user for one request."""
+    cached = getattr(user, "_dossier_memberships", None)
+    if cached is None:
+        cached = list(user.agency_memberships.filter(active=True).values_list("agency_id", "role"))
+        user._dossier_memberships = cached
+    return cached
+
+
+def intake_agency_ids(user: User) -> set[int]:
+    if not (user.is_authenticated and user.is_officer):
+        return set()
+    return {agency_id for agency_id, role in _memberships(user) if role == Role.INTAKE_OFFICER}
+
+
+def officer_agency_ids(user: User) -> set[int]:
+    if not (user.is_authenticated and user.is_officer):
+        return set()
+    return {agency_id for agency_id, _ in _memberships(user)}
+
+
+def organisation_ids(user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_dossier_organisations", None)
+    if cached is None:
+        cached = set(user.organisation_memberships.values_list("organisation_id", flat=True))
+        user._dossier_organisations = cached
+    return cached
+
+
+def desks_for_version(version: ProcedureVersion) -> QuerySet[Agency]:
+    """One-stop desks that may receive dossiers of this procedure version."""
+    from portal.models import Agency
+
+    desks = Agency.objects.filter(active=True, has_one_stop_desk=True)
+    if version.intake_any_boundary:
+        return desks
+    competent = version.competent_agencies.all()
+    return desks.filter(
+        Q(pk__in=competent.values("pk"))
+        | Q(
+            administrative_unit__in=competent.filter(has_one_stop_desk=False).values("administrative_unit"),
+            level__in=competent.filter(has_one_stop_desk=False).values("level"),
+        )
+    )
+
+
+def versions_receivable_at(desk_ids: set[int]) -> Q:
+    """A filter on dossiers: their procedure version may be received at one of these desks."""
+    from portal.models import Agency
+    from procedures.models import ProcedureVersion
+
+    desks = Agency.objects.filter(pk__in=desk_ids, active=True, has_one_stop_desk=True)
+    served = Agency.objects.filter(
+        Q(pk__in=desks.values("pk"))
+        | (
+            Q(has_one_stop_desk=False)
+            & Exists(
+                desks.filter(
+                    administrative_unit=OuterRef("administrative_unit"), level=OuterRef("level")
+                ).values("pk")
+            )
+        )
+    )
+    through = ProcedureVersion.competent_agencies.through
+    return Q(procedure_version__intake_any_boundary=True) | Q(
+        Exists(
+            through.objects.filter(procedureversion_id=OuterRef("procedure_version_id"), agency__in=served)
+        )
+    )
+
+
+def can_view(user: User, dossier: Dossier) -> bool:
+    if not user.is_authenticated:
+        return False
+    if can_act_as_applicant(user, dossier):
+        return True
+    if dossier.state == DossierState.DRAFT:
+        return dossier.created_by_id == user.pk
+    if user.province_role in PROVINCE_ROLES:
+        return True
+    agencies = officer_agency_ids(user)
+    if not agencies:
+        return False
+    if dossier.receiving_agency_id in agencies or dossier.competent_agency_id in agencies:
+        return True
+    return can_intake(user, dossier)
+
+
+def can_act_as_applicant(user: User, dossier: Dossier) -> bool:
+    """The applicant, or a representative of the organisation the dossier was filed for."""
+    if not user.is_authenticated:
+        return False
+    if dossier.applicant_id is not None and dossier.applicant_id == user.pk:
+        return True
+    return dossier.organisation_id is not None and dossier.organisation_id in organisation_ids(user)
+
+
+def can_edit_as_applicant(user: User, dossier: Dossier) -> bool:
+    return dossier.state in APPLICANT_EDITABLE_STATES and can_act_as_applicant(user, dossier)
+
+
+def intake_desks_of(user: User, dossier: Dossier) -> list[int]:
+    """The user's desks at which this dossier may be received (or was received)."""
+    mine = intake_agency_ids(user)
+    if not mine:
+        return []
+    if dossier.received_at is not None or dossier.state == DossierState.DRAFT:
+        # Received (or being created at the counter): only the receiving desk acts on it.
+        if dossier.state == DossierState.DRAFT and dossier.receiving_agency_id in mine:
+            allowed = set(desks_for_version(dossier.procedure_version).values_list("pk", flat=True))
+            return [dossier.receiving_agency_id] if dossier.receiving_agency_id in allowed else []
+        return [dossier.receiving_agency_id] if dossier.receiving_agency_id in mine else []
+    allowed = set(
+        desks_for_version(dossier.procedure_version).filter(pk__in=mine).values_list("pk", flat=True)
+    )
+    ordered = sorted(allowed, key=lambda pk: (pk != dossier.receiving_agency_id, pk))
+    return ordered
+
+
+def can_intake(user: User, dossier: Dossier) -> bool:
+    return bool(intake_desks_of(user, dossier))
+
+
+def can_use_intake_desk(user: User) -> bool:
+    return bool(intake_agency_ids(user))
