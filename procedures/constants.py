@@ -44,3 +44,27 @@ class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("Dự thảo")
     PUBLISHED = "published", _("Đang áp dụng")
     RETIRED = "retired", _("Hết hiệu lực")
+
+
+class VersionSource(models.TextChoices):
+    LOCAL = "local", _("Cán bộ nhập")
+    IMPORT = "import", _("Nhập từ tệp")
+    NATIONAL = "national", _("CSDL quốc gia về TTHC")
+
+
+class ProcedureEventKind(models.TextChoices):
+    CREATED = "created", _("Tạo thủ tục")
+    DRAFTED = "drafted", _("Tạo dự thảo phiên bản")
+    PUBLISHED = "published", _("Công bố phiên bản")
+    SUPERSEDED = "superseded", _("Phiên bản bị thay thế")
+    RETIRED = "retired", _("Bãi bỏ thủ tục")
+    IMPORTED = "imported", _("Nhập danh mục")
+    SYNC_ADDED = "sync_added", _("Đồng bộ: thủ tục mới")
+    SYNC_CHANGED = "sync_changed", _("Đồng bộ: thủ tục thay đổi")
+    SYNC_RETIRED = "sync_retired", _("Đồng bộ: thủ tục bãi bỏ")
+
+
+class SyncStatus(models.TextChoices):
+    RUNNING = "running", _("Đang chạy")
+    SUCCEEDED = "succeeded", _("Thành công")
+    FAILED = "failed", _("Thất bại")

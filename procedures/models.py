@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -18,11 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from .constants import (
     Channel,
     CopyType,
+    ProcedureEventKind,
     ServiceLevel,
+    SyncStatus,
     TargetGroup,
     TimeUnit,
+    VersionSource,
     VersionStatus,
 )
+
+APPLIED_STATUSES = (VersionStatus.PUBLISHED, VersionStatus.RETIRED)
 
 
 class Field(models.Model):
@@ -62,13 +68,15 @@ class Procedure(models.Model):
         return f"{self.code} — {self.name}"
 
     def current_version(self, on: dt.date | None = None) -> ProcedureVersion | None:
-        return self.versions.in_force(on).order_by("-valid_from").first()
+        return self.versions.in_force(on).order_by("-valid_from", "-number").first()
 
 
 class ProcedureVersionQuerySet(models.QuerySet):
     def in_force(self, on: dt.date | None = None) -> ProcedureVersionQuerySet:
+        """Versions applicable on `on`. A superseded version keeps its dates (and becomes RETIRED), so
+        asking about a past date still finds the version that applied then; drafts never apply."""
         on = on or timezone.localdate()
-        return self.filter(status=VersionStatus.PUBLISHED, valid_from__lte=on).filter(
+        return self.filter(status__in=APPLIED_STATUSES, valid_from__lte=on).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gt=on)
         )
 
@@ -112,6 +120,26 @@ class ProcedureVersion(models.Model):
     # applicant form; rendered as an accessible HTML form and validated on the server.
     form_schema = models.JSONField(_("biểu mẫu thông tin người nộp"), default=dict, blank=True)
     is_inter_agency = models.BooleanField(_("thủ tục liên thông"), default=False)
+    coordinating_agencies = models.ManyToManyField(
+        "portal.Agency",
+        blank=True,
+        related_name="coordinated_procedure_versions",
+        verbose_name=_("cơ quan phối hợp"),
+    )
+    sequence = models.TextField(_("trình tự thực hiện"), blank=True)
+    submission_method = models.TextField(_("cách thức thực hiện"), blank=True)
+    source = models.CharField(
+        _("nguồn"), max_length=16, choices=VersionSource.choices, default=VersionSource.LOCAL
+    )
+    published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người công bố"),
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -253,3 +281,59 @@ class ProcessStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.name}"
+
+
+class ProcedureEvent(models.Model):
+    """Append-only history of the catalogue: versions drafted, published, retired; imports and syncs."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="events")
+    version = models.ForeignKey(
+        ProcedureVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("sự kiện"), max_length=24, choices=ProcedureEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người thực hiện"),
+    )
+    at = models.DateTimeField(_("thời điểm"), default=timezone.now)
+    data = models.JSONField(_("chi tiết"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("lịch sử thủ tục")
+        verbose_name_plural = _("lịch sử thủ tục")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["procedure", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} {self.get_kind_display()} {self.at:%d/%m/%Y %H:%M}"
+
+
+class CatalogueSyncRun(models.Model):
+    """One synchronisation with the national procedure database and what it changed."""
+
+    source = models.CharField(_("nguồn"), max_length=200)
+    started_at = models.DateTimeField(_("bắt đầu"), default=timezone.now)
+    finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+    status = models.CharField(
+        _("kết quả"), max_length=16, choices=SyncStatus.choices, default=SyncStatus.RUNNING
+    )
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added = models.JSONField(_("thủ tục mới"), default=list, blank=True)
+    changed = models.JSONField(_("thủ tục thay đổi"), default=list, blank=True)
+    retired = models.JSONField(_("thủ tục bãi bỏ"), default=list, blank=True)
+    unchanged_count = models.PositiveIntegerField(_("không đổi"), default=0)
+    error = models.TextField(_("lỗi"), blank=True)
+
+    class Meta:
+        verbose_name = _("lần đồng bộ danh mục")
+        verbose_name_plural = _("đồng bộ danh mục TTHC quốc gia")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.started_at:%d/%m/%Y %H:%M}"
