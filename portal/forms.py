@@ -92,3 +92,13 @@ class CitizenRegistrationForm(AccessibleFormMixin, forms.ModelForm):
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", _("Hai mật khẩu không khớp."))
         return cleaned
+
+
+class OneTimeCodeForm(AccessibleFormMixin, forms.Form):
+    token = forms.CharField(
+        label=_("Mã xác thực 6 chữ số"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
+        error_messages={"min_length": _("Mã xác thực gồm 6 chữ số."), "max_length": _("Mã xác thực gồm 6 chữ số.")},
+    )

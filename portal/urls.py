@@ -15,6 +15,8 @@ auth_patterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("dang-ky/", views.register, name="register"),
     path("tai-khoan/", views.profile, name="profile"),
+    path("xac-thuc-hai-buoc/", views.otp_verify, name="otp_verify"),
+    path("xac-thuc-hai-buoc/thiet-lap/", views.otp_setup, name="otp_setup"),
     path("quen-mat-khau/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("quen-mat-khau/da-gui/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

@@ -7,11 +7,16 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user
+from django_otp import login as otp_login
 from django.views.decorators.http import require_GET
 
 from .constants import Role
-from .forms import CitizenRegistrationForm, ProfileForm
+from .forms import CitizenRegistrationForm, OneTimeCodeForm, ProfileForm
+from .pdf import qr_png_data_uri
+from .second_factor import has_confirmed_device, totp_device_confirm, totp_device_start
 from .selectors import home_context_for
 
 
@@ -61,3 +66,42 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok", "database": connection.vendor, "eager": settings.CELERY_TASK_ALWAYS_EAGER}
     )
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/"
+
+
+@login_required
+def otp_setup(request):
+    """Enrol an authenticator app: show the QR code, confirm with the first code."""
+    if not request.user.is_officer:
+        return redirect("home")
+    device = totp_device_start(user=request.user)
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if totp_device_confirm(device=device, token=form.cleaned_data["token"]):
+            otp_login(request, device)
+            messages.success(request, _("Đã bật xác thực hai bước."))
+            return redirect("home")
+        form.add_error("token", _("Mã xác thực không đúng. Hãy nhập mã đang hiển thị trong ứng dụng."))
+    return render(request, "portal/otp_setup.html", {
+        "form": form, "qr": qr_png_data_uri(device.config_url, box_size=5), "secret": device.key,
+        "already_enrolled": has_confirmed_device(request.user),
+    })
+
+
+@login_required
+def otp_verify(request):
+    """Confirm this session with a code from the enrolled authenticator app."""
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for device in devices_for_user(request.user, confirmed=True):
+            if device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                return redirect(_safe_next(request))
+        form.add_error("token", _("Mã xác thực không đúng hoặc đã hết hạn."))
+    return render(request, "portal/otp_verify.html", {"form": form, "next": _safe_next(request)})
