@@ -99,6 +99,11 @@ class OneTimeCodeForm(AccessibleFormMixin, forms.Form):
         label=_("Mã xác thực 6 chữ số"),
         max_length=6,
         min_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
-        error_messages={"min_length": _("Mã xác thực gồm 6 chữ số."), "max_length": _("Mã xác thực gồm 6 chữ số.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}
+        ),
+        error_messages={
+            "min_length": _("Mã xác thực gồm 6 chữ số."),
+            "max_length": _("Mã xác thực gồm 6 chữ số."),
+        },
     )

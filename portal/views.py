@@ -9,9 +9,9 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 from django_otp import devices_for_user
 from django_otp import login as otp_login
-from django.views.decorators.http import require_GET
 
 from .constants import Role
 from .forms import CitizenRegistrationForm, OneTimeCodeForm, ProfileForm
@@ -88,10 +88,16 @@ def otp_setup(request):
             messages.success(request, _("Đã bật xác thực hai bước."))
             return redirect("home")
         form.add_error("token", _("Mã xác thực không đúng. Hãy nhập mã đang hiển thị trong ứng dụng."))
-    return render(request, "portal/otp_setup.html", {
-        "form": form, "qr": qr_png_data_uri(device.config_url, box_size=5), "secret": device.key,
-        "already_enrolled": has_confirmed_device(request.user),
-    })
+    return render(
+        request,
+        "portal/otp_setup.html",
+        {
+            "form": form,
+            "qr": qr_png_data_uri(device.config_url, box_size=5),
+            "secret": device.key,
+            "already_enrolled": has_confirmed_device(request.user),
+        },
+    )
 
 
 @login_required

@@ -18,7 +18,9 @@ def officer(db):
 
 
 def test_enrolled_officer_must_enter_a_code_before_working(client, officer, settings):
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the growing delay after a wrong code is django-otp's own, tested there
+    settings.OTP_TOTP_THROTTLE_FACTOR = (
+        0  # the growing delay after a wrong code is django-otp's own, tested there
+    )
     device = TOTPDevice.objects.create(user=officer, name="app", confirmed=True)
     client.force_login(officer)
     response = client.get(reverse("profile"))
