@@ -264,7 +264,7 @@ if AWS_STORAGE_BUCKET_NAME:
 PKI_DIR = env.str("PKI_DIR", default="")
 # Optional RFC 3161 time-stamping authority for PAdES B-T signatures on results.
 SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
-# TrueType font with Vietnamese glyphs for the visible signature stamp; empty means DejaVu Sans.
+# TrueType font with Vietnamese glyphs for the visible signature stamp; empty means Noto Sans (fonts-noto-core).
 SIGNING_FONT = env.str("SIGNING_FONT", default="")
 # Largest zip of scans accepted for one back-file digitisation batch, in bytes.
 BACKFILE_MAX_BYTES = env.int("BACKFILE_MAX_BYTES", default=200 * 1024 * 1024)

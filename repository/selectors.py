@@ -1,0 +1,198 @@
+"""Reads for Kho dữ liệu: an owner's documents, what can be reused when filing, officers' job lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from portal.models import Organisation, User
+
+from .constants import DocumentSource, JobStatus, ValidityFilter
+from .models import (
+    BackfileBatch,
+    DigitisationJob,
+    DocumentAccessLog,
+    DocumentUse,
+    StoredDocument,
+)
+from .permissions import digitising_agencies
+
+# Common document types a citizen holds, offered next to the component codes of the catalogue. The codes
+# are the catalogue's component codes (procedures.Component.code) where one exists.
+COMMON_DOCUMENT_TYPES = [
+    ("CCCD", "Căn cước công dân / Thẻ căn cước"),
+    ("GKS", "Giấy khai sinh"),
+    ("GCN_KET_HON", "Giấy chứng nhận kết hôn"),
+    ("XAC_NHAN_CU_TRU", "Giấy xác nhận thông tin về cư trú"),
+    ("GCN_QSDD", "Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở"),
+    ("GPXD", "Giấy phép xây dựng"),
+    ("GCN_DKDN", "Giấy chứng nhận đăng ký doanh nghiệp"),
+    ("BANG_TOT_NGHIEP", "Văn bằng, chứng chỉ"),
+    ("GIAY_KHAM_SUC_KHOE", "Giấy khám sức khỏe"),
+    ("LY_LICH_TU_PHAP", "Phiếu lý lịch tư pháp"),
+    ("KHAC", "Giấy tờ khác"),
+]
+
+
+def document_type_choices() -> list[tuple[str, str]]:
+    """Component codes of the catalogue (when it has any) followed by the common types, without repeats."""
+    choices: dict[str, str] = {}
+    try:
+        from procedures.models import Component
+
+        for code, name in Component.objects.exclude(code="").values_list("code", "name").order_by("code"):
+            choices.setdefault(code, name)
+    except Exception:  # noqa: BLE001 — the catalogue may not be migrated yet on a fresh database
+        pass
+    for code, name in COMMON_DOCUMENT_TYPES:
+        choices.setdefault(code, name)
+    return sorted(choices.items(), key=lambda item: (item[0] == "KHAC", item[1]))
+
+
+def owners_for(user: User) -> list[User | Organisation]:
+    """The user and every organisation the user may act for, in that order."""
+    owners: list[User | Organisation] = [user]
+    owners.extend(Organisation.objects.filter(members__user=user).order_by("name"))
+    return owners
+
+
+def documents_for_owner(
+    *,
+    owner: User | Organisation,
+    document_type_code: str | None = None,
+    validity: str | None = None,
+    source: str | None = None,
+    on: dt.date | None = None,
+) -> QuerySet[StoredDocument]:
+    on = on or timezone.localdate()
+    documents = (
+        StoredDocument.objects.visible()
+        .owned_by(owner)
+        .select_related("current_version", "issuing_agency")
+        .annotate(use_count=Count("uses", distinct=True))
+    )
+    if document_type_code:
+        documents = documents.filter(document_type_code=document_type_code)
+    if source:
+        documents = documents.filter(source=source)
+    if validity == ValidityFilter.VALID:
+        documents = documents.valid_on(on)
+    elif validity == ValidityFilter.EXPIRED:
+        documents = documents.expired_on(on)
+    elif validity == ValidityFilter.REVOKED:
+        documents = documents.filter(revoked_at__isnull=False)
+    return documents
+
+
+def document_types_held(*, owner: User | Organisation) -> list[tuple[str, str]]:
+    """The types present in the owner's store, for the filter on the list page."""
+    rows = (
+        StoredDocument.objects.visible()
+        .owned_by(owner)
+        .values_list("document_type_code", "document_type_name")
+        .distinct()
+        .order_by("document_type_name")
+    )
+    seen: dict[str, str] = {}
+    for code, name in rows:
+        seen.setdefault(code, name)
+    return list(seen.items())
+
+
+def documents_reusable_for(
+    owner: User | Organisation, component_code: str, *, on: dt.date | None = None
+) -> QuerySet[StoredDocument]:
+    """Documents the owner can pick instead of uploading for a component (once-only, NĐ 45/2020 Điều 17).
+
+    Valid on `on`, consented to reuse, not revoked, not deleted, of the component's type code; newest first.
+    """
+    on = on or timezone.localdate()
+    if not component_code:
+        return StoredDocument.objects.none()
+    return (
+        StoredDocument.objects.visible()
+        .owned_by(owner)
+        .valid_on(on)
+        .filter(consent_to_reuse=True, document_type_code=component_code, current_version__isnull=False)
+        .select_related("current_version", "issuing_agency")
+        .order_by("-issued_on", "-created_at")
+    )
+
+
+def documents_held_by(
+    owner: User | Organisation, *, on: dt.date | None = None
+) -> dict[str, list[StoredDocument]]:
+    """At the desk: what the applicant already holds, valid and reusable, by type code.
+
+    The officer must not ask again for a document of a type listed here (once-only).
+    """
+    on = on or timezone.localdate()
+    held: dict[str, list[StoredDocument]] = defaultdict(list)
+    documents = (
+        StoredDocument.objects.visible()
+        .owned_by(owner)
+        .valid_on(on)
+        .filter(consent_to_reuse=True)
+        .select_related("current_version")
+        .order_by("document_type_code", "-created_at")
+    )
+    for document in documents:
+        held[document.document_type_code].append(document)
+    return dict(held)
+
+
+def document_uses(*, document: StoredDocument) -> QuerySet[DocumentUse]:
+    return document.uses.select_related("version", "used_by").order_by("-used_at")
+
+
+def document_reads(*, document: StoredDocument, limit: int = 50) -> QuerySet[DocumentAccessLog]:
+    """Who read this document: shown to the owner."""
+    return document.access_logs.select_related("accessed_by").order_by("-accessed_at")[:limit]
+
+
+def document_for_verification(*, pk: int, token: str) -> StoredDocument | None:
+    return (
+        StoredDocument.objects.select_related("current_version", "issuing_agency")
+        .filter(pk=pk, verification_token=token)
+        .first()
+    )
+
+
+def results_issued(*, owner: User | Organisation) -> QuerySet[StoredDocument]:
+    return documents_for_owner(owner=owner, source=DocumentSource.ISSUED_RESULT)
+
+
+def digitisation_jobs_for(
+    *, user: User, status: str | None = None, owner_query: str | None = None
+) -> QuerySet[DigitisationJob]:
+    jobs = DigitisationJob.objects.filter(agency__in=digitising_agencies(user)).select_related(
+        "agency", "owner_user", "owner_organisation", "created_by", "output_document"
+    )
+    if status:
+        jobs = jobs.filter(status=status)
+    if owner_query:
+        jobs = jobs.filter(
+            Q(owner_user__cccd=owner_query)
+            | Q(owner_organisation__tax_code=owner_query)
+            | Q(title__icontains=owner_query)
+        )
+    return jobs
+
+
+def digitisation_counts(*, user: User) -> dict[str, int]:
+    counts = dict(
+        DigitisationJob.objects.filter(agency__in=digitising_agencies(user))
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in JobStatus.values}
+
+
+def backfile_batches_for(*, user: User) -> QuerySet[BackfileBatch]:
+    return BackfileBatch.objects.filter(agency__in=digitising_agencies(user)).select_related(
+        "agency", "created_by"
+    )
