@@ -74,13 +74,13 @@ def desks_for_version(version: ProcedureVersion) -> QuerySet[Agency]:
     )
 
 
-def versions_receivable_at(desk_ids: set[int]) -> Q:
-    """A filter on dossiers: their procedure version may be received at one of these desks."""
+def agencies_served_by(desk_ids: set[int]) -> QuerySet[Agency]:
+    """Agencies whose dossiers these desks receive: the desks themselves, and agencies without a desk of
+    their own at the same level in the same administrative unit."""
     from portal.models import Agency
-    from procedures.models import ProcedureVersion
 
     desks = Agency.objects.filter(pk__in=desk_ids, active=True, has_one_stop_desk=True)
-    served = Agency.objects.filter(
+    return Agency.objects.filter(
         Q(pk__in=desks.values("pk"))
         | (
             Q(has_one_stop_desk=False)
@@ -91,12 +91,22 @@ def versions_receivable_at(desk_ids: set[int]) -> Q:
             )
         )
     )
+
+
+def version_receivable_at(desk_ids: set[int], *, prefix: str = "") -> Q:
+    """A filter on procedure versions (or, with `prefix`, on rows pointing at one): receivable at a desk."""
+    from procedures.models import ProcedureVersion
+
     through = ProcedureVersion.competent_agencies.through
-    return Q(procedure_version__intake_any_boundary=True) | Q(
-        Exists(
-            through.objects.filter(procedureversion_id=OuterRef("procedure_version_id"), agency__in=served)
-        )
+    served = agencies_served_by(desk_ids)
+    return Q(**{f"{prefix}intake_any_boundary": True}) | Q(
+        Exists(through.objects.filter(procedureversion_id=OuterRef(f"{prefix}pk"), agency__in=served))
     )
+
+
+def versions_receivable_at(desk_ids: set[int]) -> Q:
+    """A filter on dossiers: their procedure version may be received at one of these desks."""
+    return version_receivable_at(desk_ids, prefix="procedure_version__")
 
 
 def can_view(user: User, dossier: Dossier) -> bool:
@@ -149,6 +159,12 @@ def intake_desks_of(user: User, dossier: Dossier) -> list[int]:
 
 def can_intake(user: User, dossier: Dossier) -> bool:
     return bool(intake_desks_of(user, dossier))
+
+
+def postal_agency_ids(user: User) -> set[int]:
+    if not (user.is_authenticated and user.is_officer):
+        return set()
+    return {agency_id for agency_id, role in _memberships(user) if role == Role.POSTAL}
 
 
 def can_use_intake_desk(user: User) -> bool:

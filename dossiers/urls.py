@@ -1,5 +1,27 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "dossiers"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("nop/<int:version_pk>/", views.file_online, name="file_online"),
+    path("cua-toi/", views.my_dossiers, name="my_dossiers"),
+    path("tra-cuu/", views.lookup, name="lookup"),
+    path("tiep-nhan/", views.intake_queue, name="intake_queue"),
+    path("tiep-nhan-truc-tiep/", views.counter_intake, name="counter_intake"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/soan/", views.edit, name="edit"),
+    path("<int:pk>/soan/thong-tin/", views.edit_applicant, name="edit_applicant"),
+    path("<int:pk>/soan/thanh-phan/<int:component_pk>/", views.edit_component, name="edit_component"),
+    path("<int:pk>/soan/tep/<int:file_pk>/xoa/", views.remove_file, name="remove_file"),
+    path("<int:pk>/soan/nhan-ket-qua/", views.edit_delivery, name="edit_delivery"),
+    path("<int:pk>/soan/kiem-tra/", views.review, name="review"),
+    path("<int:pk>/xoa/", views.delete_draft, name="delete_draft"),
+    path("<int:pk>/rut/", views.withdraw, name="withdraw"),
+    path("<int:pk>/tiep-nhan/", views.receive, name="receive"),
+    path("<int:pk>/tu-choi/", views.refuse, name="refuse"),
+    path("<int:pk>/yeu-cau-hoan-thien/", views.request_completion, name="request_completion"),
+    path("<int:pk>/tep/<int:file_pk>/", views.file_download, name="file_download"),
+    path("<int:pk>/giay-to/<slug:kind>/", views.document_download, name="document"),
+]

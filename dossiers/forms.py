@@ -1,0 +1,204 @@
+"""Forms of the dossier pages. They parse and show errors; the rules are in services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.forms import AccessibleFormMixin
+from procedures.constants import Channel
+
+from .constants import ApplicantKind, DeliveryMethod, DossierState
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class VersionedForm(forms.Form):
+    """Carries the dossier version the person saw, so a concurrent change is refused, not overwritten."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ApplicantForm(AccessibleFormMixin, VersionedForm):
+    applicant_kind = forms.ChoiceField(
+        label=_("Người nộp là"), choices=ApplicantKind.choices, initial=ApplicantKind.CITIZEN
+    )
+    applicant_name = forms.CharField(label=_("Họ và tên (hoặc tên tổ chức)"), max_length=300)
+    applicant_id_number = forms.CharField(
+        label=_("Số định danh cá nhân (CCCD) hoặc mã số thuế"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    applicant_address = forms.CharField(label=_("Địa chỉ"), max_length=300)
+    applicant_phone = forms.CharField(
+        label=_("Số điện thoại"),
+        max_length=15,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    applicant_email = forms.EmailField(
+        label=_("Thư điện tử"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"invalid": _("Thư điện tử không hợp lệ, ví dụ ten@example.vn.")},
+    )
+
+    def __init__(self, *args, allow_kind: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_kind:
+            # Online, the kind follows from who files (the citizen, or the organisation chosen at the start).
+            del self.fields["applicant_kind"]
+        required = _("Vui lòng nhập %(label)s.")
+        for name in ("applicant_name", "applicant_id_number", "applicant_address"):
+            label = str(self.fields[name].label)
+            self.fields[name].error_messages["required"] = required % {"label": label[:1].lower() + label[1:]}
+
+
+class UploadForm(AccessibleFormMixin, VersionedForm):
+    file = forms.FileField(
+        label=_("Chọn tệp (PDF, JPEG, PNG hoặc DOCX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx"}),
+        error_messages={"required": _("Vui lòng chọn tệp để tải lên.")},
+    )
+
+
+class DeliveryForm(AccessibleFormMixin, VersionedForm):
+    delivery_method = forms.ChoiceField(
+        label=_("Cách nhận kết quả"),
+        choices=DeliveryMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Vui lòng chọn cách nhận kết quả.")},
+    )
+    postal_address = forms.CharField(
+        label=_("Địa chỉ nhận kết quả qua bưu chính"),
+        max_length=300,
+        required=False,
+        help_text=_("Chỉ cần khi nhận kết quả qua bưu chính."),
+    )
+    desk = forms.ModelChoiceField(
+        label=_("Nơi tiếp nhận hồ sơ"),
+        queryset=None,
+        required=False,
+        empty_label=None,
+    )
+
+    def __init__(self, *args, desks=None, allows_postal: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["delivery_method"].widget.attrs["class"] = "form-check-input"
+        if not allows_postal:
+            self.fields["delivery_method"].choices = [
+                c for c in DeliveryMethod.choices if c[0] != DeliveryMethod.POST
+            ]
+        if desks is not None and len(desks) > 1:
+            self.fields["desk"].queryset = desks
+        else:
+            del self.fields["desk"]
+
+
+class ReasonForm(AccessibleFormMixin, VersionedForm):
+    reason = forms.CharField(
+        label=_("Lý do"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": _("Vui lòng nhập lý do.")},
+    )
+
+
+class CompletionRequestForm(ReasonForm):
+    components = forms.MultipleChoiceField(
+        label=_("Giấy tờ cần bổ sung, hoàn thiện"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, components=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = _("Nội dung cần bổ sung, hoàn thiện và lý do")
+        self.fields["components"].choices = [(str(c.pk), c.name) for c in components]
+        self.fields["components"].widget.attrs["class"] = "form-check-input"
+
+
+class WithdrawForm(AccessibleFormMixin, VersionedForm):
+    reason = forms.CharField(
+        label=_("Lý do rút hồ sơ (không bắt buộc)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class LookupForm(AccessibleFormMixin, forms.Form):
+    ma = forms.CharField(
+        label=_("Mã hồ sơ"),
+        max_length=40,
+        help_text=_("In trên giấy tiếp nhận, ví dụ 000.00.15.H32-251121-0007"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": _("Vui lòng nhập mã hồ sơ.")},
+    )
+    ma_tra_cuu = forms.CharField(
+        label=_("Mã tra cứu"),
+        max_length=12,
+        help_text=_("6 ký tự in cạnh mã QR trên giấy tiếp nhận"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": _("Vui lòng nhập mã tra cứu.")},
+    )
+
+
+class QueueFilterForm(AccessibleFormMixin, forms.Form):
+    q = forms.CharField(
+        label=_("Tìm theo mã hồ sơ, tên, CCCD/MST, điện thoại"), required=False, max_length=100
+    )
+    trang_thai = forms.ChoiceField(label=_("Trạng thái"), required=False)
+    kenh = forms.TypedChoiceField(
+        label=_("Kênh"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Tất cả"))] + list(Channel.choices),
+    )
+    tu_ngay = forms.DateField(label=_("Từ ngày"), required=False, widget=DATE_WIDGET)
+    den_ngay = forms.DateField(label=_("Đến ngày"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, states=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trang_thai"].choices = [("", _("Tất cả"))] + [(s, DossierState(s).label) for s in states]
+
+
+class CounterIntakeForm(ApplicantForm):
+    """Counter or postal intake: the officer types the applicant's details and attaches each scan."""
+
+    channel = forms.TypedChoiceField(
+        label=_("Hình thức tiếp nhận"),
+        coerce=int,
+        choices=[
+            (Channel.COUNTER, _("Trực tiếp tại bộ phận một cửa")),
+            (Channel.POSTAL, _("Qua bưu chính công ích")),
+        ],
+        initial=Channel.COUNTER,
+    )
+    set_count = forms.IntegerField(label=_("Số bộ hồ sơ"), min_value=1, max_value=50, initial=1)
+    delivery_method = DeliveryForm.base_fields["delivery_method"]
+    postal_address = DeliveryForm.base_fields["postal_address"]
+
+    def __init__(self, *args, components=(), allows_postal: bool = True, **kwargs):
+        super().__init__(*args, allow_kind=True, **kwargs)
+        self.fields["delivery_method"].widget.attrs["class"] = "form-check-input"
+        self.fields["delivery_method"].initial = DeliveryMethod.DESK
+        if not allows_postal:
+            self.fields["channel"].choices = [(Channel.COUNTER, _("Trực tiếp tại bộ phận một cửa"))]
+        self.component_fields = []
+        for component in components:
+            name = f"component_{component.pk}"
+            self.fields[name] = forms.FileField(
+                label=f"{component.order}. {component.name} ({component.get_copy_type_display()}, "
+                f"{component.quantity} bản)",
+                required=component.mandatory,
+                help_text=_("Bản quét (PDF, JPEG, PNG hoặc DOCX)"),
+                widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx"}),
+                error_messages={"required": _("Chưa quét giấy tờ bắt buộc này.")},
+            )
+            self.fields[name].widget.attrs["class"] = "form-control"
+            self.component_fields.append((component, name))
+
+    def component_bound_fields(self):
+        return [self[name] for _, name in self.component_fields]

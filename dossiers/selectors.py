@@ -1,0 +1,299 @@
+"""Reads of the dossier lifecycle: queues, lists, timelines, the public lookup, prefill, deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from portal.working_time import WorkingCalendar, load_calendar
+from procedures.constants import Channel, TimeUnit
+from procedures.forms_schema import prefill_initial
+from procedures.models import ProcedureVersion
+
+from . import permissions
+from .constants import INTAKE_QUEUE_STATES, DeliveryMethod, DossierState
+from .models import Dossier, DossierEvent, DossierFile
+
+if TYPE_CHECKING:
+    from portal.models import Agency, Organisation, User
+    from procedures.models import Component
+
+
+# ---- catalogue-dependent reads ----
+def desks_for_version(*, version: ProcedureVersion) -> QuerySet[Agency]:
+    return permissions.desks_for_version(version).order_by("level", "code")
+
+
+def competent_agency_for(*, version: ProcedureVersion, desk: Agency | None) -> Agency | None:
+    """The competent agency that will handle a dossier received at `desk` (DOMAIN §2).
+
+    A desk receives for itself when it is competent, otherwise for the competent agency of its own
+    administrative unit, otherwise for the first competent agency of the version.
+    """
+    competent = list(version.competent_agencies.order_by("code"))
+    if not competent:
+        return None
+    if desk is not None:
+        for agency in competent:
+            if agency.pk == desk.pk:
+                return agency
+        for agency in competent:
+            if agency.administrative_unit_id == desk.administrative_unit_id:
+                return agency
+    return competent[0]
+
+
+def components_of(*, version: ProcedureVersion) -> list[Component]:
+    return list(version.components.order_by("order", "pk"))
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    component: Component
+    files: list[DossierFile]
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.files) or not self.component.mandatory
+
+
+def component_statuses(*, dossier: Dossier) -> list[ComponentStatus]:
+    files = list(dossier.files.all())
+    return [
+        ComponentStatus(component=c, files=[f for f in files if f.component_id == c.pk])
+        for c in components_of(version=dossier.procedure_version)
+    ]
+
+
+# ---- prefill ----
+def applicant_prefill(
+    *, user: User, version: ProcedureVersion, organisation: Organisation | None = None
+) -> dict:
+    """Snapshot fields and form answers to start a dossier with (NĐ 45/2020, Điều 9: không yêu cầu
+    cung cấp lại thông tin đã có).
+
+    The snapshot comes from the account (or the organisation filed for); answers to the version's form
+    come from the applicant's most recent dossiers, question by question.
+    """
+    if organisation is not None:
+        snapshot = {
+            "applicant_kind": "organisation",
+            "applicant_name": organisation.name,
+            "applicant_id_number": organisation.tax_code,
+            "applicant_address": organisation.address,
+            "applicant_phone": organisation.phone,
+            "applicant_email": organisation.email,
+        }
+    else:
+        snapshot = {
+            "applicant_kind": "citizen",
+            "applicant_name": user.full_name,
+            "applicant_id_number": user.cccd or "",
+            "applicant_address": user.address,
+            "applicant_phone": user.phone,
+            "applicant_email": user.email,
+        }
+    schema = version.form_schema or {}
+    properties = schema.get("properties", {})
+    answers: dict = prefill_initial(schema, user) if organisation is None else {}
+    answers = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in answers.items()}
+    if properties:
+        previous = (
+            Dossier.objects.filter(applicant=user, organisation=organisation)
+            .exclude(form_data={})
+            .order_by("-created_at")
+            .values_list("form_data", flat=True)[:20]
+        )
+        for data in previous:
+            for key in properties:
+                if key not in answers and isinstance(data, dict) and data.get(key) not in (None, ""):
+                    answers[key] = data[key]
+    return {**snapshot, "form_data": answers}
+
+
+# ---- deadlines ----
+def appointment_for(
+    *,
+    version: ProcedureVersion,
+    channel: int,
+    received_at: dt.datetime,
+    calendar: WorkingCalendar | None = None,
+) -> dt.datetime | None:
+    """Appointment date: the version's time limit for the channel in working time from reception,
+    counting from the next working day when received after the cut-off hour (DOMAIN §4.4)."""
+    limit = version.time_limit(channel)
+    if limit is None:
+        return None
+    calendar = calendar or load_calendar()
+    if limit.unit == TimeUnit.WORKING_HOURS:
+        return calendar.add_working_hours(received_at, float(limit.amount))
+    return calendar.add_working_days(received_at, float(limit.amount))
+
+
+@dataclass(frozen=True)
+class RemainingTime:
+    minutes: float
+    day_minutes: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.minutes < 0
+
+    @property
+    def days(self) -> int:
+        return int(abs(self.minutes) // self.day_minutes)
+
+    @property
+    def hours(self) -> int:
+        return int((abs(self.minutes) % self.day_minutes) // 60)
+
+    @property
+    def label(self) -> str:
+        parts = []
+        if self.days:
+            parts.append(f"{self.days} ngày")
+        if self.hours or not self.days:
+            parts.append(f"{self.hours} giờ")
+        text = " ".join(parts) + " làm việc"
+        return f"Quá hạn {text}" if self.overdue else f"Còn {text}"
+
+
+def remaining_working_time(
+    *, dossier: Dossier, now: dt.datetime | None = None, calendar: WorkingCalendar | None = None
+) -> RemainingTime | None:
+    """Working time left until the appointment, None when the dossier is not running against a deadline."""
+    if dossier.due_at is None or dossier.finished_at is not None:
+        return None
+    if dossier.state in (DossierState.RESULT_READY, DossierState.DELIVERED):
+        return None
+    calendar = calendar or load_calendar()
+    now = now or timezone.now()
+    return RemainingTime(
+        minutes=calendar.working_minutes_between(now, dossier.due_at), day_minutes=calendar.day_minutes
+    )
+
+
+# ---- lists and queues ----
+def _list_related(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    return qs.select_related(
+        "procedure_version__procedure", "receiving_agency", "competent_agency", "organisation"
+    )
+
+
+def dossiers_of_applicant(*, user: User, state: str | None = None) -> QuerySet[Dossier]:
+    """The citizen's own dossiers and those of organisations they represent."""
+    organisations = permissions.organisation_ids(user)
+    qs = Dossier.objects.filter(Q(applicant=user) | Q(organisation__in=organisations))
+    if state:
+        qs = qs.filter(state=state)
+    return _list_related(qs).order_by("-created_at", "-id")
+
+
+def intake_scope(*, user: User) -> Q:
+    """Dossiers an intake officer works on: received at their desk, or waiting for any of their desks.
+    The postal operator sees the postal dossiers of its agency (received by post or returned by post)."""
+    scope = Q(pk__in=[])
+    desks = permissions.intake_agency_ids(user)
+    if desks:
+        waiting = Q(
+            state__in=(DossierState.SUBMITTED, DossierState.SUPPLEMENT_REQUESTED), received_at__isnull=True
+        ) & permissions.versions_receivable_at(desks)
+        scope |= (Q(receiving_agency__in=desks) & ~Q(state=DossierState.DRAFT)) | waiting
+    postal = permissions.postal_agency_ids(user)
+    if postal:
+        scope |= Q(receiving_agency__in=postal, received_at__isnull=False) & (
+            Q(channel=Channel.POSTAL) | Q(delivery_method=DeliveryMethod.POST)
+        )
+    return scope
+
+
+def versions_for_counter(*, desk: Agency, query: str = "") -> QuerySet[ProcedureVersion]:
+    """Procedures in force that this desk receives, best matches first (diacritics ignored)."""
+    from procedures.selectors import procedure_search
+
+    return procedure_search(query=query).filter(permissions.version_receivable_at({desk.pk}))
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    state: str = ""
+    channel: int | None = None
+    q: str = ""
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+
+
+def intake_queue(*, user: User, filters: QueueFilters) -> QuerySet[Dossier]:
+    """The intake officer's queue. Related rows are joined, so a page costs a fixed number of queries."""
+    qs = Dossier.objects.filter(intake_scope(user=user))
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(
+            Q(code__icontains=term)
+            | Q(applicant_name__icontains=term)
+            | Q(applicant_id_number__startswith=term)
+            | Q(applicant_phone__startswith=term)
+        )
+    if filters.received_from:
+        qs = qs.filter(
+            Q(received_at__date__gte=filters.received_from) | Q(submitted_at__date__gte=filters.received_from)
+        )
+    if filters.received_to:
+        qs = qs.filter(
+            Q(received_at__date__lte=filters.received_to) | Q(submitted_at__date__lte=filters.received_to)
+        )
+    return _list_related(qs).order_by("-submitted_at", "-id")
+
+
+def intake_queue_counts(*, user: User) -> dict[str, int]:
+    """Dossiers per state in the officer's scope, in one query."""
+    aggregates = {state: Count("pk", filter=Q(state=state)) for state in INTAKE_QUEUE_STATES}
+    return Dossier.objects.filter(intake_scope(user=user)).aggregate(**aggregates)
+
+
+# ---- one dossier ----
+def dossier_detail(*, pk: int) -> Dossier | None:
+    return (
+        _list_related(Dossier.objects.filter(pk=pk))
+        .select_related("applicant", "received_by")
+        .prefetch_related(
+            Prefetch("files", queryset=DossierFile.objects.select_related("component")),
+            Prefetch("events", queryset=DossierEvent.objects.select_related("actor").order_by("at", "id")),
+            "documents",
+        )
+        .first()
+    )
+
+
+def dossier_timeline(*, dossier: Dossier, public_only: bool = False) -> list[DossierEvent]:
+    events = dossier.events.select_related("actor").order_by("at", "id")
+    if public_only:
+        events = events.public()
+    return list(events)
+
+
+def dossier_lookup(*, code: str, secret: str) -> Dossier | None:
+    """The dossier with this code and lookup secret. A wrong secret and an unknown code look the same."""
+    code = (code or "").strip().upper()
+    secret = (secret or "").strip().upper().replace(" ", "")
+    if not code or not secret:
+        return None
+    dossier = _list_related(Dossier.objects.filter(code=code)).first()
+    expected = dossier.lookup_secret if dossier and dossier.lookup_secret else "-" * len(secret)
+    # Compare even when the code is unknown so both answers take the same time.
+    if not hmac.compare_digest(expected.encode(), secret.encode()) or dossier is None:
+        return None
+    return dossier
+
+
+def latest_document(*, dossier: Dossier, kind: str):
+    return dossier.documents.filter(kind=kind).order_by("-created_at", "-id").first()

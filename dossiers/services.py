@@ -1,0 +1,843 @@
+"""Writes of the dossier lifecycle: filing, reception, refusal, completion, withdrawal, codes, documents.
+
+Every state change goes through `_transition`: lock and re-read the row, check the expected version, the
+permission and the state machine, call the transition (which only sets fields), save, append the event
+row in the same transaction, and schedule the side effects (printed forms now; notifications and the
+national sync later) with `transaction.on_commit`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from portal.errors import ApplicationError, Conflict, NotPermitted
+from portal.uploads import check_upload
+from portal.validators import validate_cccd, validate_mst, validate_phone
+from procedures.constants import Channel
+from procedures.forms_schema import validate_applicant_data
+from procedures.models import ProcedureVersion
+
+from . import permissions, selectors
+from .constants import (
+    APPLICANT_EDITABLE_STATES,
+    LOOKUP_SECRET_ALPHABET,
+    LOOKUP_SECRET_LENGTH,
+    ApplicantKind,
+    DeliveryMethod,
+    DocumentKind,
+    DossierState,
+    EventAction,
+)
+from .models import Dossier, DossierCodeCounter, DossierDocument, DossierEvent, DossierFile
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from portal.models import Agency, Organisation, User
+    from procedures.models import Component
+
+S = DossierState
+DEFAULT_CODE_PATTERN = "{agency}-{date:%y%m%d}-{number:04d}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Codes
+# ---------------------------------------------------------------------------------------------------------
+def dossier_code_issue(*, agency: Agency, on: dt.date) -> tuple[str, int]:
+    """Next dossier code of `agency` for day `on`: `<agency code>-<YYMMDD>-<NNNN>` (TT 01/2018/TT-VPCP,
+    Điều 26; the pattern is the setting DOSSIER_CODE_PATTERN because TT 03/2025/TT-VPCP may change it).
+
+    Gap-free per agency and day: the counter row is locked (`select_for_update`) and incremented in the
+    caller's transaction, so a rolled-back reception gives its number back. The first reception of a day
+    creates the row in a savepoint; a concurrent creator waits on the unique index, fails, and then locks
+    the row the winner created. On SQLite every write transaction is IMMEDIATE, which serialises them.
+    """
+    with transaction.atomic():
+        counter = DossierCodeCounter.objects.select_for_update().filter(agency=agency, date=on).first()
+        if counter is None:
+            try:
+                with transaction.atomic():
+                    counter = DossierCodeCounter.objects.create(agency=agency, date=on, last_number=0)
+            except IntegrityError:
+                counter = DossierCodeCounter.objects.select_for_update().get(agency=agency, date=on)
+        counter.last_number += 1
+        counter.save(update_fields=["last_number"])
+    pattern = getattr(settings, "DOSSIER_CODE_PATTERN", "") or DEFAULT_CODE_PATTERN
+    return pattern.format(agency=agency.code, date=on, number=counter.last_number), counter.last_number
+
+
+def _new_lookup_secret() -> str:
+    return "".join(secrets.choice(LOOKUP_SECRET_ALPHABET) for _ in range(LOOKUP_SECRET_LENGTH))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The one path for state changes
+# ---------------------------------------------------------------------------------------------------------
+def _record_event(
+    *,
+    dossier: Dossier,
+    actor: User | None,
+    action: str,
+    from_state: str,
+    at: dt.datetime,
+    reason: str = "",
+    payload: dict | None = None,
+    public: bool = True,
+) -> DossierEvent:
+    return DossierEvent.objects.create(
+        dossier=dossier,
+        actor=actor,
+        at=at,
+        action=action,
+        from_state=from_state,
+        to_state=dossier.state,
+        reason=reason,
+        payload=payload or {},
+        public=public,
+    )
+
+
+def _lock(dossier: Dossier, expected_version: int | None) -> Dossier:
+    # Lock the dossier row only, not the procedure version joined to it.
+    locked = (
+        Dossier.objects.select_for_update(of=("self",)).select_related("procedure_version").get(pk=dossier.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            "Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang để xem trạng thái mới nhất.",
+            code="stale_dossier",
+        )
+    return locked
+
+
+def _transition(
+    *,
+    dossier: Dossier,
+    actor: User,
+    method: str,
+    action: str,
+    expected_version: int | None = None,
+    reason: str = "",
+    payload: dict | None = None,
+    public: bool = True,
+    at: dt.datetime | None = None,
+    prepare: Callable[[Dossier], dict[str, Any]] | None = None,
+    after: Callable[[Dossier, DossierEvent], None] | None = None,
+) -> Dossier:
+    """Lock → check version, state, permission → transition → save → event → on_commit side effects.
+
+    `prepare(locked)` computes the transition's arguments once the row is locked and checked (a dossier
+    code is only issued when the change will happen). `after(dossier, event)` schedules side effects.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = _lock(dossier, expected_version)
+        bound = getattr(locked, method)
+        if not can_proceed(bound):
+            raise Conflict(
+                f"Không thể thực hiện thao tác này khi hồ sơ đang ở trạng thái “{locked.get_state_display()}”.",
+                code="transition_not_allowed",
+            )
+        if not has_transition_perm(bound, actor):
+            raise NotPermitted("Bạn không có quyền thực hiện thao tác này với hồ sơ.")
+        from_state = locked.state
+        kwargs = prepare(locked) if prepare else {}
+        bound(**kwargs)
+        locked.version = F("version") + 1
+        try:
+            locked.save()
+        except ConcurrentTransition as exc:
+            raise Conflict(
+                "Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang.", code="stale_dossier"
+            ) from exc
+        locked.refresh_from_db(fields=["version"])
+        event = _record_event(
+            dossier=locked,
+            actor=actor,
+            action=action,
+            from_state=from_state,
+            at=at,
+            reason=reason,
+            payload=payload,
+            public=public,
+        )
+        if after:
+            after(locked, event)
+    return locked
+
+
+def _schedule_document(dossier: Dossier, kind: str, event: DossierEvent) -> None:
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.render_dossier_document.delay(dossier.pk, kind, event.pk))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Filing online
+# ---------------------------------------------------------------------------------------------------------
+def _check_version_open(version: ProcedureVersion, *, online: bool, on: dt.date | None = None) -> None:
+    if not ProcedureVersion.objects.in_force(on).filter(pk=version.pk).exists():
+        raise ApplicationError("Thủ tục này hiện không còn áp dụng.", code="version_not_in_force")
+    if online and not version.allows_online:
+        raise ApplicationError("Thủ tục này không cho phép nộp hồ sơ trực tuyến.", code="not_online")
+
+
+@transaction.atomic
+def dossier_create_draft(
+    *, actor: User, version: ProcedureVersion, organisation: Organisation | None = None
+) -> Dossier:
+    """Start an online dossier for the actor (or an organisation they represent), prefilled from the
+    account and from their earlier dossiers (NĐ 45/2020/NĐ-CP, Điều 9)."""
+    if not actor.is_authenticated or not actor.is_citizen:
+        raise NotPermitted("Chỉ công dân, tổ chức mới nộp hồ sơ trực tuyến.")
+    if organisation is not None and organisation.pk not in permissions.organisation_ids(actor):
+        raise NotPermitted("Bạn không phải người đại diện của tổ chức này.")
+    _check_version_open(version, online=True)
+    prefill = selectors.applicant_prefill(user=actor, version=version, organisation=organisation)
+    desks = list(selectors.desks_for_version(version=version)[:1])
+    desk = desks[0] if desks else None
+    return Dossier.objects.create(
+        procedure_version=version,
+        channel=Channel.ONLINE,
+        applicant=actor,
+        organisation=organisation,
+        created_by=actor,
+        receiving_agency=desk,
+        competent_agency=selectors.competent_agency_for(version=version, desk=desk),
+        delivery_method=DeliveryMethod.ELECTRONIC,
+        **prefill,
+    )
+
+
+@dataclass
+class ApplicantData:
+    """What the applicant declares about themselves (snapshot kept on the dossier)."""
+
+    name: str
+    id_number: str
+    address: str
+    phone: str = ""
+    email: str = ""
+    kind: str = ApplicantKind.CITIZEN
+
+
+def _validate_applicant(data: ApplicantData) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not data.name.strip():
+        errors["applicant_name"] = "Nhập họ và tên người nộp hoặc tên tổ chức."
+    if not data.address.strip():
+        errors["applicant_address"] = "Nhập địa chỉ."
+    validator = validate_mst if data.kind == ApplicantKind.ORGANISATION else validate_cccd
+    try:
+        validator(data.id_number.strip())
+    except ValidationError as exc:
+        errors["applicant_id_number"] = exc.messages[0]
+    try:
+        validate_phone(data.phone)
+    except ValidationError as exc:
+        errors["applicant_phone"] = exc.messages[0]
+    if not data.phone and not data.email:
+        errors["applicant_phone"] = "Nhập số điện thoại hoặc thư điện tử để cơ quan liên hệ."
+    return errors
+
+
+def validate_form_data(*, version: ProcedureVersion, data: dict) -> tuple[dict, dict[str, str]]:
+    """Clean the answers to the version's applicant form; returns (cleaned, errors by field)."""
+    try:
+        cleaned = validate_applicant_data(version.form_schema or {}, data)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            return data, {k: v[0].messages[0] for k, v in exc.error_dict.items()}
+        return data, {"__all__": exc.messages[0]}
+    return cleaned, {}
+
+
+def _editable(dossier: Dossier, actor: User, expected_version: int | None) -> Dossier:
+    locked = _lock(dossier, expected_version)
+    if not permissions.can_act_as_applicant(actor, locked):
+        raise NotPermitted("Bạn không có quyền sửa hồ sơ này.")
+    if locked.state not in APPLICANT_EDITABLE_STATES:
+        raise Conflict("Hồ sơ đã nộp, không thể sửa.", code="not_editable")
+    return locked
+
+
+def _bump(dossier: Dossier, fields: Iterable[str]) -> None:
+    dossier.version = F("version") + 1
+    dossier.save(update_fields=[*fields, "version"])
+    dossier.refresh_from_db(fields=["version"])
+
+
+@transaction.atomic
+def dossier_update_applicant(
+    *,
+    dossier: Dossier,
+    actor: User,
+    applicant: ApplicantData,
+    form_data: dict,
+    expected_version: int | None = None,
+) -> Dossier:
+    """Save the applicant's details and form answers on a draft (or while completing it)."""
+    locked = _editable(dossier, actor, expected_version)
+    errors = _validate_applicant(applicant)
+    cleaned, form_errors = validate_form_data(version=locked.procedure_version, data=form_data)
+    errors.update({f"form_{k}": v for k, v in form_errors.items()})
+    if errors:
+        raise ApplicationError("Thông tin chưa hợp lệ.", code="invalid_applicant", extra={"errors": errors})
+    locked.applicant_kind = applicant.kind
+    locked.applicant_name = applicant.name.strip()
+    locked.applicant_id_number = applicant.id_number.strip()
+    locked.applicant_address = applicant.address.strip()
+    locked.applicant_phone = applicant.phone.strip()
+    locked.applicant_email = applicant.email.strip()
+    locked.form_data = cleaned
+    _bump(
+        locked,
+        [
+            "applicant_kind",
+            "applicant_name",
+            "applicant_id_number",
+            "applicant_address",
+            "applicant_phone",
+            "applicant_email",
+            "form_data",
+        ],
+    )
+    return locked
+
+
+def _check_delivery(version: ProcedureVersion, method: str, postal_address: str) -> dict[str, str]:
+    errors = {}
+    if method not in DeliveryMethod.values:
+        errors["delivery_method"] = "Chọn cách nhận kết quả."
+    elif method == DeliveryMethod.POST:
+        if not version.allows_postal:
+            errors["delivery_method"] = "Thủ tục này không trả kết quả qua bưu chính."
+        elif not postal_address.strip():
+            errors["postal_address"] = "Nhập địa chỉ nhận kết quả qua bưu chính."
+    return errors
+
+
+@transaction.atomic
+def dossier_set_delivery(
+    *,
+    dossier: Dossier,
+    actor: User,
+    method: str,
+    postal_address: str = "",
+    desk: Agency | None = None,
+    expected_version: int | None = None,
+) -> Dossier:
+    """Choose how to receive the result (desk, post with an address, electronic) and the receiving desk."""
+    locked = _editable(dossier, actor, expected_version)
+    errors = _check_delivery(locked.procedure_version, method, postal_address)
+    if (
+        desk is not None
+        and not permissions.desks_for_version(locked.procedure_version).filter(pk=desk.pk).exists()
+    ):
+        errors["desk"] = "Bộ phận một cửa này không tiếp nhận thủ tục đã chọn."
+    if errors:
+        raise ApplicationError("Thông tin chưa hợp lệ.", code="invalid_delivery", extra={"errors": errors})
+    locked.delivery_method = method
+    locked.postal_address = postal_address.strip() if method == DeliveryMethod.POST else ""
+    fields = ["delivery_method", "postal_address"]
+    if desk is not None:
+        locked.receiving_agency = desk
+        locked.competent_agency = selectors.competent_agency_for(version=locked.procedure_version, desk=desk)
+        fields += ["receiving_agency", "competent_agency"]
+    _bump(locked, fields)
+    return locked
+
+
+@contextmanager
+def _files_removed_on_error() -> Iterator[list[str]]:
+    """Files stored by a block that then fails would be orphans: remove them.
+
+    Use it outside the transaction (`with _files_removed_on_error() as stored, transaction.atomic():`), so
+    the database has rolled back before the files go.
+    """
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        storage = DossierFile._meta.get_field("file").storage
+        for name in stored:
+            storage.delete(name)
+        raise
+
+
+def _store_file(
+    *,
+    dossier: Dossier,
+    component: Component | None,
+    upload: UploadedFile,
+    actor: User,
+    digitised: bool,
+    stored: list[str],
+) -> DossierFile:
+    checked = check_upload(upload)
+    record = DossierFile(
+        dossier=dossier,
+        component=component,
+        original_name=(upload.name or "tep")[:255],
+        sha256=checked.sha256,
+        mime_type=checked.mime_type,
+        size=checked.size,
+        digitised=digitised,
+        uploaded_by=actor,
+    )
+    upload.seek(0)
+    record.file.save(f"upload.{checked.extension}", upload, save=False)
+    stored.append(record.file.name)
+    record.save()
+    return record
+
+
+def _check_component(dossier: Dossier, component: Component | None) -> None:
+    if component is not None and component.version_id != dossier.procedure_version_id:
+        raise ApplicationError("Thành phần hồ sơ không thuộc thủ tục này.", code="wrong_component")
+
+
+def dossier_attach_file(
+    *,
+    dossier: Dossier,
+    actor: User,
+    component: Component | None,
+    upload: UploadedFile,
+    expected_version: int | None = None,
+) -> DossierFile:
+    """Attach one uploaded file to a component of a draft. Type is checked from the content (PDF, JPEG,
+    PNG, DOCX), size against UPLOAD_MAX_BYTES."""
+    with _files_removed_on_error() as stored, transaction.atomic():
+        locked = _editable(dossier, actor, expected_version)
+        _check_component(locked, component)
+        record = _store_file(
+            dossier=locked, component=component, upload=upload, actor=actor, digitised=False, stored=stored
+        )
+        _bump(locked, [])
+    return record
+
+
+@transaction.atomic
+def dossier_remove_file(
+    *, dossier_file: DossierFile, actor: User, expected_version: int | None = None
+) -> None:
+    locked = _editable(dossier_file.dossier, actor, expected_version)
+    name = dossier_file.file.name
+    DossierFile.objects.filter(pk=dossier_file.pk, dossier=locked).delete()
+    _bump(locked, [])
+    storage = dossier_file.file.storage
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def dossier_delete_draft(*, dossier: Dossier, actor: User) -> None:
+    """Discard a draft that was never submitted (nothing was sent anywhere, so nothing is kept)."""
+    locked = _lock(dossier, None)
+    if locked.state != S.DRAFT or not permissions.can_act_as_applicant(actor, locked):
+        raise NotPermitted("Chỉ xóa được hồ sơ nháp của chính bạn.")
+    names = [f.file.name for f in locked.files.all()]
+    storage = DossierFile._meta.get_field("file").storage
+    locked.files.all().delete()
+    locked.delete()
+    transaction.on_commit(lambda: [storage.delete(n) for n in names])
+
+
+def submission_problems(*, dossier: Dossier) -> list[str]:
+    """Everything that stops a dossier from being submitted, in the applicant's words."""
+    problems = []
+    applicant = ApplicantData(
+        name=dossier.applicant_name,
+        id_number=dossier.applicant_id_number,
+        address=dossier.applicant_address,
+        phone=dossier.applicant_phone,
+        email=dossier.applicant_email,
+        kind=dossier.applicant_kind,
+    )
+    if _validate_applicant(applicant):
+        problems.append("Thông tin người nộp chưa đầy đủ hoặc chưa hợp lệ.")
+    _, form_errors = validate_form_data(version=dossier.procedure_version, data=dossier.form_data or {})
+    if form_errors:
+        problems.append("Tờ khai chưa đầy đủ hoặc chưa hợp lệ.")
+    storage = DossierFile._meta.get_field("file").storage
+    for status in selectors.component_statuses(dossier=dossier):
+        if not status.complete:
+            problems.append(f"Chưa đính kèm: {status.component.name}.")
+        for f in status.files:
+            # A file row whose content never reached the storage would leave the dossier without it.
+            if not storage.exists(f.file.name):
+                problems.append(f"Tệp “{f.original_name}” bị lỗi khi tải lên, vui lòng tải lại.")
+    if _check_delivery(dossier.procedure_version, dossier.delivery_method, dossier.postal_address):
+        problems.append("Chưa chọn cách nhận kết quả hợp lệ.")
+    if dossier.receiving_agency_id is None:
+        problems.append("Không có bộ phận một cửa nào tiếp nhận thủ tục này.")
+    return problems
+
+
+def dossier_submit(*, dossier: Dossier, actor: User, expected_version: int | None = None) -> Dossier:
+    """Submit an online dossier (status 1, Mới đăng ký). Refused while any mandatory component, detail
+    or delivery choice is missing, so a submitted dossier always has its files."""
+
+    def prepare(locked: Dossier) -> dict:
+        _check_version_open(locked.procedure_version, online=True)
+        problems = submission_problems(dossier=locked)
+        if problems:
+            raise ApplicationError(
+                "Hồ sơ chưa đủ để nộp.", code="incomplete_dossier", extra={"problems": problems}
+            )
+        return {"at": timezone.now()}
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="submit",
+        action=EventAction.SUBMIT,
+        expected_version=expected_version,
+        prepare=prepare,
+    )
+
+
+def dossier_complete(*, dossier: Dossier, actor: User, expected_version: int | None = None) -> Dossier:
+    """Send back a dossier the desk asked to complete before reception; it returns to the intake queue."""
+
+    def prepare(locked: Dossier) -> dict:
+        problems = submission_problems(dossier=locked)
+        if problems:
+            raise ApplicationError(
+                "Hồ sơ chưa đủ để nộp.", code="incomplete_dossier", extra={"problems": problems}
+            )
+        return {"at": timezone.now()}
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="complete",
+        action=EventAction.COMPLETE,
+        expected_version=expected_version,
+        prepare=prepare,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reception by the one-stop desk
+# ---------------------------------------------------------------------------------------------------------
+def _desk(actor: User, dossier: Dossier, agency: Agency | None) -> Agency:
+    from portal.models import Agency
+
+    desks = permissions.intake_desks_of(actor, dossier)
+    if not desks:
+        raise NotPermitted("Bạn không có quyền tiếp nhận hồ sơ này.")
+    if agency is not None:
+        if agency.pk not in desks:
+            raise NotPermitted("Bạn không tiếp nhận hồ sơ tại cơ quan này.")
+        return agency
+    return Agency.objects.get(pk=desks[0])
+
+
+def dossier_receive(
+    *,
+    dossier: Dossier,
+    actor: User,
+    agency: Agency | None = None,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Accept an online dossier at the desk (status 2, Được tiếp nhận; NĐ 118/2025/NĐ-CP, Điều 15): issue
+    the dossier code and lookup secret, compute the appointment from the version's time limit for the
+    channel on the working calendar, and print the receipt (TT 01/2018/TT-VPCP, Mẫu số 01)."""
+    at = at or timezone.now()
+
+    def prepare(locked: Dossier) -> dict:
+        desk = _desk(actor, locked, agency)
+        code, number = dossier_code_issue(agency=desk, on=timezone.localdate(at))
+        due = selectors.appointment_for(
+            version=locked.procedure_version, channel=locked.channel, received_at=at
+        )
+        if locked.competent_agency_id is None or locked.receiving_agency_id != desk.pk:
+            locked.competent_agency = selectors.competent_agency_for(
+                version=locked.procedure_version, desk=desk
+            )
+        return {
+            "at": at,
+            "by": actor,
+            "agency": desk,
+            "code": code,
+            "number": number,
+            "secret": _new_lookup_secret(),
+            "due_at": due,
+        }
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="receive",
+        action=EventAction.RECEIVE,
+        expected_version=expected_version,
+        at=at,
+        prepare=prepare,
+        after=lambda d, e: _schedule_document(d, DocumentKind.RECEIPT, e),
+    )
+
+
+def dossier_refuse(
+    *,
+    dossier: Dossier,
+    actor: User,
+    reason: str,
+    agency: Agency | None = None,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Refuse an online dossier at reception (status 3) with the reason, and print the refusal form
+    (Phiếu từ chối tiếp nhận, giải quyết hồ sơ, TT 01/2018/TT-VPCP Mẫu số 03).
+
+    The refusal is the desk's reception decision, so the dossier gets its code here too: the register
+    (Sổ theo dõi hồ sơ) lists it and the national portal receives it with status 3.
+    """
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ApplicationError(
+            "Nhập lý do từ chối cụ thể (ít nhất 10 ký tự).",
+            code="reason_required",
+            extra={"errors": {"reason": "Nhập lý do từ chối cụ thể (ít nhất 10 ký tự)."}},
+        )
+    at = at or timezone.now()
+
+    def prepare(locked: Dossier) -> dict:
+        desk = _desk(actor, locked, agency)
+        code, number = dossier_code_issue(agency=desk, on=timezone.localdate(at))
+        return {
+            "at": at,
+            "by": actor,
+            "agency": desk,
+            "code": code,
+            "number": number,
+            "secret": _new_lookup_secret(),
+        }
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="refuse",
+        action=EventAction.REFUSE,
+        expected_version=expected_version,
+        reason=reason,
+        at=at,
+        prepare=prepare,
+        after=lambda d, e: _schedule_document(d, DocumentKind.REFUSAL, e),
+    )
+
+
+def dossier_request_completion(
+    *,
+    dossier: Dossier,
+    actor: User,
+    reason: str,
+    components: Iterable[Component] = (),
+    agency: Agency | None = None,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Ask the applicant to complete an online dossier before it is received (status 5), listing what
+    and why (NĐ 118/2025/NĐ-CP, Điều 15: hướng dẫn hoàn thiện hồ sơ một lần, đầy đủ). No code is issued
+    and no deadline runs; this does not count as a supplement request during processing."""
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ApplicationError(
+            "Nêu cụ thể nội dung cần bổ sung, hoàn thiện (ít nhất 10 ký tự).",
+            code="reason_required",
+            extra={"errors": {"reason": "Nêu cụ thể nội dung cần bổ sung, hoàn thiện (ít nhất 10 ký tự)."}},
+        )
+    components = list(components)
+    for component in components:
+        _check_component(dossier, component)
+
+    def prepare(locked: Dossier) -> dict:
+        return {"agency": _desk(actor, locked, agency)}
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="request_completion",
+        action=EventAction.REQUEST_COMPLETION,
+        expected_version=expected_version,
+        reason=reason,
+        payload={"components": [{"id": c.pk, "name": c.name} for c in components]},
+        at=at,
+        prepare=prepare,
+        after=lambda d, e: _schedule_document(d, DocumentKind.SUPPLEMENT_REQUEST, e),
+    )
+
+
+def dossier_withdraw(
+    *, dossier: Dossier, actor: User, reason: str = "", expected_version: int | None = None
+) -> Dossier:
+    """The applicant withdraws the dossier (status 7) before a result exists (NĐ 118/2025/NĐ-CP)."""
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="withdraw",
+        action=EventAction.WITHDRAW,
+        expected_version=expected_version,
+        reason=(reason or "").strip(),
+        prepare=lambda locked: {"at": timezone.now()},
+    )
+
+
+@dataclass
+class ComponentUpload:
+    component: Component | None
+    upload: UploadedFile
+
+
+def dossier_receive_in_person(
+    *,
+    actor: User,
+    agency: Agency,
+    version: ProcedureVersion,
+    channel: int,
+    applicant: ApplicantData,
+    form_data: dict,
+    uploads: list[ComponentUpload],
+    delivery_method: str,
+    postal_address: str = "",
+    set_count: int = 1,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Counter (channel 1) or postal (channel 3) intake: the officer types the form and scans every
+    paper; each scanned component is marked digitised (TT 01/2023/TT-VPCP). The dossier is created
+    directly in `received` with its code, appointment and receipt — or not at all: a failed scan or a
+    missing mandatory component leaves nothing behind, not even the stored files."""
+    if channel not in (Channel.COUNTER, Channel.POSTAL):
+        raise ApplicationError("Kênh tiếp nhận không hợp lệ.", code="wrong_channel")
+    if channel == Channel.POSTAL and not version.allows_postal:
+        raise ApplicationError("Thủ tục này không tiếp nhận qua bưu chính.", code="not_postal")
+    if agency.pk not in permissions.intake_agency_ids(actor):
+        raise NotPermitted("Bạn không tiếp nhận hồ sơ tại cơ quan này.")
+    _check_version_open(version, online=False)
+    if not permissions.desks_for_version(version).filter(pk=agency.pk).exists():
+        raise ApplicationError(
+            f"{agency.name} không tiếp nhận thủ tục này (thủ tục không tiếp nhận ngoài địa giới hành chính).",
+            code="wrong_desk",
+        )
+    errors = _validate_applicant(applicant)
+    cleaned, form_errors = validate_form_data(version=version, data=form_data)
+    errors.update({f"form_{k}": v for k, v in form_errors.items()})
+    errors.update(_check_delivery(version, delivery_method, postal_address))
+    for upload in uploads:
+        if upload.component is not None and upload.component.version_id != version.pk:
+            raise ApplicationError("Thành phần hồ sơ không thuộc thủ tục này.", code="wrong_component")
+    given = {u.component.pk for u in uploads if u.component is not None}
+    for component in selectors.components_of(version=version):
+        if component.mandatory and component.pk not in given:
+            errors[f"component_{component.pk}"] = f"Chưa quét giấy tờ: {component.name}."
+    if set_count < 1:
+        errors["set_count"] = "Số bộ hồ sơ phải từ 1 trở lên."
+    if errors:
+        raise ApplicationError("Thông tin chưa hợp lệ.", code="invalid_intake", extra={"errors": errors})
+
+    from portal.models import Organisation, User
+
+    account = None
+    organisation = None
+    if applicant.kind == ApplicantKind.ORGANISATION:
+        organisation = Organisation.objects.filter(tax_code=applicant.id_number.strip()).first()
+    else:
+        account = User.objects.filter(cccd=applicant.id_number.strip()).first()
+    at = at or timezone.now()
+    action = EventAction.RECEIVE_AT_COUNTER if channel == Channel.COUNTER else EventAction.RECEIVE_BY_POST
+    with _files_removed_on_error() as stored, transaction.atomic():
+        dossier = Dossier.objects.create(
+            procedure_version=version,
+            channel=channel,
+            applicant=account,
+            organisation=organisation,
+            created_by=actor,
+            applicant_kind=applicant.kind,
+            applicant_name=applicant.name.strip(),
+            applicant_id_number=applicant.id_number.strip(),
+            applicant_address=applicant.address.strip(),
+            applicant_phone=applicant.phone.strip(),
+            applicant_email=applicant.email.strip(),
+            form_data=cleaned,
+            set_count=set_count,
+            receiving_agency=agency,
+            competent_agency=selectors.competent_agency_for(version=version, desk=agency),
+            delivery_method=delivery_method,
+            postal_address=postal_address.strip() if delivery_method == DeliveryMethod.POST else "",
+        )
+        for upload in uploads:
+            _store_file(
+                dossier=dossier,
+                component=upload.component,
+                upload=upload.upload,
+                actor=actor,
+                digitised=True,
+                stored=stored,
+            )
+
+        def prepare(locked: Dossier) -> dict:
+            code, number = dossier_code_issue(agency=agency, on=timezone.localdate(at))
+            due = selectors.appointment_for(version=version, channel=channel, received_at=at)
+            return {
+                "at": at,
+                "by": actor,
+                "agency": agency,
+                "code": code,
+                "number": number,
+                "secret": _new_lookup_secret(),
+                "due_at": due,
+            }
+
+        dossier = _transition(
+            dossier=dossier,
+            actor=actor,
+            method="receive_in_person",
+            action=action,
+            at=at,
+            prepare=prepare,
+            payload={"digitised_files": len(uploads)},
+            after=lambda d, e: _schedule_document(d, DocumentKind.RECEIPT, e),
+        )
+    return dossier
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Printed forms
+# ---------------------------------------------------------------------------------------------------------
+def dossier_document_generate(*, dossier_id: int, kind: str, event_id: int | None) -> DossierDocument:
+    """Render and store one printed form for one event. Idempotent: a form already printed for the event
+    is returned as it is."""
+    from . import documents
+
+    existing = DossierDocument.objects.filter(dossier_id=dossier_id, kind=kind, event_id=event_id).first()
+    if existing:
+        return existing
+    dossier = selectors.dossier_detail(pk=dossier_id)
+    event = DossierEvent.objects.get(pk=event_id) if event_id else None
+    pdf = documents.render(dossier=dossier, kind=kind, event=event)
+    try:
+        with _files_removed_on_error() as stored, transaction.atomic():
+            record = DossierDocument(
+                dossier=dossier, kind=kind, event=event, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf)
+            )
+            record.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
+            stored.append(record.file.name)
+            record.save()
+    except IntegrityError:
+        # Printed concurrently by another worker: keep theirs.
+        return DossierDocument.objects.get(dossier_id=dossier_id, kind=kind, event_id=event_id)
+    return record

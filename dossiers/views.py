@@ -1,0 +1,756 @@
+"""Pages of the dossier lifecycle. Each view parses input, calls one service or selector, and renders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_fsm import can_proceed, has_transition_perm
+
+from portal.errors import ApplicationError
+from portal.models import Agency
+from portal.working_time import load_calendar
+from procedures.constants import Channel
+from procedures.forms_schema import applicant_form_class, field_labels, field_order
+from procedures.models import ProcedureVersion
+
+from . import permissions, ratelimit, selectors, services
+from .constants import (
+    INTAKE_QUEUE_STATES,
+    DocumentKind,
+    DossierState,
+    EventAction,
+)
+from .forms import (
+    ApplicantForm,
+    CompletionRequestForm,
+    CounterIntakeForm,
+    DeliveryForm,
+    LookupForm,
+    QueueFilterForm,
+    ReasonForm,
+    UploadForm,
+    WithdrawForm,
+)
+from .models import Dossier, DossierDocument, DossierFile
+
+SCHEMA_PREFIX = "tk"
+QUEUE_PAGE_SIZES = (10, 25, 50, 100)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------------------
+def _visible(request, pk: int) -> Dossier:
+    dossier = selectors.dossier_detail(pk=pk)
+    if dossier is None or not permissions.can_view(request.user, dossier):
+        # The same answer for "does not exist" and "not yours": ids are not an oracle.
+        raise Http404
+    return dossier
+
+
+def _editable(request, pk: int) -> Dossier:
+    dossier = _visible(request, pk)
+    if not permissions.can_edit_as_applicant(request.user, dossier):
+        messages.info(request, _("Hồ sơ này đã nộp, không thể sửa."))
+        raise _Redirect(reverse("dossiers:detail", args=[pk]))
+    return dossier
+
+
+class _Redirect(Exception):
+    def __init__(self, url: str):
+        self.url = url
+
+
+def _catch_redirect(view):
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _Redirect as exc:
+            return redirect(exc.url)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _expected_version(form) -> int | None:
+    return form.cleaned_data.get("version") if form.is_bound and hasattr(form, "cleaned_data") else None
+
+
+def _schema_form(version: ProcedureVersion, data=None, initial=None):
+    form_class = applicant_form_class(version.form_schema or {})
+    return form_class(data=data, initial=initial, prefix=SCHEMA_PREFIX)
+
+
+def _place_errors(exc: ApplicationError, *forms_) -> bool:
+    """Put a service's field errors next to the fields; True when every error found its field."""
+    errors = exc.extra.get("errors") or {}
+    placed = bool(errors)
+    for key, message in errors.items():
+        target = None
+        field = key
+        if key.startswith("form_"):
+            field = key[len("form_") :]
+            target = next((f for f in forms_ if getattr(f, "prefix", None) == SCHEMA_PREFIX), None)
+        else:
+            target = next((f for f in forms_ if key in f.fields), None)
+        if target is not None and field in target.fields:
+            target.add_error(field, message)
+        elif forms_:
+            forms_[0].add_error(None, message)
+        else:
+            placed = False
+    return placed
+
+
+def _answers(dossier: Dossier) -> list[tuple[str, object]]:
+    schema = dossier.procedure_version.form_schema or {}
+    labels = field_labels(schema)
+    data = dossier.form_data or {}
+    return [(labels[name], data.get(name)) for name in field_order(schema) if name in data]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Filing online
+# ---------------------------------------------------------------------------------------------------------
+@login_required
+def file_online(request, version_pk: int):
+    """Start page of online filing: what the procedure needs, then "Bắt đầu" creates a prefilled draft."""
+    version = get_object_or_404(
+        ProcedureVersion.objects.in_force().select_related("procedure"), pk=version_pk
+    )
+    organisations = list(request.user.organisations.all()) if request.user.is_citizen else []
+    if request.method == "POST":
+        organisation = None
+        if request.POST.get("organisation"):
+            organisation = next((o for o in organisations if str(o.pk) == request.POST["organisation"]), None)
+            if organisation is None:
+                raise Http404
+        try:
+            dossier = services.dossier_create_draft(
+                actor=request.user, version=version, organisation=organisation
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("dossiers:file_online", version_pk=version.pk)
+        return redirect("dossiers:edit", pk=dossier.pk)
+    drafts = (
+        selectors.dossiers_of_applicant(user=request.user, state=DossierState.DRAFT).filter(
+            procedure_version=version
+        )
+        if request.user.is_citizen
+        else []
+    )
+    return render(
+        request,
+        "dossiers/file_start.html",
+        {
+            "version": version,
+            "components": selectors.components_of(version=version),
+            "time_limit": version.time_limit(Channel.ONLINE),
+            "fees": version.fees_for(Channel.ONLINE),
+            "organisations": organisations,
+            "drafts": drafts,
+            "can_file": request.user.is_citizen and version.allows_online,
+        },
+    )
+
+
+@login_required
+@_catch_redirect
+def edit(request, pk: int):
+    """Task list of a draft (or of a dossier being completed): each part and whether it is done."""
+    dossier = _editable(request, pk)
+    statuses = selectors.component_statuses(dossier=dossier)
+    applicant_done = bool(
+        dossier.applicant_name and dossier.applicant_id_number and dossier.applicant_address
+    )
+    if dossier.procedure_version.form_schema.get("properties"):
+        applicant_done = applicant_done and bool(dossier.form_data)
+    return render(
+        request,
+        "dossiers/edit.html",
+        {
+            "dossier": dossier,
+            "statuses": statuses,
+            "applicant_done": applicant_done,
+            "components_done": all(s.complete for s in statuses),
+            "completion_request": _last_event(dossier, EventAction.REQUEST_COMPLETION)
+            if dossier.state == DossierState.SUPPLEMENT_REQUESTED
+            else None,
+        },
+    )
+
+
+def _last_event(dossier: Dossier, action: str):
+    return next((e for e in reversed(list(dossier.events.all())) if e.action == action), None)
+
+
+@login_required
+@_catch_redirect
+def edit_applicant(request, pk: int):
+    dossier = _editable(request, pk)
+    version = dossier.procedure_version
+    initial = {
+        "version": dossier.version,
+        "applicant_name": dossier.applicant_name,
+        "applicant_id_number": dossier.applicant_id_number,
+        "applicant_address": dossier.applicant_address,
+        "applicant_phone": dossier.applicant_phone,
+        "applicant_email": dossier.applicant_email,
+    }
+    data = request.POST if request.method == "POST" else None
+    form = ApplicantForm(data, initial=initial)
+    schema_form = _schema_form(version, data, initial=dossier.form_data)
+    if request.method == "POST":
+        valid = form.is_valid()
+        schema_valid = schema_form.is_valid()
+        if valid and schema_valid:
+            try:
+                services.dossier_update_applicant(
+                    dossier=dossier,
+                    actor=request.user,
+                    applicant=services.ApplicantData(
+                        kind=dossier.applicant_kind,
+                        name=form.cleaned_data["applicant_name"],
+                        id_number=form.cleaned_data["applicant_id_number"],
+                        address=form.cleaned_data["applicant_address"],
+                        phone=form.cleaned_data["applicant_phone"],
+                        email=form.cleaned_data["applicant_email"],
+                    ),
+                    form_data=schema_form.cleaned_data,
+                    expected_version=_expected_version(form),
+                )
+            except ApplicationError as exc:
+                if not _place_errors(exc, form, schema_form):
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Đã lưu thông tin người nộp."))
+                return redirect("dossiers:edit", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/edit_applicant.html",
+        {"dossier": dossier, "form": form, "schema_form": schema_form},
+    )
+
+
+@login_required
+@_catch_redirect
+def edit_component(request, pk: int, component_pk: int):
+    dossier = _editable(request, pk)
+    component = get_object_or_404(dossier.procedure_version.components, pk=component_pk)
+    form = UploadForm(request.POST or None, request.FILES or None, initial={"version": dossier.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_attach_file(
+                dossier=dossier,
+                actor=request.user,
+                component=component,
+                upload=form.cleaned_data["file"],
+                expected_version=_expected_version(form),
+            )
+        except ApplicationError as exc:
+            form.add_error("file", exc.message)
+        else:
+            messages.success(request, _("Đã tải lên tệp cho “%(name)s”.") % {"name": component.name})
+            return redirect("dossiers:edit", pk=dossier.pk)
+    files = [f for f in dossier.files.all() if f.component_id == component.pk]
+    return render(
+        request,
+        "dossiers/edit_component.html",
+        {"dossier": dossier, "component": component, "files": files, "form": form},
+    )
+
+
+@login_required
+@require_POST
+@_catch_redirect
+def remove_file(request, pk: int, file_pk: int):
+    dossier = _editable(request, pk)
+    dossier_file = get_object_or_404(DossierFile, pk=file_pk, dossier=dossier)
+    try:
+        services.dossier_remove_file(dossier_file=dossier_file, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã xóa tệp “%(name)s”.") % {"name": dossier_file.original_name})
+    return redirect("dossiers:edit", pk=dossier.pk)
+
+
+@login_required
+@_catch_redirect
+def edit_delivery(request, pk: int):
+    dossier = _editable(request, pk)
+    version = dossier.procedure_version
+    desks = selectors.desks_for_version(version=version)
+    initial = {
+        "version": dossier.version,
+        "delivery_method": dossier.delivery_method,
+        "postal_address": dossier.postal_address or dossier.applicant_address,
+        "desk": dossier.receiving_agency_id,
+    }
+    form = DeliveryForm(
+        request.POST or None,
+        initial=initial,
+        desks=desks if dossier.is_before_reception else None,
+        allows_postal=version.allows_postal,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_set_delivery(
+                dossier=dossier,
+                actor=request.user,
+                method=form.cleaned_data["delivery_method"],
+                postal_address=form.cleaned_data["postal_address"],
+                desk=form.cleaned_data.get("desk"),
+                expected_version=_expected_version(form),
+            )
+        except ApplicationError as exc:
+            if not _place_errors(exc, form):
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã lưu cách nhận kết quả."))
+            return redirect("dossiers:edit", pk=dossier.pk)
+    return render(request, "dossiers/edit_delivery.html", {"dossier": dossier, "form": form})
+
+
+@login_required
+@_catch_redirect
+def review(request, pk: int):
+    """Check your answers, then submit (or send back a completed dossier)."""
+    dossier = _editable(request, pk)
+    problems = services.submission_problems(dossier=dossier)
+    if request.method == "POST":
+        service = (
+            services.dossier_submit if dossier.state == DossierState.DRAFT else services.dossier_complete
+        )
+        try:
+            version = int(request.POST.get("version") or 0) or None
+            service(dossier=dossier, actor=request.user, expected_version=version)
+        except (ApplicationError, ValueError) as exc:
+            problems = getattr(exc, "extra", {}).get("problems") or [getattr(exc, "message", str(exc))]
+        else:
+            messages.success(
+                request,
+                _("Đã nộp hồ sơ. Bộ phận một cửa sẽ kiểm tra và tiếp nhận; bạn theo dõi trạng thái tại đây."),
+            )
+            return redirect("dossiers:detail", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/review.html",
+        {
+            "dossier": dossier,
+            "problems": problems,
+            "answers": _answers(dossier),
+            "statuses": selectors.component_statuses(dossier=dossier),
+        },
+    )
+
+
+@login_required
+@require_POST
+def delete_draft(request, pk: int):
+    dossier = _visible(request, pk)
+    try:
+        services.dossier_delete_draft(dossier=dossier, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("dossiers:detail", pk=pk)
+    messages.success(request, _("Đã xóa hồ sơ nháp."))
+    return redirect("dossiers:my_dossiers")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Lists and the dossier page
+# ---------------------------------------------------------------------------------------------------------
+@login_required
+def my_dossiers(request):
+    state = request.GET.get("trang_thai", "")
+    if state not in DossierState.values:
+        state = ""
+    qs = selectors.dossiers_of_applicant(user=request.user, state=state or None)
+    page = Paginator(qs, 20).get_page(request.GET.get("trang"))
+    calendar = load_calendar()
+    rows = [(d, selectors.remaining_working_time(dossier=d, calendar=calendar)) for d in page.object_list]
+    return render(request, "dossiers/my_dossiers.html", {"page": page, "rows": rows, "state": state})
+
+
+def _actions(user, dossier: Dossier) -> dict:
+    def allowed(method: str) -> bool:
+        bound = getattr(dossier, method)
+        return can_proceed(bound) and has_transition_perm(bound, user)
+
+    return {
+        "edit": permissions.can_edit_as_applicant(user, dossier),
+        "delete_draft": dossier.state == DossierState.DRAFT
+        and permissions.can_act_as_applicant(user, dossier),
+        "withdraw": allowed("withdraw"),
+        "receive": allowed("receive"),
+        "refuse": allowed("refuse"),
+        "request_completion": allowed("request_completion"),
+    }
+
+
+@login_required
+def detail(request, pk: int):
+    dossier = _visible(request, pk)
+    is_applicant = permissions.can_act_as_applicant(request.user, dossier)
+    events = list(dossier.events.all())
+    if is_applicant and not request.user.is_officer:
+        events = [e for e in events if e.public]
+    documents = list(dossier.documents.all())
+    return render(
+        request,
+        "dossiers/detail.html",
+        {
+            "dossier": dossier,
+            "events": events,
+            "files": list(dossier.files.all()),
+            "documents": documents,
+            "pending_receipt": dossier.received_at is not None
+            and dossier.state != DossierState.REFUSED
+            and not any(d.kind == DocumentKind.RECEIPT for d in documents),
+            "answers": _answers(dossier),
+            "remaining": selectors.remaining_working_time(dossier=dossier),
+            "actions": _actions(request.user, dossier),
+            "is_applicant": is_applicant,
+            "completion_request": _last_event(dossier, EventAction.REQUEST_COMPLETION)
+            if dossier.state == DossierState.SUPPLEMENT_REQUESTED
+            else None,
+        },
+    )
+
+
+@login_required
+def file_download(request, pk: int, file_pk: int):
+    dossier = _visible(request, pk)
+    dossier_file = get_object_or_404(DossierFile, pk=file_pk, dossier=dossier)
+    return FileResponse(
+        dossier_file.file.open("rb"),
+        as_attachment=True,
+        filename=dossier_file.original_name,
+        content_type=dossier_file.mime_type,
+    )
+
+
+DOCUMENT_EVENTS = {
+    DocumentKind.RECEIPT: (EventAction.RECEIVE, EventAction.RECEIVE_AT_COUNTER, EventAction.RECEIVE_BY_POST),
+    DocumentKind.REFUSAL: (EventAction.REFUSE,),
+    DocumentKind.SUPPLEMENT_REQUEST: (EventAction.REQUEST_COMPLETION,),
+}
+
+
+@login_required
+def document_download(request, pk: int, kind: str):
+    """The latest printed form of a kind; printed now if the background worker has not done it yet."""
+    dossier = _visible(request, pk)
+    if kind not in DOCUMENT_EVENTS:
+        raise Http404
+    event = next((e for e in reversed(list(dossier.events.all())) if e.action in DOCUMENT_EVENTS[kind]), None)
+    if event is None:
+        raise Http404
+    document = services.dossier_document_generate(dossier_id=dossier.pk, kind=kind, event_id=event.pk)
+    return _pdf_response(document, inline=request.GET.get("xem") == "1")
+
+
+def _pdf_response(document: DossierDocument, *, inline: bool = False):
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=not inline,
+        filename=document.download_name,
+        content_type="application/pdf",
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Applicant actions
+# ---------------------------------------------------------------------------------------------------------
+@login_required
+def withdraw(request, pk: int):
+    dossier = _visible(request, pk)
+    form = WithdrawForm(request.POST or None, initial={"version": dossier.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_withdraw(
+                dossier=dossier,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=_expected_version(form),
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã rút hồ sơ."))
+            return redirect("dossiers:detail", pk=pk)
+    return render(request, "dossiers/withdraw.html", {"dossier": dossier, "form": form})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Intake officer actions
+# ---------------------------------------------------------------------------------------------------------
+@login_required
+def receive(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    dossier = _visible(request, pk)
+    try:
+        version = int(request.POST.get("version") or 0) or None
+        dossier = services.dossier_receive(dossier=dossier, actor=request.user, expected_version=version)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Đã tiếp nhận hồ sơ %(code)s. Mã tra cứu: %(secret)s.")
+            % {"code": dossier.code, "secret": dossier.lookup_secret},
+        )
+    return redirect("dossiers:detail", pk=pk)
+
+
+@login_required
+def refuse(request, pk: int):
+    dossier = _visible(request, pk)
+    form = ReasonForm(request.POST or None, initial={"version": dossier.version})
+    form.fields["reason"].label = _("Lý do từ chối tiếp nhận")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_refuse(
+                dossier=dossier,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=_expected_version(form),
+            )
+        except ApplicationError as exc:
+            if not _place_errors(exc, form):
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã từ chối tiếp nhận hồ sơ; phiếu từ chối đã được lập."))
+            return redirect("dossiers:detail", pk=pk)
+    return render(request, "dossiers/refuse.html", {"dossier": dossier, "form": form})
+
+
+@login_required
+def request_completion(request, pk: int):
+    dossier = _visible(request, pk)
+    components = selectors.components_of(version=dossier.procedure_version)
+    form = CompletionRequestForm(
+        request.POST or None, initial={"version": dossier.version}, components=components
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = [c for c in components if str(c.pk) in form.cleaned_data["components"]]
+        try:
+            services.dossier_request_completion(
+                dossier=dossier,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                components=chosen,
+                expected_version=_expected_version(form),
+            )
+        except ApplicationError as exc:
+            if not _place_errors(exc, form):
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã gửi yêu cầu hoàn thiện hồ sơ cho người nộp."))
+            return redirect("dossiers:detail", pk=pk)
+    return render(request, "dossiers/request_completion.html", {"dossier": dossier, "form": form})
+
+
+def _require_intake(request, *, allow_postal: bool = False) -> None:
+    if permissions.can_use_intake_desk(request.user):
+        return
+    if allow_postal and permissions.postal_agency_ids(request.user):
+        return
+    raise NotPermittedPage
+
+
+class NotPermittedPage(Exception):
+    pass
+
+
+def _forbidden(request):
+    return render(
+        request,
+        "dossiers/forbidden.html",
+        {"message": _("Trang này dành cho cán bộ một cửa.")},
+        status=403,
+    )
+
+
+@login_required
+def intake_queue(request):
+    """The intake officer's queue: counts per state, filters in the URL, search by code or applicant."""
+    try:
+        _require_intake(request, allow_postal=True)
+    except NotPermittedPage:
+        return _forbidden(request)
+    form = QueueFilterForm(request.GET or None, states=INTAKE_QUEUE_STATES)
+    filters = selectors.QueueFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.QueueFilters(
+            state=data["trang_thai"],
+            channel=data["kenh"],
+            q=data["q"],
+            received_from=data["tu_ngay"],
+            received_to=data["den_ngay"],
+        )
+    elif not form.is_bound:
+        filters = selectors.QueueFilters(state=DossierState.SUBMITTED)
+        form = QueueFilterForm(initial={"trang_thai": DossierState.SUBMITTED}, states=INTAKE_QUEUE_STATES)
+    try:
+        size = int(request.GET.get("so_dong", 25))
+    except ValueError:
+        size = 25
+    size = size if size in QUEUE_PAGE_SIZES else 25
+    qs = selectors.intake_queue(user=request.user, filters=filters)
+    page = Paginator(qs, size).get_page(request.GET.get("trang"))
+    calendar = load_calendar()
+    rows = [(d, selectors.remaining_working_time(dossier=d, calendar=calendar)) for d in page.object_list]
+    counts = selectors.intake_queue_counts(user=request.user)
+    query = request.GET.copy()
+    query.pop("trang", None)
+    state_query = request.GET.copy()
+    for key in ("trang", "trang_thai"):
+        state_query.pop(key, None)
+    return render(
+        request,
+        "dossiers/intake_queue.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "counts": [(s, DossierState(s).label, counts.get(s, 0)) for s in INTAKE_QUEUE_STATES],
+            "current_state": filters.state,
+            "query": query.urlencode(),
+            "state_query": state_query.urlencode(),
+            "page_sizes": QUEUE_PAGE_SIZES,
+            "page_size": size,
+            "is_intake": permissions.can_use_intake_desk(request.user),
+        },
+    )
+
+
+@login_required
+def counter_intake(request):
+    """Counter and postal intake: pick the procedure, type the form, scan each paper, print the receipt."""
+    try:
+        _require_intake(request)
+    except NotPermittedPage:
+        return _forbidden(request)
+    desks = list(Agency.objects.filter(pk__in=permissions.intake_agency_ids(request.user)).order_by("code"))
+    desk = next(
+        (d for d in desks if str(d.pk) == request.POST.get("desk", request.GET.get("desk", ""))), desks[0]
+    )
+    version_pk = request.POST.get("thu_tuc") or request.GET.get("thu_tuc")
+    if not version_pk:
+        query = request.GET.get("q", "").strip()
+        versions = selectors.versions_for_counter(desk=desk, query=query)
+        return render(
+            request,
+            "dossiers/counter_pick.html",
+            {"versions": versions[:50], "query": query, "desk": desk, "desks": desks},
+        )
+    version = get_object_or_404(
+        ProcedureVersion.objects.in_force().select_related("procedure"), pk=version_pk
+    )
+    components = selectors.components_of(version=version)
+    data = request.POST if request.method == "POST" else None
+    form = CounterIntakeForm(
+        data, request.FILES or None, components=components, allows_postal=version.allows_postal
+    )
+    schema_form = _schema_form(version, data)
+    if request.method == "POST":
+        valid = form.is_valid()
+        schema_valid = schema_form.is_valid()
+        if valid and schema_valid:
+            c = form.cleaned_data
+            uploads = [
+                services.ComponentUpload(component=component, upload=c[name])
+                for component, name in form.component_fields
+                if c.get(name)
+            ]
+            try:
+                dossier = services.dossier_receive_in_person(
+                    actor=request.user,
+                    agency=desk,
+                    version=version,
+                    channel=c["channel"],
+                    applicant=services.ApplicantData(
+                        kind=c["applicant_kind"],
+                        name=c["applicant_name"],
+                        id_number=c["applicant_id_number"],
+                        address=c["applicant_address"],
+                        phone=c["applicant_phone"],
+                        email=c["applicant_email"],
+                    ),
+                    form_data=schema_form.cleaned_data,
+                    uploads=uploads,
+                    delivery_method=c["delivery_method"],
+                    postal_address=c["postal_address"],
+                    set_count=c["set_count"],
+                )
+            except ApplicationError as exc:
+                if not _place_errors(exc, form, schema_form):
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Đã tiếp nhận hồ sơ %(code)s. Mã tra cứu: %(secret)s. In giấy tiếp nhận cho người nộp.")
+                    % {"code": dossier.code, "secret": dossier.lookup_secret},
+                )
+                return redirect("dossiers:detail", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/counter_intake.html",
+        {
+            "version": version,
+            "form": form,
+            "schema_form": schema_form,
+            "desk": desk,
+            "desks": desks,
+            "time_limit": version.time_limit(Channel.COUNTER),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Public lookup
+# ---------------------------------------------------------------------------------------------------------
+def lookup(request):
+    """Public status by code + lookup secret (typed, or from the receipt's QR code). Wrong secrets and
+    unknown codes get the same answer; failed attempts are limited per client address."""
+    form = LookupForm(request.GET if "ma" in request.GET else None)
+    context: dict = {"form": form}
+    status = 200
+    if form.is_bound and form.is_valid():
+        ip = ratelimit.client_ip(request)
+        limit, window = ratelimit.lookup_limits()
+        if ratelimit.is_blocked("lookup", ip, limit=limit):
+            context["blocked_minutes"] = max(1, window // 60)
+            status = 429
+        else:
+            dossier = selectors.dossier_lookup(
+                code=form.cleaned_data["ma"], secret=form.cleaned_data["ma_tra_cuu"]
+            )
+            if dossier is None:
+                ratelimit.record_failure("lookup", ip, window=window)
+                context["not_found"] = True
+            else:
+                context.update(
+                    {
+                        "dossier": dossier,
+                        "events": selectors.dossier_timeline(dossier=dossier, public_only=True),
+                        "remaining": selectors.remaining_working_time(dossier=dossier),
+                    }
+                )
+    response = render(request, "dossiers/lookup.html", context, status=status)
+    # The lookup secret may be in the URL (QR code): keep it out of caches and referrers.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
