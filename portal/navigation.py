@@ -10,6 +10,7 @@ from .constants import Role
 PUBLIC = [
     (_("Thủ tục hành chính"), "procedures:catalogue"),
     (_("Tra cứu hồ sơ"), "dossiers:lookup"),
+    (_("Xác thực văn bản"), "repository:verify"),
 ]
 
 BY_ROLE = {
@@ -20,6 +21,7 @@ BY_ROLE = {
     Role.INTAKE_OFFICER: [
         (_("Tiếp nhận hồ sơ"), "dossiers:intake_queue"),
         (_("Tiếp nhận trực tiếp"), "dossiers:counter_intake"),
+        (_("Số hóa"), "repository:digitisation_jobs"),
     ],
     Role.SPECIALIST: [(_("Hồ sơ cần xử lý"), "dossiers:work_queue")],
     Role.APPROVER: [(_("Hồ sơ chờ phê duyệt"), "dossiers:work_queue")],

@@ -51,6 +51,14 @@ def backfile_path(instance, filename: str) -> str:
     return _stored_path("kho/so-hoa-lo", filename)
 
 
+VALIDITY_LABELS = {
+    "revoked": _("Đã thu hồi"),
+    "expired": _("Hết hiệu lực"),
+    "not_yet": _("Chưa có hiệu lực"),
+    "valid": _("Còn hiệu lực"),
+}
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(18)
 
@@ -195,15 +203,19 @@ class StoredDocument(models.Model):
             return False
         return not (self.valid_to and self.valid_to < on)
 
-    def validity_label(self, on: dt.date | None = None) -> str:
+    def validity_state(self, on: dt.date | None = None) -> str:
+        """ "revoked", "expired", "not_yet" or "valid" on `on` (today by default)."""
         on = on or timezone.localdate()
         if self.revoked_at:
-            return str(_("Đã thu hồi"))
+            return "revoked"
         if self.valid_to and self.valid_to < on:
-            return str(_("Hết hiệu lực"))
+            return "expired"
         if self.valid_from and self.valid_from > on:
-            return str(_("Chưa có hiệu lực"))
-        return str(_("Còn hiệu lực"))
+            return "not_yet"
+        return "valid"
+
+    def validity_label(self, on: dt.date | None = None) -> str:
+        return str(VALIDITY_LABELS[self.validity_state(on)])
 
     def can_be_deleted_by_owner(self) -> bool:
         return self.source in OWNER_DELETABLE_SOURCES and self.deleted_at is None

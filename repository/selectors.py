@@ -148,6 +148,12 @@ def document_uses(*, document: StoredDocument) -> QuerySet[DocumentUse]:
     return document.uses.select_related("version", "used_by").order_by("-used_at")
 
 
+def uses_for_dossier(*, dossier_id: int) -> dict[int, DocumentUse]:
+    """The components of a dossier that took a document from the store, by component id (flagged reused)."""
+    uses = DocumentUse.objects.filter(dossier_id=dossier_id).select_related("document", "version")
+    return {use.component_id: use for use in uses}
+
+
 def document_reads(*, document: StoredDocument, limit: int = 50) -> QuerySet[DocumentAccessLog]:
     """Who read this document: shown to the owner."""
     return document.access_logs.select_related("accessed_by").order_by("-accessed_at")[:limit]

@@ -1,0 +1,63 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from portal.models import Agency
+from repository import services, signing
+
+
+class Command(BaseCommand):
+    help = (
+        "Tạo CA thử nghiệm và chứng thư ký số cho các cơ quan (môi trường phát triển), hoặc nạp chứng thư thật "
+        "của một cơ quan từ tệp PKCS#12. Khóa bí mật lưu trong PKI_DIR, không lưu trong cơ sở dữ liệu."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--agency", action="append", default=[], help="Mã cơ quan (lặp lại được); mặc định mọi cơ quan."
+        )
+        parser.add_argument(
+            "--renew",
+            action="store_true",
+            help="Cấp chứng thư mới kể cả khi cơ quan đã có chứng thư còn hiệu lực.",
+        )
+        parser.add_argument("--days", type=int, default=730, help="Thời hạn chứng thư (ngày).")
+        parser.add_argument(
+            "--import-p12", dest="p12", help="Tệp .p12/.pfx do tổ chức chứng thực cấp cho cơ quan (--agency)."
+        )
+        parser.add_argument("--passphrase", default="", help="Mật khẩu của tệp PKCS#12.")
+
+    def handle(self, *args, agency, renew, days, p12, passphrase, **options):
+        if p12:
+            if len(agency) != 1:
+                raise CommandError("Khi nạp tệp PKCS#12 cần đúng một --agency.")
+            target = Agency.objects.filter(code=agency[0]).first()
+            if target is None:
+                raise CommandError(f"Không có cơ quan mã {agency[0]}.")
+            certificate = services.signing_certificate_import(
+                agency=target, p12=Path(p12).read_bytes(), passphrase=passphrase.encode() or None
+            )
+            self.stdout.write(
+                self.style.SUCCESS(f"Đã nạp chứng thư {certificate.serial_number} cho {target.name}.")
+            )
+            return
+        agencies = Agency.objects.filter(active=True)
+        if agency:
+            agencies = agencies.filter(code__in=agency)
+            missing = set(agency) - set(agencies.values_list("code", flat=True))
+            if missing:
+                raise CommandError(f"Không có cơ quan mã {', '.join(sorted(missing))}.")
+        signing.ca_ensure()
+        created = 0
+        with transaction.atomic():
+            for target in agencies:
+                if not renew and services.signing_certificate_current(target):
+                    continue
+                services.signing_certificate_issue(agency=target, valid_days=days)
+                created += 1
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"CA thử nghiệm: {signing.ca_paths()[0]}. Đã cấp {created} chứng thư ký số mới."
+            )
+        )
