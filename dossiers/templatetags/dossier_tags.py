@@ -1,0 +1,81 @@
+"""Small display helpers for dossier pages: status tags, money, Vietnamese dates."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+
+from ..constants import NATIONAL_STATUS, DossierState, NationalStatus
+
+register = template.Library()
+
+TAG_CLASSES = {
+    1: "text-bg-info",
+    2: "text-bg-primary",
+    3: "text-bg-danger",
+    4: "text-bg-warning",
+    5: "text-bg-warning",
+    6: "text-bg-warning",
+    7: "text-bg-secondary",
+    8: "text-bg-dark",
+    9: "text-bg-success",
+    10: "text-bg-success",
+}
+
+
+@register.inclusion_tag("dossiers/includes/status_tag.html")
+def status_tag(state: str, national: bool = False):
+    code = int(NATIONAL_STATUS[state])
+    label = NationalStatus(code).label if national else DossierState(state).label
+    css = "text-bg-light border" if state == DossierState.DRAFT else TAG_CLASSES[code]
+    return {"label": label, "css": css, "code": code, "state": state}
+
+
+@register.filter
+def money(value) -> str:
+    """1250000 → "1.250.000 ₫"."""
+    if value in (None, ""):
+        return ""
+    amount = Decimal(value).quantize(Decimal(1))
+    return f"{amount:,.0f} ₫".replace(",", ".")
+
+
+@register.filter
+def vn_datetime(value) -> str:
+    """dd/mm/yyyy HH:mm in the portal's time zone."""
+    if not value:
+        return ""
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+
+
+@register.filter
+def vn_date(value) -> str:
+    if not value:
+        return ""
+    if hasattr(value, "hour"):
+        value = timezone.localtime(value)
+    return value.strftime("%d/%m/%Y")
+
+
+@register.filter
+def answer(value) -> str:
+    """A form answer as the applicant reads it."""
+    if value is True:
+        return "Có"
+    if value is False:
+        return "Không"
+    if value in (None, ""):
+        return "—"
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        year, month, day = text.split("-")
+        return f"{day}/{month}/{year}"
+    return text
+
+
+@register.simple_tag
+def forms_with_errors(*forms):
+    """The forms among `forms` that have errors, for one error summary at the top of the page."""
+    return [f for f in forms if f is not None and f.errors]
