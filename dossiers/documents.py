@@ -45,11 +45,16 @@ def place_name(dossier: Dossier) -> str:
     return _UNIT_PREFIX.sub("", unit.name)
 
 
-def time_limit_text(dossier: Dossier) -> str:
-    limit = dossier.procedure_version.time_limit(dossier.channel)
+def limit_text(limit) -> str:
+    """12 ngày làm việc, 1,5 ngày làm việc, 4 giờ làm việc."""
     if limit is None:
         return "Không quy định"
-    return f"{limit.amount:g} {limit.get_unit_display()}"
+    amount = format(limit.amount.normalize(), "f").replace(".", ",")
+    return f"{amount} {limit.get_unit_display()}"
+
+
+def time_limit_text(dossier: Dossier) -> str:
+    return limit_text(dossier.procedure_version.time_limit(dossier.channel))
 
 
 def delivery_text(dossier: Dossier) -> str:

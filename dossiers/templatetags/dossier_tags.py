@@ -79,3 +79,10 @@ def answer(value) -> str:
 def forms_with_errors(*forms):
     """The forms among `forms` that have errors, for one error summary at the top of the page."""
     return [f for f in forms if f is not None and f.errors]
+
+
+@register.filter
+def time_limit(limit) -> str:
+    from ..documents import limit_text
+
+    return limit_text(limit)
