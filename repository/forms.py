@@ -34,9 +34,11 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         single = super().clean
+        if not data:
+            return single(None, initial) or []  # raises "required" when the field is required
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else single(data, initial)
+        return [single(data, initial)]
 
 
 class DocumentMetadataMixin(forms.Form):

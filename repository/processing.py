@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .constants import TextExtraction
@@ -31,6 +32,23 @@ class ExtractedText:
     method: str
 
 
+@contextmanager
+def _strict_images() -> Iterator[None]:
+    """Refuse truncated images while reading scans.
+
+    WeasyPrint switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on; a scan cut short must be reported
+    to the officer, not silently padded with grey.
+    """
+    from PIL import ImageFile
+
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def images_and_pdfs_to_pdf(parts: Sequence[tuple[bytes, str]]) -> bytes:
     """One PDF from ordered scans: every image becomes a page, every PDF contributes all its pages."""
     from PIL import Image, UnidentifiedImageError
@@ -41,7 +59,7 @@ def images_and_pdfs_to_pdf(parts: Sequence[tuple[bytes, str]]) -> bytes:
     for index, (data, mime) in enumerate(parts, start=1):
         if mime in IMAGE_MIME_TYPES:
             try:
-                with Image.open(io.BytesIO(data)) as image:
+                with _strict_images(), Image.open(io.BytesIO(data)) as image:
                     frames = []
                     for frame_index in range(getattr(image, "n_frames", 1)):
                         image.seek(frame_index)

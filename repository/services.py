@@ -535,9 +535,9 @@ def _job_event(job: DigitisationJob, status: str, message: str = "", actor: User
 
 
 def _enqueue_digitisation(job_id: int) -> None:
-    from .tasks import digitise_scans
+    from .tasks import QUEUE, digitise_scans
 
-    transaction.on_commit(lambda: digitise_scans.delay(job_id))
+    transaction.on_commit(lambda: digitise_scans.apply_async((job_id,), queue=QUEUE))
 
 
 @transaction.atomic
@@ -837,9 +837,9 @@ def backfile_batch_create(*, actor: User, agency: Agency, archive, metadata) -> 
     batch.archive.save(getattr(archive, "name", "ban-quet.zip"), archive, save=False)
     batch.metadata.save(getattr(metadata, "name", "thong-tin.csv"), metadata, save=False)
     batch.save()
-    from .tasks import import_backfile
+    from .tasks import QUEUE, import_backfile
 
-    transaction.on_commit(lambda: import_backfile.delay(batch.pk))
+    transaction.on_commit(lambda: import_backfile.apply_async((batch.pk,), queue=QUEUE))
     return batch
 
 

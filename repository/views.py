@@ -34,6 +34,11 @@ from .permissions import can_read_document, can_revoke, digitising_agencies, is_
 PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
+def _bound(request) -> tuple:
+    """Form data of a POST (bound even when empty, so that required fields report), nothing on GET."""
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
+
+
 def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
@@ -82,7 +87,7 @@ def my_documents(request):
 @login_required
 def document_upload(request):
     owners = selectors.owners_for(request.user)
-    form = DocumentUploadForm(request.POST or None, request.FILES or None, owners=owners)
+    form = DocumentUploadForm(*_bound(request), owners=owners)
     if request.method == "POST" and form.is_valid():
         try:
             document = services.document_upload(
@@ -252,7 +257,7 @@ def document_revoke(request, pk: int):
 
 def verify(request):
     """Anyone checks an electronic result: upload the PDF, or type the code printed under its QR code."""
-    form = VerifyForm(request.POST or None, request.FILES or None)
+    form = VerifyForm(*_bound(request))
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("file")
@@ -321,7 +326,7 @@ def digitisation_jobs(request):
 @login_required
 def digitisation_job_new(request):
     agencies = _require_digitiser(request)
-    form = DigitisationJobForm(request.POST or None, request.FILES or None, agencies=agencies)
+    form = DigitisationJobForm(*_bound(request), agencies=agencies)
     if request.method == "POST" and form.is_valid():
         try:
             job = services.digitisation_job_create(
@@ -376,7 +381,7 @@ def digitisation_job_retry(request, pk: int):
 @login_required
 def backfile_new(request):
     agencies = _require_digitiser(request)
-    form = BackfileForm(request.POST or None, request.FILES or None, agencies=agencies)
+    form = BackfileForm(*_bound(request), agencies=agencies)
     if request.method == "POST" and form.is_valid():
         try:
             batch = services.backfile_batch_create(
