@@ -103,3 +103,25 @@ def procedure_for_page(code: str) -> tuple[Procedure, ProcedureVersion | None]:
     procedure = Procedure.objects.select_related("field").get(code=code)
     current = procedure_version_in_force(procedure)
     return procedure, (version_with_details(current.pk) if current else None)
+
+
+def catalogue_export_records(*, on: dt.date | None = None, codes: list[str] | None = None) -> list[dict]:
+    """The catalogue in force on `on`, as records in the national field names (see procedures.national)."""
+    from .national import record_from_version
+
+    versions = (
+        ProcedureVersion.objects.in_force(on)
+        .select_related("procedure", "procedure__field")
+        .prefetch_related(
+            "competent_agencies",
+            "coordinating_agencies",
+            "processing_times",
+            "fees",
+            "components",
+            "steps__agency",
+        )
+        .order_by("procedure__code")
+    )
+    if codes is not None:
+        versions = versions.filter(procedure__code__in=codes)
+    return [record_from_version(v) for v in versions]

@@ -8,6 +8,8 @@ the version it was received under.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -17,10 +19,12 @@ from django.utils import timezone
 from portal.constants import Role
 from portal.errors import ApplicationError, Conflict
 
-from .constants import ProcedureEventKind, VersionSource, VersionStatus
+from .adapters import CatalogueUnavailable, NationalCatalogueAdapter
+from .constants import ProcedureEventKind, SyncStatus, VersionSource, VersionStatus
 from .forms_schema import schema_errors
 from .models import (
     APPLIED_STATUSES,
+    CatalogueSyncRun,
     Component,
     Fee,
     Field,
@@ -29,6 +33,16 @@ from .models import (
     ProcedureVersion,
     ProcessingTime,
     ProcessStep,
+)
+from .national import (
+    RecordError,
+    VersionData,
+    data_from_record,
+    data_from_version,
+    differing_keys,
+    missing_agencies,
+    record_from_data,
+    write_version_data,
 )
 from .text import fold
 
@@ -221,7 +235,9 @@ def version_publication_errors(version: ProcedureVersion) -> list[str]:
         if component.quantity < 1:
             errors.append(f"Số lượng của thành phần “{component.name}” phải ít nhất là 1.")
     steps = list(version.steps.all())
-    if steps:
+    if not steps:
+        errors.append("Chưa có quy trình nội bộ (các bước xử lý và tỷ lệ thời gian).")
+    else:
         total = sum((s.share_percent for s in steps), Decimal(0))
         if total != Decimal(100):
             errors.append(
@@ -333,3 +349,212 @@ def versions_mark_retired(*, today: dt.date | None = None) -> int:
     return ProcedureVersion.objects.filter(status=VersionStatus.PUBLISHED, valid_to__lte=today).update(
         status=VersionStatus.RETIRED
     )
+
+
+# ------------------------------------------------------------------------------------- import and national sync
+
+
+@dataclass
+class CatalogueReport:
+    """What an import or a sync did, per procedure code."""
+
+    added: list[str] = dc_field(default_factory=list)
+    changed: list[dict] = dc_field(default_factory=list)  # {"code", "fields", "version"}
+    retired: list[str] = dc_field(default_factory=list)
+    unchanged: list[str] = dc_field(default_factory=list)
+    drafts: list[dict] = dc_field(default_factory=list)  # {"code", "problems"}: saved, not publishable yet
+    errors: list[str] = dc_field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} thủ tục mới, {len(self.changed)} thay đổi, {len(self.retired)} bãi bỏ, "
+            f"{len(self.unchanged)} không đổi, {len(self.drafts)} chờ bổ sung, {len(self.errors)} lỗi"
+        )
+
+
+def _base_version(procedure: Procedure) -> ProcedureVersion | None:
+    """The version a record is compared with: the one in force, else the newest one."""
+    from .selectors import procedure_version_in_force
+
+    return procedure_version_in_force(procedure) or procedure.versions.order_by("-number").first()
+
+
+def _valid_from_for_change(
+    *, data: VersionData, current: ProcedureVersion | None, today: dt.date, latest_start: dt.date | None
+) -> dt.date:
+    """A change applies from its decision's effective date; a date already covered by a published version
+    (the national record changed without a new date, or the date is in the past) means from today."""
+    wanted = data.valid_from or today
+    floor = latest_start or (current.valid_from if current else None)
+    if floor is not None and wanted <= floor:
+        wanted = max(today, floor + dt.timedelta(days=1))
+    return wanted
+
+
+def _parse_record(
+    record: dict,
+) -> tuple[Procedure | None, ProcedureVersion | None, VersionData | None, VersionData]:
+    """The procedure a record is about, the version it is compared with, and the merged data. RecordError."""
+    code = str(record.get("MaTTHC") or "").strip() if isinstance(record, dict) else ""
+    procedure = Procedure.objects.filter(code=code).first() if code else None
+    base_version = _base_version(procedure) if procedure else None
+    base = data_from_version(base_version) if base_version else None
+    data = data_from_record(record, base)
+    missing = missing_agencies(data)
+    if missing:
+        raise RecordError(f"{data.code}: mã cơ quan chưa có trong hệ thống: {', '.join(missing)}.")
+    return procedure, base_version, base, data
+
+
+def _apply_record(
+    *,
+    record: dict,
+    actor: User | None,
+    source: str,
+    report: CatalogueReport,
+    added_kind: str,
+    changed_kind: str,
+) -> None:
+    procedure, base_version, base, data = _parse_record(record)
+    today = timezone.localdate()
+    field = field_get_or_create(code=data.field_code, name=data.field_name or data.field_code)
+    if procedure is None:
+        procedure = procedure_create(code=data.code, name=data.name, field=field, actor=actor)
+        version = procedure_version_create_draft(
+            procedure=procedure, actor=actor, valid_from=data.valid_from or today, source=source
+        )
+        write_version_data(version, data)
+        report.added.append(procedure.code)
+        _event(procedure=procedure, kind=added_kind, actor=actor, version=version, data={"source": source})
+    else:
+        before = record_from_data(base) if base else None
+        after = record_from_data(data)
+        if before == after and procedure.field_id == field.pk:
+            report.unchanged.append(procedure.code)
+            return
+        if procedure.field_id != field.pk:
+            procedure.field = field
+            procedure.save(update_fields=["field", "updated_at"])
+        if base_version is not None and base_version.status == VersionStatus.DRAFT:
+            version = base_version  # an unpublished draft is still being prepared: complete it
+        else:
+            latest_start = (
+                procedure.versions.filter(status__in=APPLIED_STATUSES)
+                .order_by("-valid_from")
+                .values_list("valid_from", flat=True)
+            ).first()
+            version = procedure_version_create_draft(
+                procedure=procedure,
+                actor=actor,
+                copy_from=base_version,
+                source=source,
+                valid_from=_valid_from_for_change(
+                    data=data, current=base_version, today=today, latest_start=latest_start
+                ),
+            )
+        write_version_data(version, data)
+        changed = differing_keys(before or {}, after)
+        report.changed.append({"code": procedure.code, "fields": changed, "version": version.number})
+        _event(
+            procedure=procedure,
+            kind=changed_kind,
+            actor=actor,
+            version=version,
+            data={"source": source, "fields": changed},
+        )
+    version.refresh_from_db()
+    problems = version_publication_errors(version)
+    if problems:
+        report.drafts.append({"code": procedure.code, "problems": problems})
+        return
+    procedure_version_publish(version=version, actor=actor)
+
+
+@transaction.atomic
+def catalogue_import(
+    *, records: list[dict], actor: User | None, source: str = VersionSource.IMPORT, strict: bool = True
+) -> CatalogueReport:
+    """Import procedures in the national catalogue's field names (JSON or Excel, see procedures.national).
+
+    A new code creates the procedure; a changed record creates and publishes a new version (never an edit
+    of a published one); an identical record changes nothing. With `strict`, one bad record refuses the whole
+    file, with every problem listed; otherwise bad records are skipped and reported.
+    """
+    report = CatalogueReport()
+    if strict:
+        problems = []
+        for position, record in enumerate(records, start=1):
+            try:
+                _parse_record(record)
+            except RecordError as exc:
+                problems.append(f"Thủ tục thứ {position}: {exc}")
+        if problems:
+            raise ApplicationError(
+                "Tệp danh mục có lỗi, chưa nhập thủ tục nào. " + " ".join(problems),
+                extra={"errors": problems},
+            )
+    for record in records:
+        try:
+            with transaction.atomic():
+                _apply_record(
+                    record=record,
+                    actor=actor,
+                    source=source,
+                    report=report,
+                    added_kind=ProcedureEventKind.IMPORTED,
+                    changed_kind=ProcedureEventKind.IMPORTED,
+                )
+        except RecordError as exc:
+            if strict:
+                raise ApplicationError(str(exc)) from exc
+            report.errors.append(str(exc))
+    return report
+
+
+@transaction.atomic
+def catalogue_sync(*, adapter: NationalCatalogueAdapter, actor: User | None = None) -> CatalogueSyncRun:
+    """Bring the provincial catalogue in line with the national procedure database (NĐ 63/2010/NĐ-CP Điều 24:
+    procedures are published through the national database).
+
+    New codes are added, changed ones get a new published version, codes no longer listed are retired from
+    today. Records that cannot be applied are skipped and reported; the run and its report are kept.
+    """
+    run = CatalogueSyncRun.objects.create(source=adapter.describe(), triggered_by=actor)
+    report = CatalogueReport()
+    try:
+        records = list(adapter.fetch_procedures())
+    except CatalogueUnavailable as exc:
+        run.status, run.error, run.finished_at = SyncStatus.FAILED, str(exc), timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        return run
+    listed = set()
+    for record in records:
+        code = str(record.get("MaTTHC") or "").strip() if isinstance(record, dict) else ""
+        listed.add(code)
+        try:
+            with transaction.atomic():
+                _apply_record(
+                    record=record,
+                    actor=actor,
+                    source=VersionSource.NATIONAL,
+                    report=report,
+                    added_kind=ProcedureEventKind.SYNC_ADDED,
+                    changed_kind=ProcedureEventKind.SYNC_CHANGED,
+                )
+        except (RecordError, ApplicationError) as exc:
+            report.errors.append(str(getattr(exc, "message", exc)))
+    in_force = Procedure.objects.filter(versions__in=ProcedureVersion.objects.in_force()).distinct()
+    for procedure in in_force.exclude(code__in=listed).order_by("code"):
+        procedure_retire(
+            procedure=procedure, actor=actor, reason=f"Không còn trong CSDL quốc gia ({run.source})"
+        )
+        _event(procedure=procedure, kind=ProcedureEventKind.SYNC_RETIRED, actor=actor, data={"run": run.pk})
+        report.retired.append(procedure.code)
+    run.added, run.retired = report.added, report.retired
+    run.changed = report.changed + [{"code": d["code"], "draft": d["problems"]} for d in report.drafts]
+    run.unchanged_count = len(report.unchanged)
+    run.error = "\n".join(report.errors)
+    run.status = SyncStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+    return run

@@ -1,0 +1,143 @@
+"""Import and export in the national field names: JSON and Excel round trips, validation, new versions."""
+
+import copy
+import json
+
+import pytest
+
+from portal.errors import ApplicationError
+from procedures.adapters import load_demo_catalogue
+from procedures.constants import Channel, VersionStatus
+from procedures.excel import records_from_workbook, workbook_from_records
+from procedures.models import CatalogueSyncRun, Field, Procedure, ProcedureEvent, ProcedureVersion
+from procedures.selectors import catalogue_export_records, procedure_search, procedure_version_in_force
+from procedures.services import catalogue_import
+
+pytestmark = pytest.mark.django_db
+
+
+def wipe_catalogue():
+    ProcedureEvent.objects.all().delete()
+    CatalogueSyncRun.objects.all().delete()
+    ProcedureVersion.objects.all().delete()
+    Procedure.objects.all().delete()
+    Field.objects.all().delete()
+
+
+def test_demo_catalogue_imports_and_publishes_every_procedure(demo_agencies):
+    # given the shipped demo catalogue
+    records = load_demo_catalogue()
+    # when
+    report = catalogue_import(records=records, actor=None)
+    # then
+    assert len(records) >= 40
+    assert sorted(report.added) == sorted(r["MaTTHC"] for r in records)
+    assert report.drafts == [] and report.errors == []
+    assert ProcedureVersion.objects.filter(status=VersionStatus.PUBLISHED).count() == len(records)
+    assert ProcedureVersion.objects.filter(is_inter_agency=True).count() >= 2
+    assert Field.objects.count() >= 6
+    assert [v.procedure.code for v in procedure_search(query="giay phep xay dung moi")][0] == "1.009972"
+
+
+def test_json_export_import_round_trip(demo_agencies):
+    # given the catalogue imported and exported as JSON
+    catalogue_import(records=load_demo_catalogue(), actor=None)
+    exported = json.loads(json.dumps(catalogue_export_records(), ensure_ascii=False))
+    # when it is imported into an empty catalogue and exported again
+    wipe_catalogue()
+    catalogue_import(records=exported, actor=None)
+    # then nothing was lost
+    assert catalogue_export_records() == exported
+
+
+def test_reimporting_the_export_changes_nothing(demo_agencies):
+    catalogue_import(records=load_demo_catalogue(), actor=None)
+    exported = catalogue_export_records()
+    report = catalogue_import(records=exported, actor=None)
+    assert report.added == [] and report.changed == []
+    assert len(report.unchanged) == len(exported)
+    assert ProcedureVersion.objects.count() == len(exported)
+
+
+def test_excel_export_import_round_trip(demo_agencies):
+    # given the catalogue exported as an Excel workbook
+    catalogue_import(records=load_demo_catalogue(), actor=None)
+    exported = catalogue_export_records()
+    workbook = workbook_from_records(exported)
+    # when the workbook is imported into an empty catalogue
+    wipe_catalogue()
+    report = catalogue_import(records=records_from_workbook(workbook), actor=None)
+    # then the catalogue is the same
+    assert len(report.added) == len(exported)
+    assert catalogue_export_records() == exported
+
+
+def test_changed_record_creates_a_new_version_and_keeps_the_old(demo_agencies):
+    # given
+    records = load_demo_catalogue()
+    catalogue_import(records=records, actor=None)
+    v1 = ProcedureVersion.objects.get(procedure__code="1.001193")
+    changed = copy.deepcopy(next(r for r in records if r["MaTTHC"] == "1.001193"))
+    changed["CachThucThucHien"][0]["ThoiGian"][0]["ThoiGianGiaiQuyet"] = 2
+    changed["QuyetDinhCongBo"]["SoQuyetDinh"] = "99/QĐ-UBND"
+    # when
+    report = catalogue_import(records=[changed], actor=None)
+    # then
+    assert report.changed == [
+        {"code": "1.001193", "fields": ["CachThucThucHien", "QuyetDinhCongBo"], "version": 2}
+    ]
+    v1.refresh_from_db()
+    v2 = procedure_version_in_force(v1.procedure)
+    assert v2.number == 2 and v2.decision_number == "99/QĐ-UBND"
+    assert v2.time_limit(Channel.COUNTER).amount == 2
+    assert v1.time_limit(Channel.COUNTER).amount == 1  # the old version is untouched
+    assert v1.valid_to == v2.valid_from
+
+
+def bad(record, change):
+    record = copy.deepcopy(record)
+    change(record)
+    return record
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r.update(MaTTHC=""), "Thiếu mã thủ tục (MaTTHC)."),
+        (
+            lambda r: r["CachThucThucHien"][0]["PhiLePhi"][0].update(SoTien=-1000),
+            "mức thu “Lệ phí cấp giấy phép xây dựng công trình” không được âm",
+        ),
+        (
+            lambda r: r["CachThucThucHien"][0]["ThoiGian"][0].update(ThoiGianGiaiQuyet=0),
+            "thời gian giải quyết (kênh 1) phải lớn hơn 0",
+        ),
+        (
+            lambda r: r["ThanhPhanHoSo"][0]["GiayTo"][0].update(TenGiayTo=""),
+            "thành phần hồ sơ thứ 1 chưa có tên",
+        ),
+        (
+            lambda r: r.update(CoQuanThucHien=[{"MaDonVi": "000.99.99.H32"}]),
+            "mã cơ quan chưa có trong hệ thống",
+        ),
+        (lambda r: r.update(MucDoDVC="Mức 9"), "MucDoDVC “Mức 9” không hợp lệ"),
+        (lambda r: r["QuyetDinhCongBo"].update(NgayHieuLuc="31/02/2025"), "không phải ngày hợp lệ"),
+    ],
+)
+def test_bad_file_is_refused_whole_with_a_clear_message(demo_agencies, change, message):
+    # given one good and one bad record
+    records = load_demo_catalogue()
+    good, broken = records[1], bad(records[0], change)
+    # when / then
+    with pytest.raises(ApplicationError) as caught:
+        catalogue_import(records=[good, broken], actor=None)
+    assert "Thủ tục thứ 2" in caught.value.message
+    assert message in caught.value.message
+    assert Procedure.objects.count() == 0
+
+
+def test_unreadable_workbook_is_refused():
+    from procedures.national import RecordError
+
+    with pytest.raises(RecordError, match="không phải bảng tính Excel"):
+        records_from_workbook(b"not a workbook")
