@@ -73,6 +73,7 @@ def documents_for_owner(
         .owned_by(owner)
         .select_related("current_version", "issuing_agency")
         .annotate(use_count=Count("uses", distinct=True))
+        .order_by("-created_at", "-pk")
     )
     if document_type_code:
         documents = documents.filter(document_type_code=document_type_code)
