@@ -487,18 +487,21 @@ def submission_problems(*, dossier: Dossier) -> list[str]:
     return problems
 
 
-def dossier_submit(*, dossier: Dossier, actor: User, expected_version: int | None = None) -> Dossier:
+def dossier_submit(
+    *, dossier: Dossier, actor: User, expected_version: int | None = None, at: dt.datetime | None = None
+) -> Dossier:
     """Submit an online dossier (status 1, Mới đăng ký). Refused while any mandatory component, detail
     or delivery choice is missing, so a submitted dossier always has its files."""
+    at = at or timezone.now()
 
     def prepare(locked: Dossier) -> dict:
-        _check_version_open(locked.procedure_version, online=True)
+        _check_version_open(locked.procedure_version, online=True, on=timezone.localdate(at))
         problems = submission_problems(dossier=locked)
         if problems:
             raise ApplicationError(
                 "Hồ sơ chưa đủ để nộp.", code="incomplete_dossier", extra={"problems": problems}
             )
-        return {"at": timezone.now()}
+        return {"at": at}
 
     return _transition(
         dossier=dossier,
@@ -506,6 +509,7 @@ def dossier_submit(*, dossier: Dossier, actor: User, expected_version: int | Non
         method="submit",
         action=EventAction.SUBMIT,
         expected_version=expected_version,
+        at=at,
         prepare=prepare,
     )
 
@@ -562,6 +566,10 @@ def dossier_receive(
 
     def prepare(locked: Dossier) -> dict:
         desk = _desk(actor, locked, agency)
+        if locked.submitted_at and at < locked.submitted_at:
+            raise ApplicationError(
+                "Thời điểm tiếp nhận không thể trước thời điểm nộp hồ sơ.", code="bad_time"
+            )
         code, number = dossier_code_issue(agency=desk, on=timezone.localdate(at))
         due = selectors.appointment_for(
             version=locked.procedure_version, channel=locked.channel, received_at=at

@@ -242,6 +242,15 @@ LOGGING = {
 # The province this installation serves (code from the `vietnam-provinces` package; 56 = Khánh Hòa).
 PROVINCE_CODE = env.int("PROVINCE_CODE", default=56)
 
+# Dossiers. Code pattern of TT 01/2018/TT-VPCP (TT 03/2025/TT-VPCP may change it): {agency} code, reception {date},
+# daily {number}; unique and gap-free per agency and day.
+DOSSIER_CODE_PATTERN = env.str("DOSSIER_CODE_PATTERN", default="{agency}-{date:%y%m%d}-{number:04d}")
+# Public status lookup: failed attempts allowed per client address within the window (seconds).
+DOSSIER_LOOKUP_LIMIT = env.int("DOSSIER_LOOKUP_LIMIT", default=10)
+DOSSIER_LOOKUP_WINDOW_SECONDS = env.int("DOSSIER_LOOKUP_WINDOW_SECONDS", default=900)
+# Reverse proxies in front of the portal whose X-Forwarded-For is trusted for the client address (0: none).
+DOSSIER_LOOKUP_PROXY_COUNT = env.int("DOSSIER_LOOKUP_PROXY_COUNT", default=0)
+
 # Kho dữ liệu: files go to S3-compatible object storage (MinIO, a provincial cloud) when a bucket is named,
 # otherwise to MEDIA_ROOT. Either way they are private: downloads pass through permission-checked views.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")

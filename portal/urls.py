@@ -46,6 +46,7 @@ urlpatterns = [
 urlpatterns += [
     path("thu-tuc/", include("procedures.urls")),
     path("ho-so/", include("dossiers.urls")),
+    path("api/ho-so/", include("dossiers.api.urls")),
     path("thanh-toan/", include("payments.urls")),
     path("kho-du-lieu/", include("repository.urls")),
     path("bao-cao/", include("reporting.urls")),

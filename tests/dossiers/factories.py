@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from dossiers import services
@@ -60,6 +61,7 @@ class Province:
         self.officer = officer_in(self.centre, Role.INTAKE_OFFICER, full_name="Nguyễn Thị Một Cửa")
         self.commune_officer = officer_in(self.commune, Role.INTAKE_OFFICER)
         self.specialist = officer_in(self.department, Role.SPECIALIST)
+        version_kwargs.setdefault("valid_from", dt.date(2024, 1, 1))
         self.version = published_version(agencies=[self.department], **version_kwargs)
         self.citizen = CitizenFactory(full_name="Nguyễn Văn An")
 
@@ -109,13 +111,16 @@ def draft(province: Province, citizen=None, *, files: bool = True) -> Dossier:
     )
 
 
-def submitted(province: Province, citizen=None) -> Dossier:
+def submitted(province: Province, citizen=None, *, at: dt.datetime | None = None) -> Dossier:
     citizen = citizen or province.citizen
-    return services.dossier_submit(dossier=draft(province, citizen), actor=citizen)
+    return services.dossier_submit(dossier=draft(province, citizen), actor=citizen, at=at)
 
 
 def received(province: Province, citizen=None, *, at: dt.datetime | None = None) -> Dossier:
-    return services.dossier_receive(dossier=submitted(province, citizen), actor=province.officer, at=at)
+    """Submitted half an hour before `at` (default now), received at `at`."""
+    at = at or timezone.now()
+    dossier = submitted(province, citizen, at=at - dt.timedelta(minutes=30))
+    return services.dossier_receive(dossier=dossier, actor=province.officer, at=at)
 
 
 def counter_received(province: Province, *, channel: int = 1, at: dt.datetime | None = None, **kw) -> Dossier:

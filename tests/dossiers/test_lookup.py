@@ -1,0 +1,177 @@
+"""Public status lookup by code + lookup secret: the page, the QR link, the API, and the rate limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from dossiers import services
+from dossiers.documents import lookup_url
+
+from .factories import received
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+LOOKUP = "/ho-so/tra-cuu/"
+API_LOOKUP = "/api/ho-so/tra-cuu/"
+
+
+@pytest.fixture
+def dossier(province):
+    return received(province, at=dt.datetime(2025, 11, 17, 9, 0, tzinfo=VN))
+
+
+def _page(client, code, secret, ip="203.0.113.7"):
+    return client.get(LOOKUP, {"ma": code, "ma_tra_cuu": secret}, REMOTE_ADDR=ip)
+
+
+def _without_tokens(html: bytes) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html.decode())
+
+
+def test_the_public_page_shows_status_appointment_and_public_steps(client, dossier):
+    response = _page(client, dossier.code, dossier.lookup_secret)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="lookup-result"' in html
+    assert "Được tiếp nhận" in html  # national status 2
+    assert "03/12/2025 09:00" in html  # appointment
+    assert "Nộp hồ sơ trực tuyến" in html and "Tiếp nhận hồ sơ" in html
+    # no personal data on the public page
+    assert dossier.applicant_name not in html and dossier.applicant_id_number not in html
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("secret_case", [str.lower, lambda s: f" {s[:3]} {s[3:]} "])
+def test_the_secret_is_forgiving_about_case_and_spaces(client, dossier, secret_case):
+    response = _page(client, dossier.code.lower(), secret_case(dossier.lookup_secret))
+    assert 'data-testid="lookup-result"' in response.content.decode()
+
+
+def test_the_qr_link_opens_the_status(client, dossier):
+    url = lookup_url(dossier)
+    response = client.get(url.split("8000", 1)[1] if "8000" in url else url)
+    assert 'data-testid="lookup-result"' in response.content.decode()
+
+
+def test_wrong_secret_and_unknown_code_look_the_same(client, dossier):
+    wrong_secret = _page(client, dossier.code, "ZZZZZZ" if dossier.lookup_secret != "ZZZZZZ" else "YYYYYY")
+    unknown_code = _page(client, "000.00.15.H32-991231-9999", dossier.lookup_secret)
+    assert wrong_secret.status_code == unknown_code.status_code == 200
+    assert 'data-testid="not-found"' in wrong_secret.content.decode()
+    assert _without_tokens(wrong_secret.content).replace(dossier.code, "X").replace("ZZZZZZ", "S").replace(
+        "YYYYYY", "S"
+    ) == _without_tokens(unknown_code.content).replace("000.00.15.H32-991231-9999", "X").replace(
+        dossier.lookup_secret, "S"
+    )
+
+
+def test_failed_lookups_are_rate_limited_per_client(client, dossier, settings):
+    settings.DOSSIER_LOOKUP_LIMIT = 3
+    for attempt in range(3):
+        assert _page(client, dossier.code, f"WRONG{attempt}").status_code == 200
+    # even the right secret is refused now, from this address
+    blocked = _page(client, dossier.code, dossier.lookup_secret)
+    assert blocked.status_code == 429
+    assert "tra cứu sai quá nhiều lần" in blocked.content.decode()
+    # another address is not affected
+    assert (
+        'data-testid="lookup-result"'
+        in _page(client, dossier.code, dossier.lookup_secret, ip="198.51.100.2").content.decode()
+    )
+
+
+def test_behind_a_proxy_the_forwarded_address_counts(client, dossier, settings):
+    settings.DOSSIER_LOOKUP_LIMIT = 1
+    settings.DOSSIER_LOOKUP_PROXY_COUNT = 1
+    headers = {"REMOTE_ADDR": "10.0.0.1"}
+    client.get(
+        LOOKUP, {"ma": dossier.code, "ma_tra_cuu": "WRONG1"}, HTTP_X_FORWARDED_FOR="203.0.113.9", **headers
+    )
+    assert (
+        client.get(
+            LOOKUP,
+            {"ma": dossier.code, "ma_tra_cuu": dossier.lookup_secret},
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+            **headers,
+        ).status_code
+        == 429
+    )
+    assert (
+        client.get(
+            LOOKUP,
+            {"ma": dossier.code, "ma_tra_cuu": dossier.lookup_secret},
+            HTTP_X_FORWARDED_FOR="203.0.113.10",
+            **headers,
+        ).status_code
+        == 200
+    )
+
+
+def test_the_empty_form_asks_for_both_codes(client, db):
+    response = client.get(LOOKUP, {"ma": "", "ma_tra_cuu": ""})
+    html = response.content.decode()
+    assert "Vui lòng nhập mã hồ sơ." in html and "Vui lòng nhập mã tra cứu." in html
+
+
+def test_a_refused_dossier_can_be_looked_up(client, province):
+    from .factories import submitted
+
+    dossier = services.dossier_refuse(
+        dossier=submitted(province), actor=province.officer, reason="Không thuộc thẩm quyền giải quyết."
+    )
+    html = _page(client, dossier.code, dossier.lookup_secret).content.decode()
+    assert "Không được tiếp nhận" in html
+
+
+# ---- the API ----------------------------------------------------------------------------------------------
+
+
+def test_api_lookup(client, dossier):
+    response = client.post(
+        API_LOOKUP, {"code": dossier.code, "secret": dossier.lookup_secret}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["code"] == dossier.code
+    assert (body["national_status"], body["national_status_label"]) == (2, "Được tiếp nhận")
+    assert [e["action"] for e in body["timeline"]] == ["submit", "receive"]
+    assert "applicant_name" not in body
+
+
+def test_api_lookup_wrong_secret_equals_unknown_code_and_is_limited(client, dossier, settings):
+    settings.DOSSIER_LOOKUP_LIMIT = 2
+    wrong = client.post(
+        API_LOOKUP, {"code": dossier.code, "secret": "XXXXXX"}, content_type="application/json"
+    )
+    unknown = client.post(
+        API_LOOKUP, {"code": "nope", "secret": dossier.lookup_secret}, content_type="application/json"
+    )
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+    assert wrong["Content-Type"] == "application/problem+json"
+    limited = client.post(
+        API_LOOKUP, {"code": dossier.code, "secret": dossier.lookup_secret}, content_type="application/json"
+    )
+    assert limited.status_code == 429
+
+
+def test_api_lists_only_the_applicants_own_dossiers(client, dossier, province):
+    from tests.portal.factories import CitizenFactory
+
+    client.force_login(province.citizen)
+    body = client.get("/api/ho-so/").json()
+    assert [d["code"] for d in body["results"]] == [dossier.code]
+    detail = client.get(reverse("dossiers-api:detail", args=[dossier.pk])).json()
+    assert detail["lookup_secret"] == dossier.lookup_secret
+    assert [d["kind"] for d in detail["documents"]] == ["receipt"] or detail["documents"] == []
+    client.force_login(CitizenFactory())
+    assert client.get("/api/ho-so/").json()["results"] == []
+    assert client.get(reverse("dossiers-api:detail", args=[dossier.pk])).status_code == 404
+
+
+def test_api_needs_a_login(client, dossier):
+    assert client.get("/api/ho-so/").status_code == 403
