@@ -20,35 +20,35 @@ from .models import (
 )
 from .permissions import digitising_agencies
 
-# Common document types a citizen holds, offered next to the component codes of the catalogue. The codes
-# are the catalogue's component codes (procedures.Component.code) where one exists.
+# Common document types a person holds. Codes are the catalogue's component codes (procedures.Component.code,
+# MaGiayTo of the national database) so that a stored document matches the components that accept it.
 COMMON_DOCUMENT_TYPES = [
     ("CCCD", "Căn cước công dân / Thẻ căn cước"),
-    ("GKS", "Giấy khai sinh"),
-    ("GCN_KET_HON", "Giấy chứng nhận kết hôn"),
-    ("XAC_NHAN_CU_TRU", "Giấy xác nhận thông tin về cư trú"),
+    ("GT_KS_CU", "Giấy khai sinh"),
+    ("XN_HON_NHAN", "Giấy xác nhận tình trạng hôn nhân"),
+    ("XN_CU_TRU", "Giấy xác nhận thông tin về cư trú"),
     ("GCN_QSDD", "Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở"),
     ("GPXD", "Giấy phép xây dựng"),
     ("GCN_DKDN", "Giấy chứng nhận đăng ký doanh nghiệp"),
-    ("BANG_TOT_NGHIEP", "Văn bằng, chứng chỉ"),
-    ("GIAY_KHAM_SUC_KHOE", "Giấy khám sức khỏe"),
-    ("LY_LICH_TU_PHAP", "Phiếu lý lịch tư pháp"),
+    ("GCN_HKD", "Giấy chứng nhận đăng ký hộ kinh doanh"),
+    ("VAN_BANG", "Văn bằng, chứng chỉ chuyên môn"),
+    ("GIAY_SUC_KHOE", "Giấy chứng nhận đủ sức khỏe"),
+    ("PHIEU_LLTP", "Phiếu lý lịch tư pháp"),
     ("KHAC", "Giấy tờ khác"),
 ]
 
 
 def document_type_choices() -> list[tuple[str, str]]:
-    """Component codes of the catalogue (when it has any) followed by the common types, without repeats."""
-    choices: dict[str, str] = {}
+    """The common types, then the other component codes of the catalogue that may come from the store."""
+    choices: dict[str, str] = dict(COMMON_DOCUMENT_TYPES)
     try:
         from procedures.models import Component
 
-        for code, name in Component.objects.exclude(code="").values_list("code", "name").order_by("code"):
-            choices.setdefault(code, name)
+        reusable = Component.objects.exclude(code="").filter(reusable_from_repository=True)
+        for code, name in reusable.values_list("code", "name").order_by("code"):
+            choices.setdefault(code, name[:120])
     except Exception:  # noqa: BLE001 — the catalogue may not be migrated yet on a fresh database
         pass
-    for code, name in COMMON_DOCUMENT_TYPES:
-        choices.setdefault(code, name)
     return sorted(choices.items(), key=lambda item: (item[0] == "KHAC", item[1]))
 
 

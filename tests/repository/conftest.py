@@ -42,7 +42,7 @@ def upload_file(name: str, content: bytes) -> SimpleUploadedFile:
 def store(owner, *, actor=None, content: bytes | None = None, name="giay-to.pdf", **fields):
     """A document uploaded by its owner through the service."""
     defaults = {
-        "document_type_code": "GKS",
+        "document_type_code": "GT_KS_CU",
         "document_type_name": "Giấy khai sinh",
         "title": "Giấy khai sinh",
     }

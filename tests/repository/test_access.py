@@ -155,7 +155,7 @@ def test_an_earlier_version_is_downloaded_by_number(client, citizen):
 @pytest.fixture
 def kho(citizen, today):
     """A citizen's store: a valid birth certificate, an expired ID card and a withdrawn-consent certificate."""
-    store(citizen, title="Giấy khai sinh", document_type_code="GKS")
+    store(citizen, title="Giấy khai sinh", document_type_code="GT_KS_CU")
     store(
         citizen,
         title="Chứng minh nhân dân cũ",
@@ -199,7 +199,7 @@ def test_upload_page_stores_and_redirects(client, citizen):
         reverse("repository:document_upload"),
         {
             "owner": "me",
-            "document_type": "GKS",
+            "document_type": "GT_KS_CU",
             "title": "Giấy khai sinh của An",
             "valid_from": "15/03/1990",
             "file": SimpleUploadedFile("gks.png", page_png("GIẤY KHAI SINH")),
@@ -218,11 +218,11 @@ def test_upload_page_stores_and_redirects(client, citizen):
     [
         ({}, ["Chọn loại giấy tờ.", "Nhập tên giấy tờ.", "Chọn tệp cần tải lên."]),
         (
-            {"document_type": "GKS", "title": "x", "valid_from": "02/01/2025", "valid_to": "01/01/2025"},
+            {"document_type": "GT_KS_CU", "title": "x", "valid_from": "02/01/2025", "valid_to": "01/01/2025"},
             ["Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."],
         ),
         (
-            {"document_type": "GKS", "title": "x", "valid_to": "31/02/2025"},
+            {"document_type": "GT_KS_CU", "title": "x", "valid_to": "31/02/2025"},
             ["Nhập ngày theo dạng dd/mm/yyyy."],
         ),
     ],
@@ -244,7 +244,7 @@ def test_upload_page_reports_a_duplicate_on_the_file_field(client, citizen):
         reverse("repository:document_upload"),
         {
             "owner": "me",
-            "document_type": "GKS",
+            "document_type": "GT_KS_CU",
             "title": "Lần hai",
             "file": SimpleUploadedFile("b.png", content),
         },

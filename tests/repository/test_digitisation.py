@@ -16,7 +16,7 @@ from .conftest import page_png, store, text_pdf, upload_file
 
 def _job(officer, agency, owner, files, **fields):
     defaults = {
-        "document_type_code": "GKS",
+        "document_type_code": "GT_KS_CU",
         "document_type_name": "Giấy khai sinh",
         "title": "Giấy khai sinh",
     }
@@ -243,7 +243,7 @@ def test_officer_submits_scans_through_the_page(
             {
                 "agency": agency.pk,
                 "owner_identifier": citizen.cccd,
-                "document_type": "GKS",
+                "document_type": "GT_KS_CU",
                 "title": "Giấy khai sinh",
                 "scans": [
                     SimpleUploadedFile("1.png", page_png("Trang một")),
@@ -262,7 +262,7 @@ def test_the_page_says_which_owner_is_unknown(client, intake_officer, agency):
     client.force_login(intake_officer)
     response = client.post(
         reverse("repository:digitisation_job_new"),
-        {"agency": agency.pk, "owner_identifier": "056099999999", "document_type": "GKS", "title": "x"},
+        {"agency": agency.pk, "owner_identifier": "056099999999", "document_type": "GT_KS_CU", "title": "x"},
     )
     body = response.content.decode()
     assert "Không tìm thấy công dân hoặc tổ chức có số định danh này." in body

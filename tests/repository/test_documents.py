@@ -107,9 +107,11 @@ def _reusable_codes(owner, code, on):
 
 
 def test_valid_consented_document_is_offered_for_its_component(citizen, today):
-    store(citizen, title="Giấy khai sinh", document_type_code="GKS", valid_to=today + dt.timedelta(days=30))
+    store(
+        citizen, title="Giấy khai sinh", document_type_code="GT_KS_CU", valid_to=today + dt.timedelta(days=30)
+    )
     store(citizen, title="Căn cước", document_type_code="CCCD")
-    assert _reusable_codes(citizen, "GKS", today) == ["Giấy khai sinh"]
+    assert _reusable_codes(citizen, "GT_KS_CU", today) == ["Giấy khai sinh"]
 
 
 @pytest.mark.parametrize(
@@ -131,7 +133,7 @@ def test_unusable_documents_are_not_offered(make_unusable, citizen, intake_offic
     elif make_unusable == "not_yet_valid":
         store(citizen, valid_from=today + dt.timedelta(days=1))
     # then filing does not offer it
-    assert _reusable_codes(citizen, "GKS", today) == []
+    assert _reusable_codes(citizen, "GT_KS_CU", today) == []
     # and it cannot be linked either
     document = StoredDocument.objects.get()
     with pytest.raises(Conflict):
@@ -151,7 +153,7 @@ def _digitised(owner, officer, agency):
         agency=agency,
         owner=owner,
         files=[upload_file("trang-1.png", page_png("GIẤY KHAI SINH"))],
-        document_type_code="GKS",
+        document_type_code="GT_KS_CU",
         document_type_name="Giấy khai sinh",
         title="Giấy khai sinh (bản số hóa)",
     )
@@ -161,13 +163,13 @@ def _digitised(owner, officer, agency):
 
 
 def test_other_owners_documents_are_never_offered(citizen, other_citizen, today):
-    store(other_citizen, document_type_code="GKS")
-    assert _reusable_codes(citizen, "GKS", today) == []
+    store(other_citizen, document_type_code="GT_KS_CU")
+    assert _reusable_codes(citizen, "GT_KS_CU", today) == []
 
 
 def test_reuse_links_the_document_and_flags_the_component(citizen, today):
     # given a valid birth certificate in the Kho
-    document = store(citizen, document_type_code="GKS")
+    document = store(citizen, document_type_code="GT_KS_CU")
     # when the citizen picks it for component 77 of dossier 9 instead of uploading
     use = services.document_record_use(document=document, dossier_id=9, component_id=77, actor=citizen)
     # then the component is flagged as reused, pointing at the stored version — nothing was copied
@@ -189,10 +191,10 @@ def test_someone_else_cannot_use_a_document(citizen, other_citizen):
 
 
 def test_desk_sees_what_the_applicant_already_holds(citizen, today, yesterday):
-    store(citizen, document_type_code="GKS", title="Giấy khai sinh")
+    store(citizen, document_type_code="GT_KS_CU", title="Giấy khai sinh")
     store(citizen, document_type_code="CCCD", title="Căn cước", valid_to=yesterday, valid_from=yesterday)
     held = selectors.documents_held_by(citizen, on=today)
-    assert {code: [d.title for d in docs] for code, docs in held.items()} == {"GKS": ["Giấy khai sinh"]}
+    assert {code: [d.title for d in docs] for code, docs in held.items()} == {"GT_KS_CU": ["Giấy khai sinh"]}
 
 
 # --- Deleting, consent, revoking -----------------------------------------------------------------------
