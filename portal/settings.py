@@ -9,6 +9,7 @@ to a real broker, `REDIS_URL` to a shared cache.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -277,3 +278,18 @@ SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
 SIGNING_FONT = env.str("SIGNING_FONT", default="")
 # Largest zip of scans accepted for one back-file digitisation batch, in bytes.
 BACKFILE_MAX_BYTES = env.int("BACKFILE_MAX_BYTES", default=200 * 1024 * 1024)
+
+# Procedure catalogue: the national procedure database (CSDL quốc gia về TTHC) the nightly sync reads.
+# Empty URL: the local simulator (procedures/data/national_simulator.json).
+NATIONAL_CATALOGUE_URL = env.str("NATIONAL_CATALOGUE_URL", default="")
+NATIONAL_CATALOGUE_TOKEN = env.str("NATIONAL_CATALOGUE_TOKEN", default="")
+NATIONAL_CATALOGUE_TIMEOUT = env.float("NATIONAL_CATALOGUE_TIMEOUT", default=30.0)
+CELERY_BEAT_SCHEDULE["procedures-sync-national-catalogue"] = {
+    "task": "procedures.tasks.sync_national_catalogue",
+    "schedule": crontab(hour=env.int("NATIONAL_CATALOGUE_SYNC_HOUR", default=2), minute=0),
+    "options": {"queue": "sync"},
+}
+CELERY_BEAT_SCHEDULE["procedures-mark-retired-versions"] = {
+    "task": "procedures.tasks.mark_retired_versions",
+    "schedule": crontab(hour=0, minute=5),
+}

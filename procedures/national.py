@@ -597,9 +597,15 @@ def data_from_record(record: dict, base: VersionData | None = None) -> VersionDa
         data.legal_basis = [line for line in lines if line]
     if "QuyetDinhCongBo" in record:
         decision = record["QuyetDinhCongBo"] or {}
+        same_decision = base is not None and _text(decision.get("SoQuyetDinh")) == base.decision_number
         data.decision_number = _text(decision.get("SoQuyetDinh"))
-        data.decision_date = _date_in(decision.get("NgayQuyetDinh"), f"{code}: NgayQuyetDinh")
-        data.valid_from = _date_in(decision.get("NgayHieuLuc"), f"{code}: NgayHieuLuc")
+        # A blank date means "not stated": the dates we set when publishing that decision stand.
+        data.decision_date = _date_in(decision.get("NgayQuyetDinh"), f"{code}: NgayQuyetDinh") or (
+            base.decision_date if same_decision else None
+        )
+        data.valid_from = _date_in(decision.get("NgayHieuLuc"), f"{code}: NgayHieuLuc") or (
+            base.valid_from if base else None
+        )
         data.valid_to = _date_in(decision.get("NgayHetHieuLuc"), f"{code}: NgayHetHieuLuc")
     for key, attribute in (
         ("LienThong", "is_inter_agency"),
