@@ -29,6 +29,16 @@ def desks_for_version(*, version: ProcedureVersion) -> QuerySet[Agency]:
     return permissions.desks_for_version(version).order_by("level", "code")
 
 
+def preferred_desk(*, version: ProcedureVersion, user: User) -> Agency | None:
+    """The desk proposed to an online applicant: the one serving their own commune when it receives the
+    procedure, otherwise the first that does (the applicant may choose another)."""
+    desks = list(desks_for_version(version=version))
+    if not desks:
+        return None
+    unit = getattr(user, "administrative_unit_id", None)
+    return next((d for d in desks if unit and d.administrative_unit_id == unit), desks[0])
+
+
 def competent_agency_for(*, version: ProcedureVersion, desk: Agency | None) -> Agency | None:
     """The competent agency that will handle a dossier received at `desk` (DOMAIN §2).
 

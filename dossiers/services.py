@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from portal.errors import ApplicationError, Conflict, NotPermitted
 from portal.uploads import check_upload
-from portal.validators import validate_cccd, validate_mst, validate_phone
+from portal.validators import validate_cccd, validate_mst
 from procedures.constants import Channel
 from procedures.forms_schema import validate_applicant_data
 from procedures.models import ProcedureVersion
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 
 S = DossierState
 DEFAULT_CODE_PATTERN = "{agency}-{date:%y%m%d}-{number:04d}"
+_PHONE = re.compile(r"^(0|\+84)\d{9,10}$")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -208,8 +210,7 @@ def dossier_create_draft(
         raise NotPermitted("Bạn không phải người đại diện của tổ chức này.")
     _check_version_open(version, online=True)
     prefill = selectors.applicant_prefill(user=actor, version=version, organisation=organisation)
-    desks = list(selectors.desks_for_version(version=version)[:1])
-    desk = desks[0] if desks else None
+    desk = selectors.preferred_desk(version=version, user=actor)
     return Dossier.objects.create(
         procedure_version=version,
         channel=Channel.ONLINE,
@@ -246,10 +247,11 @@ def _validate_applicant(data: ApplicantData) -> dict[str, str]:
         validator(data.id_number.strip())
     except ValidationError as exc:
         errors["applicant_id_number"] = exc.messages[0]
-    try:
-        validate_phone(data.phone)
-    except ValidationError as exc:
-        errors["applicant_phone"] = exc.messages[0]
+    if data.phone and not _PHONE.match(re.sub(r"[\s.]", "", data.phone)):
+        # Landlines are fine here (an organisation's switchboard), unlike the mobile number of an account.
+        errors["applicant_phone"] = (
+            "Số điện thoại không hợp lệ (10 hoặc 11 chữ số, ví dụ 0905123456 hoặc 02583822000)."
+        )
     if not data.phone and not data.email:
         errors["applicant_phone"] = "Nhập số điện thoại hoặc thư điện tử để cơ quan liên hệ."
     return errors

@@ -1,0 +1,86 @@
+"""Read-only administration of dossiers: state changes happen only through the services."""
+
+from django.contrib import admin
+
+from .models import Dossier, DossierCodeCounter, DossierDocument, DossierEvent, DossierFile
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class FileInline(ReadOnlyInline):
+    model = DossierFile
+    fields = [
+        "component",
+        "original_name",
+        "mime_type",
+        "size",
+        "sha256",
+        "digitised",
+        "reused",
+        "uploaded_at",
+    ]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = DossierEvent
+    fields = ["at", "action", "from_state", "to_state", "actor", "reason", "public"]
+    readonly_fields = fields
+
+
+class DocumentInline(ReadOnlyInline):
+    model = DossierDocument
+    fields = ["kind", "event", "file", "sha256", "created_at"]
+    readonly_fields = fields
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dossier)
+class DossierAdmin(ReadOnlyAdmin):
+    list_display = [
+        "code",
+        "applicant_name",
+        "procedure_version",
+        "channel",
+        "state",
+        "receiving_agency",
+        "due_at",
+    ]
+    list_filter = ["state", "channel", "receiving_agency"]
+    search_fields = ["code", "applicant_name", "applicant_id_number"]
+    list_select_related = ["procedure_version__procedure", "receiving_agency"]
+    inlines = [FileInline, EventInline, DocumentInline]
+    exclude = ["lookup_secret"]
+
+
+@admin.register(DossierEvent)
+class DossierEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "dossier", "action", "from_state", "to_state", "actor"]
+    list_filter = ["action", "to_state"]
+    list_select_related = ["dossier", "actor"]
+    search_fields = ["dossier__code"]
+
+
+@admin.register(DossierCodeCounter)
+class DossierCodeCounterAdmin(ReadOnlyAdmin):
+    list_display = ["agency", "date", "last_number"]
+    list_filter = ["agency"]

@@ -1,0 +1,183 @@
+"""Demo dossiers for the demo accounts, built through the services (runs after procedures.demo).
+
+A handful of dossiers in several states: a draft, dossiers waiting for the desk, one received with its
+receipt, one sent back for completion, one refused, one withdrawn, a walk-in received at the counter and
+one filed for the demo company. Idempotent: nothing is added when the demo citizen already has dossiers.
+Skipped, with a message, when the catalogue has no procedure the demo desks receive.
+"""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from portal.models import Agency, Organisation, User
+from procedures.models import ProcedureVersion
+
+from . import permissions, services
+from .constants import ApplicantKind, DeliveryMethod
+from .models import Dossier
+
+CENTRE = "000.00.15.H32"
+COMMUNE = "000.31.01.H32"
+CITIZEN = "056090001234"
+SECOND_CITIZEN = "056185005678"
+OFFICER = "motcua"
+COMMUNE_OFFICER = "motcua.nhatrang"
+
+# A one-page PDF: enough for the upload check (type is read from the content) and for a viewer.
+SAMPLE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, SAMPLE_PDF, content_type="application/pdf")
+
+
+def _versions_at(desk: Agency, *, online: bool) -> list[ProcedureVersion]:
+    qs = (
+        ProcedureVersion.objects.in_force()
+        .filter(permissions.version_receivable_at({desk.pk}))
+        .filter(components__mandatory=True)
+        .distinct()
+        .select_related("procedure")
+        .order_by("procedure__code")
+    )
+    if online:
+        qs = qs.filter(allows_online=True)
+    return list(qs[:4])
+
+
+def _answers(version: ProcedureVersion, user: User) -> dict:
+    """Answers to the version's form: what the account prefills, plus plausible values for the rest."""
+    from procedures.forms_schema import field_order
+
+    schema = version.form_schema or {}
+    properties = schema.get("properties") or {}
+    answers = dict(services.selectors.applicant_prefill(user=user, version=version)["form_data"])
+    for name in field_order(schema):
+        if name in answers:
+            continue
+        spec = properties[name]
+        if "enum" in spec:
+            answers[name] = spec["enum"][0]
+        elif spec.get("type") == "boolean":
+            answers[name] = True
+        elif spec.get("type") in ("integer", "number"):
+            answers[name] = spec.get("minimum") or 1
+        elif spec.get("format") == "date":
+            answers[name] = "2025-01-15"
+        elif spec.get("format") == "email":
+            answers[name] = user.email or "nguoinop@example.vn"
+        elif spec.get("pattern") == "^[0-9]{12}$":
+            answers[name] = user.cccd or "056090001234"
+        else:
+            answers[name] = user.address or "Khánh Hòa"
+    return answers
+
+
+def _filed(
+    version: ProcedureVersion, citizen: User, *, organisation: Organisation | None = None, submit=True
+):
+    dossier = services.dossier_create_draft(actor=citizen, version=version, organisation=organisation)
+    dossier = services.dossier_update_applicant(
+        dossier=dossier,
+        actor=citizen,
+        applicant=services.ApplicantData(
+            kind=dossier.applicant_kind,
+            name=dossier.applicant_name,
+            id_number=dossier.applicant_id_number,
+            address=dossier.applicant_address or citizen.address,
+            phone=dossier.applicant_phone or citizen.phone,
+            email=dossier.applicant_email or citizen.email,
+        ),
+        form_data=_answers(version, citizen),
+    )
+    for component in version.components.filter(mandatory=True):
+        services.dossier_attach_file(
+            dossier=dossier, actor=citizen, component=component, upload=_pdf("giay-to.pdf")
+        )
+    dossier = services.dossier_set_delivery(dossier=dossier, actor=citizen, method=DeliveryMethod.ELECTRONIC)
+    if submit:
+        dossier = services.dossier_submit(dossier=dossier, actor=citizen)
+    return dossier
+
+
+def load(stdout=None) -> None:
+    def say(text: str) -> None:
+        if stdout:
+            stdout.write(text)
+
+    citizen = User.objects.filter(username=CITIZEN).first()
+    second = User.objects.filter(username=SECOND_CITIZEN).first()
+    officer = User.objects.filter(username=OFFICER).first()
+    centre = Agency.objects.filter(code=CENTRE).first()
+    if not (citizen and second and officer and centre):
+        say("Hồ sơ mẫu: bỏ qua (chưa có tỉnh mẫu).")
+        return
+    if Dossier.objects.filter(applicant__in=[citizen, second]).exists():
+        say("Hồ sơ mẫu: đã có.")
+        return
+    versions = _versions_at(centre, online=True)
+    if not versions:
+        say(
+            "Hồ sơ mẫu: bỏ qua (danh mục chưa có thủ tục trực tuyến do Trung tâm Phục vụ hành chính công tiếp nhận)."
+        )
+        return
+    first, other = versions[0], versions[min(1, len(versions) - 1)]
+    with transaction.atomic():
+        _filed(first, citizen, submit=False)  # a draft in progress
+        _filed(first, citizen)  # waiting at the desk
+        _filed(other, second)  # waiting at the desk
+        services.dossier_receive(dossier=_filed(first, citizen), actor=officer)
+        services.dossier_request_completion(
+            dossier=_filed(other, second),
+            actor=officer,
+            reason="Bản chụp giấy tờ bị mờ, không đọc được số văn bản; đề nghị chụp lại rõ nét và tải lên.",
+            components=list(other.components.filter(mandatory=True)[:1]),
+        )
+        services.dossier_refuse(
+            dossier=_filed(other, second),
+            actor=officer,
+            reason="Công trình đề nghị cấp phép thuộc thẩm quyền của Ủy ban nhân dân cấp xã, đề nghị nộp tại "
+            "bộ phận một cửa của phường.",
+        )
+        services.dossier_withdraw(
+            dossier=services.dossier_receive(dossier=_filed(first, citizen), actor=officer),
+            actor=citizen,
+            reason="Đã nộp nhầm thủ tục.",
+        )
+        company = Organisation.objects.filter(members__user=citizen).first()
+        if company is not None:
+            _filed(first, citizen, organisation=company)
+        counter_version = (_versions_at(centre, online=False) or [first])[0]
+        services.dossier_receive_in_person(
+            actor=officer,
+            agency=centre,
+            version=counter_version,
+            channel=1,
+            applicant=services.ApplicantData(
+                kind=ApplicantKind.CITIZEN,
+                name=second.full_name,
+                id_number=second.cccd,
+                address=second.address,
+                phone=second.phone,
+                email=second.email,
+            ),
+            form_data=_answers(counter_version, second),
+            uploads=[
+                services.ComponentUpload(component=c, upload=_pdf("ban-quet.pdf"))
+                for c in counter_version.components.filter(mandatory=True)
+            ],
+            delivery_method=DeliveryMethod.DESK,
+        )
+        commune = Agency.objects.filter(code=COMMUNE).first()
+        commune_officer = User.objects.filter(username=COMMUNE_OFFICER).first()
+        commune_versions = _versions_at(commune, online=True) if commune else []
+        if commune_versions and commune_officer:
+            services.dossier_receive(dossier=_filed(commune_versions[0], citizen), actor=commune_officer)
+    say(f"Hồ sơ mẫu: {Dossier.objects.count()} hồ sơ.")
