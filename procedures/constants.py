@@ -68,3 +68,7 @@ class SyncStatus(models.TextChoices):
     RUNNING = "running", _("Đang chạy")
     SUCCEEDED = "succeeded", _("Thành công")
     FAILED = "failed", _("Thất bại")
+
+
+# Statuses of versions that were published (in force, or in force in the past).
+APPLIED_STATUSES_VALUES = (VersionStatus.PUBLISHED.value, VersionStatus.RETIRED.value)

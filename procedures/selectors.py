@@ -125,3 +125,24 @@ def catalogue_export_records(*, on: dt.date | None = None, codes: list[str] | No
     if codes is not None:
         versions = versions.filter(procedure__code__in=codes)
     return [record_from_version(v) for v in versions]
+
+
+def version_page_rows(version: ProcedureVersion) -> dict:
+    """What the procedure page lays out: time and fees per channel offered, levels, legal texts."""
+    from .constants import Channel, ImplementationLevel
+
+    offered = [Channel.COUNTER]
+    offered += [Channel.ONLINE] if version.allows_online else []
+    offered += [Channel.POSTAL] if version.allows_postal else []
+    return {
+        "channels": [
+            {"label": channel.label, "time": version.time_limit(channel), "fees": version.fees_for(channel)}
+            for channel in offered
+        ],
+        "levels": [
+            str(ImplementationLevel(level).label)
+            for level in version.implementation_levels
+            if level in ImplementationLevel.values
+        ],
+        "legal_basis": [line.strip() for line in version.legal_basis.splitlines() if line.strip()],
+    }

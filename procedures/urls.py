@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "procedures"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("mau/<int:pk>/", views.template_download, name="template"),
+    path("<str:code>/", views.detail, name="detail"),
+]

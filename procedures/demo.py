@@ -1,0 +1,64 @@
+"""Demo catalogue: 47 procedures of the demo province, loaded through the import service.
+
+The catalogue ships as `data/catalogue_khanh_hoa.json` in the national field names. Form templates named in it
+(TenTepMauDon) are generated as small .docx forms before the import links them. Idempotent: procedures already
+in the catalogue are left alone (a later sync or an officer's new version is never reverted).
+"""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from .adapters import load_demo_catalogue
+from .docx import docx_form
+from .forms_schema import field_labels
+from .models import Procedure
+from .national import TEMPLATE_DIR
+from .services import catalogue_import
+
+DEFAULT_LINES = [
+    "Họ và tên",
+    "Ngày, tháng, năm sinh",
+    "Số định danh cá nhân",
+    "Nơi cư trú",
+    "Số điện thoại",
+    "Nội dung đề nghị",
+]
+
+
+def ensure_templates(records: list[dict]) -> int:
+    """Write the .docx template of every component that names one and has none stored yet."""
+    written = 0
+    for record in records:
+        labels = list(field_labels(record.get("BieuMauDienTu") or {}).values())
+        labels = [label for label in labels if not label.startswith("Tôi cam đoan")] or DEFAULT_LINES
+        agencies = record.get("CoQuanThucHien") or []
+        recipient = "Ủy ban nhân dân xã, phường" if len(agencies) > 1 else "Cơ quan giải quyết thủ tục"
+        for group in record.get("ThanhPhanHoSo") or []:
+            for item in group.get("GiayTo") or []:
+                name = item.get("TenTepMauDon")
+                path = f"{TEMPLATE_DIR}/{name}"
+                if not name or default_storage.exists(path):
+                    continue
+                content = docx_form(
+                    title=item.get("TenMauDon") or item["TenGiayTo"],
+                    subtitle=f"({record['TenTTHC']})",
+                    recipient=recipient,
+                    lines=labels,
+                    closing="Tôi xin cam đoan những nội dung khai trên là đúng sự thật và chịu trách nhiệm trước pháp luật.",
+                )
+                default_storage.save(path, ContentFile(content))
+                written += 1
+    return written
+
+
+@transaction.atomic
+def load(stdout=None) -> None:
+    records = load_demo_catalogue()
+    ensure_templates(records)
+    existing = set(Procedure.objects.values_list("code", flat=True))
+    report = catalogue_import(records=[r for r in records if r["MaTTHC"] not in existing], actor=None)
+    if stdout:
+        stdout.write(f"Danh mục thủ tục: {report.summary()}.")
