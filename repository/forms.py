@@ -84,7 +84,7 @@ class DocumentMetadataMixin(forms.Form):
 
 
 class OwnerChoiceMixin(forms.Form):
-    owner = forms.ChoiceField(label=_("Của"), required=False)
+    owner = forms.ChoiceField(label=_("Giấy tờ của"), required=False)
 
     def setup_owner(self, owners) -> None:
         self.owners = {self._key(owner): owner for owner in owners}

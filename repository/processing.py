@@ -127,6 +127,7 @@ def thumbnail_png(data: bytes, mime: str) -> bytes | None:
 
             document = pdfium.PdfDocument(data)
             try:
+                document.init_forms()  # so that the signature stamp (an annotation) is drawn too
                 page = document[0]
                 width_pt = page.get_width()
                 bitmap = page.render(scale=THUMBNAIL_WIDTH / width_pt if width_pt else 0.5)

@@ -16,6 +16,8 @@ In production each agency's certificate is issued by a real CA and imported (`cr
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import hashlib
 import io
@@ -50,6 +52,17 @@ KEY_SIZE = 2048
 STAMP_FONT_SIZE = 7
 # Noto Sans (Debian's fonts-noto-core) covers every Vietnamese glyph and shapes cleanly in the stamp.
 STAMP_FONTS = ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",)
+
+
+def _outside_event_loop(function):
+    """pyHanko's synchronous API runs its own event loop; give it a thread when this one already has one
+    (an async caller, or a browser test driving Playwright from the same thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
 
 
 def pki_dir() -> Path:
@@ -354,7 +367,9 @@ def sign_pdf(
         stamp_style=stamp_style,
         new_field_spec=fields.SigFieldSpec(sig_field_name=SIGNATURE_FIELD, on_page=last_page, box=box),
     )
-    output = pdf_signer.sign_pdf(writer, appearance_text_params={"url": verification_url})
+    output = _outside_event_loop(
+        lambda: pdf_signer.sign_pdf(writer, appearance_text_params={"url": verification_url})
+    )
     return output.getvalue()
 
 
@@ -476,7 +491,7 @@ def verify_signed_pdf(data: bytes) -> VerificationResult:
         trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment
     )
     try:
-        status = validate_pdf_signature(embedded, context)
+        status = _outside_event_loop(lambda: validate_pdf_signature(embedded, context))
     except (SignatureValidationError, ValueError) as exc:
         return _result(VerificationStatus.TAMPERED, details=[str(exc)], document=document, **common)
 

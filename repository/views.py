@@ -139,13 +139,15 @@ def _stream(request, pk: int, purpose: str, *, inline: bool):
     field = version.thumbnail if purpose == AccessPurpose.THUMBNAIL else version.file
     if not field:
         raise Http404(_("Không có ảnh xem trước."))
-    services.document_log_access(
-        actor=request.user,
-        document=document,
-        version=version,
-        purpose=purpose,
-        ip_address=_client_ip(request),
-    )
+    # Thumbnails the owner sees in their own list are not worth a log line each; every other read is logged.
+    if not (purpose == AccessPurpose.THUMBNAIL and is_owner_side(request.user, document)):
+        services.document_log_access(
+            actor=request.user,
+            document=document,
+            version=version,
+            purpose=purpose,
+            ip_address=_client_ip(request),
+        )
     try:
         handle = field.open("rb")
     except (FileNotFoundError, OSError) as exc:
