@@ -270,6 +270,22 @@ def intake_queue_counts(*, user: User) -> dict[str, int]:
     return Dossier.objects.filter(intake_scope(user=user)).aggregate(**aggregates)
 
 
+def applicant_has_dossier_at(
+    *, applicant_user_id: int | None, organisation_id: int | None, agency_ids: set[int]
+) -> bool:
+    """Whether the person (or organisation) has a dossier — filed, not a draft — received or handled by one of
+    these agencies. Kho dữ liệu asks this before an officer may read the person's stored documents."""
+    if not agency_ids or (applicant_user_id is None and organisation_id is None):
+        return False
+    owner = Q(organisation_id=organisation_id) if organisation_id else Q(applicant_id=applicant_user_id)
+    return (
+        Dossier.objects.filter(owner)
+        .exclude(state=DossierState.DRAFT)
+        .filter(Q(receiving_agency__in=agency_ids) | Q(competent_agency__in=agency_ids))
+        .exists()
+    )
+
+
 # ---- one dossier ----
 def dossier_detail(*, pk: int) -> Dossier | None:
     return (

@@ -422,3 +422,16 @@ def test_file_download_keeps_the_original_name(client, province):
     response = client.get(url("file_download", dossier.pk, f.pk))
     assert b"".join(response.streaming_content) == PDF_BYTES
     assert "don-de-nghi.pdf" in response["Content-Disposition"]
+
+
+def test_kho_du_lieu_asks_whether_the_person_has_a_dossier_at_the_agency(province):
+    from dossiers.selectors import applicant_has_dossier_at
+
+    citizen = province.citizen
+    ask = lambda agency: applicant_has_dossier_at(  # noqa: E731
+        applicant_user_id=citizen.pk, organisation_id=None, agency_ids={agency.pk}
+    )
+    draft(province)
+    assert not ask(province.centre)  # a draft is not at any desk yet
+    submitted(province)
+    assert ask(province.centre) and ask(province.department) and not ask(province.commune)
