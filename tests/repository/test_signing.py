@@ -301,3 +301,12 @@ def test_the_code_printed_on_paper_leads_to_the_result(client, issued_result, co
 def test_the_verification_form_asks_for_a_file_or_a_code(client, db):
     response = client.post(reverse("repository:verify"), {})
     assert "Chọn tệp PDF hoặc nhập mã xác thực." in response.content.decode()
+
+
+def test_command_refuses_a_development_ca_in_production(settings, pki, agency):
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="--import-p12"):
+        call_command("create_signing_certificates", stdout=io.StringIO())
+    assert not SigningCertificate.objects.exists()

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -27,8 +28,13 @@ class Command(BaseCommand):
             "--import-p12", dest="p12", help="Tệp .p12/.pfx do tổ chức chứng thực cấp cho cơ quan (--agency)."
         )
         parser.add_argument("--passphrase", default="", help="Mật khẩu của tệp PKCS#12.")
+        parser.add_argument(
+            "--allow-development-ca",
+            action="store_true",
+            help="Cho phép tạo CA thử nghiệm khi DJANGO_ENV=production (chỉ dùng cho môi trường trình diễn).",
+        )
 
-    def handle(self, *args, agency, renew, days, p12, passphrase, **options):
+    def handle(self, *args, agency, renew, days, p12, passphrase, allow_development_ca, **options):
         if p12:
             if len(agency) != 1:
                 raise CommandError("Khi nạp tệp PKCS#12 cần đúng một --agency.")
@@ -42,6 +48,11 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"Đã nạp chứng thư {certificate.serial_number} cho {target.name}.")
             )
             return
+        if settings.PRODUCTION and not allow_development_ca:
+            raise CommandError(
+                "Môi trường production phải dùng chứng thư do tổ chức chứng thực cấp: dùng --import-p12. "
+                "Chứng thư của CA thử nghiệm không có giá trị pháp lý."
+            )
         agencies = Agency.objects.filter(active=True)
         if agency:
             agencies = agencies.filter(code__in=agency)
