@@ -27,7 +27,10 @@ BY_ROLE = {
     Role.APPROVER: [(_("Hồ sơ chờ phê duyệt"), "dossiers:work_queue")],
     Role.AGENCY_LEADER: [(_("Theo dõi đơn vị"), "reporting:dashboard")],
     Role.PROVINCE_LEADER: [(_("Chỉ số phục vụ"), "reporting:dashboard")],
-    Role.ADMINISTRATOR: [(_("Quản trị"), "admin:index")],
+    Role.ADMINISTRATOR: [
+        (_("Quản trị"), "admin:index"),
+        (_("Danh mục thủ tục"), "admin:procedures_procedure_changelist"),
+    ],
     Role.POSTAL: [(_("Hồ sơ bưu chính"), "dossiers:intake_queue")],
 }
 
