@@ -80,6 +80,16 @@ def component_statuses(*, dossier: Dossier) -> list[ComponentStatus]:
     ]
 
 
+def reusable_documents(*, dossier: Dossier, component: Component) -> list:
+    """Documents of the applicant's Kho dữ liệu that may stand in for this component (once-only)."""
+    from repository.selectors import documents_reusable_for
+
+    owner = dossier.organisation or dossier.applicant
+    if owner is None or not component.code:
+        return []
+    return list(documents_reusable_for(owner, component.code))
+
+
 # ---- prefill ----
 def applicant_prefill(
     *, user: User, version: ProcedureVersion, organisation: Organisation | None = None

@@ -433,6 +433,54 @@ def dossier_attach_file(
     return record
 
 
+def dossier_attach_stored_document(
+    *,
+    dossier: Dossier,
+    actor: User,
+    component: Component,
+    document,
+    expected_version: int | None = None,
+) -> DossierFile:
+    """Take a document from the applicant's Kho dữ liệu instead of uploading it again (once-only,
+    NĐ 45/2020/NĐ-CP Điều 17). The use is recorded in the repository (which pins the version used) and the
+    dossier keeps its own copy in the dossier store, marked reused for the KPI index (QĐ 766/QĐ-TTg, 3.3)."""
+    from repository.selectors import documents_reusable_for
+    from repository.services import document_record_use
+
+    with _files_removed_on_error() as stored, transaction.atomic():
+        locked = _editable(dossier, actor, expected_version)
+        _check_component(locked, component)
+        owner = locked.organisation or locked.applicant
+        if owner is None or not documents_reusable_for(owner, component.code).filter(pk=document.pk).exists():
+            raise ApplicationError(
+                "Giấy tờ này không dùng được cho thành phần hồ sơ đã chọn.", code="not_reusable"
+            )
+        use = document_record_use(
+            document=document, dossier_id=locked.pk, component_id=component.pk, actor=actor
+        )
+        version = use.version
+        existing = locked.files.filter(component=component, reused=True, sha256=version.sha256).first()
+        if existing:
+            return existing
+        record = DossierFile(
+            dossier=locked,
+            component=component,
+            original_name=version.original_name[:255],
+            sha256=version.sha256,
+            mime_type=version.mime_type,
+            size=version.size,
+            reused=True,
+            uploaded_by=actor,
+        )
+        extension = version.file.name.rsplit(".", 1)[-1] if "." in version.file.name else "bin"
+        with version.file.open("rb") as source:
+            record.file.save(f"kho.{extension}", source, save=False)
+        stored.append(record.file.name)
+        record.save()
+        _bump(locked, [])
+    return record
+
+
 @transaction.atomic
 def dossier_remove_file(
     *, dossier_file: DossierFile, actor: User, expected_version: int | None = None

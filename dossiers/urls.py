@@ -14,6 +14,11 @@ urlpatterns = [
     path("<int:pk>/soan/", views.edit, name="edit"),
     path("<int:pk>/soan/thong-tin/", views.edit_applicant, name="edit_applicant"),
     path("<int:pk>/soan/thanh-phan/<int:component_pk>/", views.edit_component, name="edit_component"),
+    path(
+        "<int:pk>/soan/thanh-phan/<int:component_pk>/kho/",
+        views.use_stored_document,
+        name="use_stored_document",
+    ),
     path("<int:pk>/soan/tep/<int:file_pk>/xoa/", views.remove_file, name="remove_file"),
     path("<int:pk>/soan/nhan-ket-qua/", views.edit_delivery, name="edit_delivery"),
     path("<int:pk>/soan/kiem-tra/", views.review, name="review"),

@@ -264,8 +264,46 @@ def edit_component(request, pk: int, component_pk: int):
     return render(
         request,
         "dossiers/edit_component.html",
-        {"dossier": dossier, "component": component, "files": files, "form": form},
+        {
+            "dossier": dossier,
+            "component": component,
+            "files": files,
+            "form": form,
+            "stored": selectors.reusable_documents(dossier=dossier, component=component),
+        },
     )
+
+
+@login_required
+@require_POST
+@_catch_redirect
+def use_stored_document(request, pk: int, component_pk: int):
+    """Pick a document from Kho dữ liệu for a component instead of uploading it."""
+    from repository.models import StoredDocument
+
+    dossier = _editable(request, pk)
+    component = get_object_or_404(dossier.procedure_version.components, pk=component_pk)
+    document = StoredDocument.objects.filter(pk=request.POST.get("document")).first()
+    if document is None:
+        raise Http404
+    try:
+        version = int(request.POST.get("version") or 0) or None
+        services.dossier_attach_stored_document(
+            dossier=dossier,
+            actor=request.user,
+            component=component,
+            document=document,
+            expected_version=version,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("dossiers:edit_component", pk=pk, component_pk=component_pk)
+    messages.success(
+        request,
+        _("Đã dùng “%(title)s” từ Kho dữ liệu cho “%(name)s”.")
+        % {"title": document.title, "name": component.name},
+    )
+    return redirect("dossiers:edit", pk=pk)
 
 
 @login_required

@@ -435,3 +435,58 @@ def test_kho_du_lieu_asks_whether_the_person_has_a_dossier_at_the_agency(provinc
     assert not ask(province.centre)  # a draft is not at any desk yet
     submitted(province)
     assert ask(province.centre) and ask(province.department) and not ask(province.commune)
+
+
+def test_a_document_from_kho_du_lieu_stands_in_for_an_upload(client, province):
+    from repository.models import DocumentUse
+    from repository.services import document_upload
+
+    # given the citizen keeps a certified copy of their ID card in Kho dữ liệu
+    stored = document_upload(
+        actor=province.citizen,
+        owner=province.citizen,
+        file=pdf_upload("cccd.pdf"),
+        document_type_code="CCCD",
+        document_type_name="Căn cước công dân",
+        title="Căn cước công dân của tôi",
+    )
+    dossier = draft(province)
+    component = next(c for c in province.components() if c.code == "CCCD")
+    client.force_login(province.citizen)
+    # the component page offers it
+    page = client.get(url("edit_component", dossier.pk, component.pk)).content.decode()
+    assert "Căn cước công dân của tôi" in page and "Dùng giấy tờ này" in page
+    # when they pick it
+    response = client.post(
+        url("use_stored_document", dossier.pk, component.pk),
+        {"document": stored.pk, "version": dossier.version},
+    )
+    assert response.status_code == 302
+    # then the dossier holds its own copy, marked reused, and the store records the use
+    f = dossier.files.get(component=component)
+    assert f.reused and not f.digitised and f.sha256 == stored.current_version.sha256
+    assert DocumentUse.objects.filter(
+        document=stored, dossier_id=dossier.pk, component_id=component.pk
+    ).exists()
+
+
+def test_another_persons_stored_document_cannot_be_used(province):
+    from portal.errors import ApplicationError
+    from repository.services import document_upload
+
+    other = CitizenFactory()
+    stored = document_upload(
+        actor=other,
+        owner=other,
+        file=pdf_upload("cccd-khac.pdf"),
+        document_type_code="CCCD",
+        document_type_name="Căn cước công dân",
+        title="CCCD người khác",
+    )
+    dossier = draft(province)
+    component = next(c for c in province.components() if c.code == "CCCD")
+    with pytest.raises(ApplicationError, match="không dùng được"):
+        services.dossier_attach_stored_document(
+            dossier=dossier, actor=province.citizen, component=component, document=stored
+        )
+    assert not dossier.files.filter(component=component).exists()
