@@ -19,6 +19,17 @@ pytestmark = pytest.mark.e2e
 CITIZEN = "056090001234"
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """The digitisation task runs inside the live server even when CI points Celery at a real broker."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def pki(settings, tmp_path):
     settings.PKI_DIR = str(tmp_path / "pki")

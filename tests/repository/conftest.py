@@ -55,6 +55,17 @@ def store(owner, *, actor=None, content: bytes | None = None, name="giay-to.pdf"
     )
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Digitisation tasks run in the test process even when CI points Celery at a real broker."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
 @pytest.fixture
 def today():
     return timezone.localdate()
