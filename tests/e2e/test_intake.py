@@ -27,7 +27,18 @@ def _open_menu(page):
         toggle.click()
 
 
-def test_file_online_receive_download_receipt_and_look_up(demo_site, browser, tmp_path):
+@pytest.fixture
+def eager_tasks():
+    """The live server prints receipts in its own thread, as with no broker configured."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def test_file_online_receive_download_receipt_and_look_up(demo_site, browser, tmp_path, eager_tasks):
     base = demo_site.url
     version = published_version(
         agencies=[Agency.objects.get(code="000.00.20.H32")], valid_from=dt.date(2024, 1, 1)
