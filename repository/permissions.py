@@ -63,6 +63,8 @@ def can_read_document(user: User, document: StoredDocument) -> bool:
     agency_ids = owner_agency_ids(user)
     if not agency_ids:
         return False
+    if document.deleted_at is not None and not document.uses.exists():
+        return False  # deleted by its owner and never filed: its file is gone
     if document.issuing_agency_id in agency_ids or document.digitised_by_agency_id in agency_ids:
         return True
     return officer_has_dossier_of_owner(
