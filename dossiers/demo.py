@@ -45,7 +45,8 @@ def _versions_at(desk: Agency, *, online: bool) -> list[ProcedureVersion]:
         .filter(components__mandatory=True)
         .distinct()
         .select_related("procedure")
-        .order_by("procedure__code")
+        # Procedures the desk receives for its own agencies first, "any desk" ones after.
+        .order_by("intake_any_boundary", "procedure__code")
     )
     if online:
         qs = qs.filter(allows_online=True)
@@ -75,8 +76,10 @@ def _answers(version: ProcedureVersion, user: User) -> dict:
             answers[name] = user.email or "nguoinop@example.vn"
         elif spec.get("pattern") == "^[0-9]{12}$":
             answers[name] = user.cccd or "056090001234"
-        else:
+        elif name.startswith("dia"):
             answers[name] = user.address or "Khánh Hòa"
+        else:
+            answers[name] = "Theo giấy tờ đính kèm"
     return answers
 
 

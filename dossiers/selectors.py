@@ -39,11 +39,14 @@ def preferred_desk(*, version: ProcedureVersion, user: User) -> Agency | None:
     return next((d for d in desks if unit and d.administrative_unit_id == unit), desks[0])
 
 
-def competent_agency_for(*, version: ProcedureVersion, desk: Agency | None) -> Agency | None:
+def competent_agency_for(
+    *, version: ProcedureVersion, desk: Agency | None, applicant_unit_id: int | None = None
+) -> Agency | None:
     """The competent agency that will handle a dossier received at `desk` (DOMAIN §2).
 
-    A desk receives for itself when it is competent, otherwise for the competent agency of its own
-    administrative unit, otherwise for the first competent agency of the version.
+    The desk itself when it is competent; else the competent agency of the desk's administrative unit (the
+    provincial centre receives for the provincial departments); else the one of the applicant's own unit (a
+    commune procedure received at another desk); else the first competent agency of the version.
     """
     competent = list(version.competent_agencies.order_by("code"))
     if not competent:
@@ -54,6 +57,10 @@ def competent_agency_for(*, version: ProcedureVersion, desk: Agency | None) -> A
                 return agency
         for agency in competent:
             if agency.administrative_unit_id == desk.administrative_unit_id:
+                return agency
+    if applicant_unit_id is not None:
+        for agency in competent:
+            if agency.administrative_unit_id == applicant_unit_id:
                 return agency
     return competent[0]
 

@@ -218,7 +218,9 @@ def dossier_create_draft(
         organisation=organisation,
         created_by=actor,
         receiving_agency=desk,
-        competent_agency=selectors.competent_agency_for(version=version, desk=desk),
+        competent_agency=selectors.competent_agency_for(
+            version=version, desk=desk, applicant_unit_id=actor.administrative_unit_id
+        ),
         delivery_method=DeliveryMethod.ELECTRONIC,
         **prefill,
     )
@@ -358,7 +360,9 @@ def dossier_set_delivery(
     fields = ["delivery_method", "postal_address"]
     if desk is not None:
         locked.receiving_agency = desk
-        locked.competent_agency = selectors.competent_agency_for(version=locked.procedure_version, desk=desk)
+        locked.competent_agency = selectors.competent_agency_for(
+            version=locked.procedure_version, desk=desk, applicant_unit_id=_applicant_unit(locked)
+        )
         fields += ["receiving_agency", "competent_agency"]
     _bump(locked, fields)
     return locked
@@ -406,6 +410,10 @@ def _store_file(
     stored.append(record.file.name)
     record.save()
     return record
+
+
+def _applicant_unit(dossier: Dossier) -> int | None:
+    return dossier.applicant.administrative_unit_id if dossier.applicant_id else None
 
 
 def _check_component(dossier: Dossier, component: Component | None) -> None:
@@ -833,7 +841,11 @@ def dossier_receive_in_person(
             form_data=cleaned,
             set_count=set_count,
             receiving_agency=agency,
-            competent_agency=selectors.competent_agency_for(version=version, desk=agency),
+            competent_agency=selectors.competent_agency_for(
+                version=version,
+                desk=agency,
+                applicant_unit_id=account.administrative_unit_id if account else None,
+            ),
             delivery_method=delivery_method,
             postal_address=postal_address.strip() if delivery_method == DeliveryMethod.POST else "",
         )

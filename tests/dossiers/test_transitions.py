@@ -492,3 +492,41 @@ def test_an_unknown_user_type_cannot_do_anything(province):
     stranger = UserFactory()  # an officer account without any membership
     with pytest.raises(NotPermitted):
         services.dossier_receive(dossier=dossier, actor=stranger)
+
+
+def test_a_commune_procedure_received_elsewhere_goes_to_the_applicants_commune(province):
+    # given a commune procedure received regardless of boundary, handled by each ward for its residents
+    from tests.portal.factories import AdministrativeUnitFactory, AgencyFactory
+    from tests.procedures.factories import published_version
+
+    other_unit = AdministrativeUnitFactory(parent=province.unit)
+    other_ward = AgencyFactory(level="commune", administrative_unit=other_unit, has_one_stop_desk=True)
+    version = published_version(
+        agencies=[other_ward, province.commune],
+        intake_any_boundary=True,
+        valid_from=province.version.valid_from,
+    )
+    province.citizen.administrative_unit = province.commune_unit
+    province.citizen.save(update_fields=["administrative_unit"])
+    # when the citizen files online and the provincial centre receives it
+    from .factories import applicant_data, form_answers, pdf_upload
+
+    dossier = services.dossier_create_draft(actor=province.citizen, version=version)
+    assert dossier.receiving_agency == province.commune  # their own ward's desk is proposed
+    services.dossier_update_applicant(
+        dossier=dossier,
+        actor=province.citizen,
+        applicant=applicant_data(province.citizen),
+        form_data=form_answers(province.citizen),
+    )
+    services.dossier_attach_file(
+        dossier=dossier,
+        actor=province.citizen,
+        component=version.components.get(order=1),
+        upload=pdf_upload(),
+    )
+    dossier = services.dossier_submit(dossier=dossier, actor=province.citizen)
+    dossier = services.dossier_receive(dossier=dossier, actor=province.officer)
+    # then the centre is the receiving desk and the citizen's ward is competent
+    assert dossier.receiving_agency == province.centre
+    assert dossier.competent_agency == province.commune
