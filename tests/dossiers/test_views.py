@@ -490,3 +490,17 @@ def test_another_persons_stored_document_cannot_be_used(province):
             dossier=dossier, actor=province.citizen, component=component, document=stored
         )
     assert not dossier.files.filter(component=component).exists()
+
+
+def test_the_admin_shows_dossiers_read_only(client, province):
+    from tests.portal.factories import UserFactory
+
+    dossier = received(province)
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    listing = client.get("/quan-tri/dossiers/dossier/")
+    assert listing.status_code == 200 and dossier.code in listing.content.decode()
+    page = client.get(f"/quan-tri/dossiers/dossier/{dossier.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert dossier.lookup_secret not in page.content.decode()
