@@ -180,3 +180,56 @@ def test_officer_digitises_a_multi_page_scan_and_follows_it(demo_site, page):
     # the citizen now holds it
     document = StoredDocument.objects.get(title="Giấy chứng nhận thửa 215")
     assert document.owner.username == CITIZEN and document.current_version.page_count == 2
+
+
+def test_a_citizen_files_a_second_dossier_reusing_a_result_without_uploading(demo_site, pki, browser):
+    from dossiers.models import Dossier
+    from procedures.models import Component
+    from procedures.services import procedure_version_publish
+    from repository.models import DocumentUse
+    from tests.procedures.factories import ProcedureVersionFactory
+
+    # given a citizen whose building permit was issued electronically into their Kho
+    permit = _issue_permit()
+    # and a procedure (extending the permit) that asks for the permit already granted
+    department = Agency.objects.get(code="000.00.20.H32")
+    version = ProcedureVersionFactory(details=True, agencies=[department], valid_from=dt.date(2024, 1, 1))
+    version.components.filter(code="DON_DE_NGHI").update(mandatory=False)
+    Component.objects.create(
+        version=version,
+        order=4,
+        code="GPXD",
+        name="Giấy phép xây dựng đã được cấp",
+        mandatory=True,
+        reusable_from_repository=True,
+    )
+    procedure_version_publish(version=version, actor=None)
+
+    # when the citizen files online on a phone
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
+    page = context.new_page()
+    login(page, demo_site.url, CITIZEN)
+    page.goto(f"{demo_site.url}/ho-so/nop/{version.pk}/")
+    page.get_by_role("button", name="Bắt đầu nộp hồ sơ").click()
+    page.get_by_role("link", name="Thông tin người nộp và tờ khai").click()
+    page.get_by_label("Số bản đề nghị cấp").fill("1")
+    page.get_by_label("Tôi cam đoan những nội dung khai trên là đúng sự thật").check()
+    page.get_by_role("button", name="Lưu và tiếp tục").click()
+    # and, for the permit, picks the one in their Kho instead of uploading a file
+    page.get_by_role("link", name="Giấy phép xây dựng đã được cấp").click()
+    stored = page.get_by_test_id("stored-documents")
+    expect(stored).to_contain_text("Giấy phép xây dựng số 15/GPXD")
+    stored.get_by_role("button", name="Dùng giấy tờ này Giấy phép xây dựng số 15/GPXD").click()
+    page.get_by_role("link", name="Kiểm tra và nộp hồ sơ").click()
+    page.get_by_role("button", name="Nộp hồ sơ").click()
+    expect(page.get_by_text("Đã nộp hồ sơ.")).to_be_visible()
+    context.close()
+
+    # then the dossier was filed with no upload at all: its only file is the reused permit
+    dossier = Dossier.objects.get(procedure_version=version)
+    files = list(dossier.files.select_related("component"))
+    assert [(f.component.code, f.reused) for f in files] == [("GPXD", True)]
+    assert files[0].sha256 == permit.current_version.sha256
+    # and the Kho records where the permit was used
+    use = DocumentUse.objects.get(document=permit)
+    assert (use.dossier_id, use.component_id) == (dossier.pk, files[0].component_id)
