@@ -21,6 +21,14 @@ from .conftest import login
 pytestmark = pytest.mark.e2e
 
 
+def fold_words(text: str) -> str:
+    """What a person types on a phone without Vietnamese input: no diacritics, lower case."""
+    import unicodedata
+
+    stripped = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in stripped if not unicodedata.combining(c)).lower()
+
+
 def _open_menu(page):
     toggle = page.get_by_role("button", name="Mở menu")
     if toggle.is_visible():
@@ -57,8 +65,15 @@ def test_file_online_receive_download_receipt_and_look_up(demo_site, browser, tm
     citizen.get_by_role("button", name="Đăng ký").click()
     expect(citizen.get_by_text("Đăng ký tài khoản thành công.")).to_be_visible()
 
-    # ---- starts an online dossier; the form is prefilled from the account ----
-    citizen.goto(f"{base}/ho-so/nop/{version.pk}/")
+    # ---- finds the procedure in the catalogue (typed without diacritics) and starts an online dossier ----
+    _open_menu(citizen)
+    citizen.get_by_role("navigation", name="Điều hướng chính").get_by_role(
+        "link", name="Thủ tục hành chính", exact=True
+    ).click()
+    citizen.get_by_label("Tìm thủ tục").fill(fold_words(version.name))
+    citizen.get_by_role("button", name="Tìm", exact=True).click()
+    citizen.get_by_role("link", name=version.name).click()
+    citizen.get_by_test_id("file-online").click()
     expect(citizen.get_by_role("heading", level=1)).to_have_text(version.name)
     citizen.get_by_role("button", name="Bắt đầu nộp hồ sơ").click()
     citizen.get_by_role("link", name="Thông tin người nộp và tờ khai").click()
