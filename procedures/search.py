@@ -2,8 +2,8 @@
 
 `Procedure.search_text` holds the folded code and name (procedures.text.fold, kept up to date by the services).
 - PostgreSQL: each query word is folded by `unaccent(lower(...))` and matched with LIKE against the GIN trigram
-  index (pg_trgm); results are ranked by trigram word similarity. When no procedure contains every word, a
-  trigram word-similarity match (`<%`) of every word forgives a typo ("giay phep xay dungg").
+  index (pg_trgm); results are ranked by trigram word similarity. A word that appears nowhere in the catalogue
+  is replaced by the catalogue's most similar words (pg_trgm `%`), which forgives a typo ("giay phep xay dungg").
 - SQLite: the query is folded in Python and every word must appear (icontains); results whose text contains the
   whole phrase come first.
 """
@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import re
 
+from django.core.cache import cache
 from django.db import connections
-from django.db.models import BooleanField, Case, F, FloatField, Func, IntegerField, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from .text import fold, search_words
 
 _WORD = re.compile(r"[\w.]+")
 MAX_WORDS = 12
+VOCABULARY_SECONDS = 3600
 
 
 def _raw_words(query: str) -> list[str]:
@@ -32,29 +33,56 @@ def _pg_fold(value: str) -> Func:
     return Func(Lower(Value(value)), function="unaccent")
 
 
+def _vocabulary(using: str) -> frozenset[str]:
+    """Every folded word of the catalogue, cached per state of the procedure table (count and last change)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT count(*), max(updated_at) FROM procedures_procedure")
+        count, changed = cursor.fetchone()
+        key = f"procedures:search-vocabulary:{count}:{changed.isoformat() if changed else ''}"
+        words = cache.get(key)
+        if words is None:
+            cursor.execute(
+                "SELECT DISTINCT unnest(string_to_array(search_text, ' ')) FROM procedures_procedure"
+            )
+            words = frozenset(row[0] for row in cursor.fetchall())
+            cache.set(key, words, VOCABULARY_SECONDS)
+    return words
+
+
+def _corrections(using: str, word: str, vocabulary: frozenset[str]) -> list[str]:
+    """The catalogue's words closest to a word it does not contain (pg_trgm similarity), best first."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT known FROM unnest(%s::text[]) AS known WHERE known %% unaccent(lower(%s)) "
+            "ORDER BY similarity(known, unaccent(lower(%s))) DESC, known LIMIT 3",
+            [sorted(vocabulary), word, word],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _filter_postgres(versions: QuerySet, query: str) -> QuerySet:
     words = _raw_words(query)
+    vocabulary = _vocabulary(versions.db)
     matched = versions
     for word in words:
-        matched = matched.filter(procedure__search_text__contains=_pg_fold(word))
+        folded = fold(word)
+        if any(folded in known for known in vocabulary):
+            matched = matched.filter(procedure__search_text__contains=_pg_fold(word))
+            continue
+        # A word found nowhere in the catalogue is probably mistyped ("dungg"): look for the closest words
+        # the catalogue does contain and accept any of them.
+        alternatives = Q(pk__in=[])
+        for known in _corrections(versions.db, word, vocabulary):
+            alternatives |= Q(procedure__search_text__contains=known)
+        matched = matched.filter(alternatives)
     rank = Func(
         _pg_fold(" ".join(words)),
         F("procedure__search_text"),
         function="word_similarity",
         output_field=FloatField(),
     )
-    if words and not matched.exists():
-        # Forgive a typo: every word is similar enough to a word of the procedure's name (pg_trgm `<%`).
-        matched = versions
-        for word in words:
-            matched = matched.filter(
-                RawSQL(
-                    "unaccent(lower(%s)) <%% procedures_procedure.search_text",
-                    [word],
-                    output_field=BooleanField(),
-                )
-            )
-    return matched.annotate(rank=rank).order_by("-rank", "procedure__code")
+    # alias(), not annotate(): the count of results does not compute the rank.
+    return matched.alias(rank=rank).order_by("-rank", "procedure__code")
 
 
 def _filter_python(versions: QuerySet, query: str) -> QuerySet:
@@ -67,7 +95,7 @@ def _filter_python(versions: QuerySet, query: str) -> QuerySet:
         default=Value(0),
         output_field=IntegerField(),
     )
-    return versions.annotate(rank=rank).order_by("-rank", "procedure__code")
+    return versions.alias(rank=rank).order_by("-rank", "procedure__code")
 
 
 def search_versions(versions: QuerySet, query: str) -> QuerySet:

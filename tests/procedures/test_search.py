@@ -1,7 +1,7 @@
 """Search ignores diacritics and case, on SQLite (Python folding) and PostgreSQL (unaccent + pg_trgm)."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from procedures.constants import ImplementationLevel, ServiceLevel
 from procedures.selectors import catalogue_facets, procedure_search
@@ -123,3 +123,17 @@ def test_unaccent_agrees_with_python_folding_on_every_vietnamese_letter():
     with connection.cursor() as cursor:
         cursor.execute("SELECT unaccent(lower(%s))", [text])
         assert cursor.fetchone()[0] == fold(text)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL query plan")
+def test_postgres_search_can_be_served_by_the_trigram_index(catalogue):
+    # given a plan where only index lookups are allowed (on 2,000 rows the planner rightly prefers a scan)
+    sql, params = procedure_search(query="giay phep xay dung").query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        # when
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # then the folded words are looked up in the GIN trigram index
+    assert "Bitmap Index Scan on procedures_procedure_search_trgm" in plan
