@@ -42,9 +42,11 @@ def ensure_templates(records: list[dict]) -> int:
                 path = f"{TEMPLATE_DIR}/{name}"
                 if not name or default_storage.exists(path):
                     continue
+                title = item["TenGiayTo"].split(" (")[0]
+                form_number = item.get("TenMauDon") or ""
                 content = docx_form(
-                    title=item.get("TenMauDon") or item["TenGiayTo"],
-                    subtitle=f"({record['TenTTHC']})",
+                    title=title,
+                    subtitle=f"{form_number + ' — ' if form_number and form_number != title else ''}{record['TenTTHC']}",
                     recipient=recipient,
                     lines=labels,
                     closing="Tôi xin cam đoan những nội dung khai trên là đúng sự thật và chịu trách nhiệm trước pháp luật.",
