@@ -538,10 +538,11 @@ class ProcedureAdmin(admin.ModelAdmin):
             messages.success(
                 request,
                 format_html(
-                    'Đồng bộ xong: {} thủ tục mới, {} thay đổi, {} bãi bỏ. <a href="{}">Xem báo cáo</a>.',
+                    'Đồng bộ xong: {} thủ tục mới, {} thay đổi, {} bãi bỏ, {} chờ bổ sung. <a href="{}">Xem báo cáo</a>.',
                     len(run.added),
                     len(run.changed),
                     len(run.retired),
+                    len(run.pending),
                     url,
                 ),
             )

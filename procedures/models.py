@@ -327,6 +327,12 @@ class CatalogueSyncRun(models.Model):
     added = models.JSONField(_("thủ tục mới"), default=list, blank=True)
     changed = models.JSONField(_("thủ tục thay đổi"), default=list, blank=True)
     retired = models.JSONField(_("thủ tục bãi bỏ"), default=list, blank=True)
+    pending = models.JSONField(
+        _("chờ bổ sung trước khi công bố"),
+        default=list,
+        blank=True,
+        help_text=_("Phiên bản dự thảo chưa công bố được và lý do"),
+    )
     unchanged_count = models.PositiveIntegerField(_("không đổi"), default=0)
     error = models.TextField(_("lỗi"), blank=True)
 

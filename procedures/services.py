@@ -550,8 +550,12 @@ def catalogue_sync(*, adapter: NationalCatalogueAdapter, actor: User | None = No
         )
         _event(procedure=procedure, kind=ProcedureEventKind.SYNC_RETIRED, actor=actor, data={"run": run.pk})
         report.retired.append(procedure.code)
-    run.added, run.retired = report.added, report.retired
-    run.changed = report.changed + [{"code": d["code"], "draft": d["problems"]} for d in report.drafts]
+    run.added, run.changed, run.retired, run.pending = (
+        report.added,
+        report.changed,
+        report.retired,
+        report.drafts,
+    )
     run.unchanged_count = len(report.unchanged)
     run.error = "\n".join(report.errors)
     run.status = SyncStatus.SUCCEEDED

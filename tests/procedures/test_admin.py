@@ -204,7 +204,7 @@ def test_import_export_and_sync_screens(client, officer, demo_agencies):
     assert len(records_from_workbook(io.BytesIO(exported.content))) == len(records)
 
     response = client.post(reverse("admin:procedures_procedure_sync"), follow=True)
-    assert "Đồng bộ xong: 1 thủ tục mới, 3 thay đổi, 1 bãi bỏ." in response.content.decode()
+    assert "Đồng bộ xong: 1 thủ tục mới, 2 thay đổi, 1 bãi bỏ, 1 chờ bổ sung." in response.content.decode()
     assert CatalogueSyncRun.objects.get().triggered_by == officer
 
 

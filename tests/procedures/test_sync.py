@@ -61,7 +61,10 @@ def test_sync_reports_added_changed_and_retired_and_creates_versions(catalogue):
     # a new national procedure without an internal process waits as a draft for the catalogue officer
     added = Procedure.objects.get(code="1.001695")
     assert added.versions.get().status == VersionStatus.DRAFT
-    assert "Chưa có quy trình nội bộ" in changed["1.001695"]["draft"][0]
+    assert set(changed) == {"1.009972", "2.000488"}
+    assert run.pending == [
+        {"code": "1.001695", "problems": ["Chưa có quy trình nội bộ (các bước xử lý và tỷ lệ thời gian)."]}
+    ]
     assert ProcedureEvent.objects.filter(kind=ProcedureEventKind.SYNC_RETIRED).count() == 1
 
 
@@ -165,7 +168,8 @@ def test_management_command_and_task_report_the_sync(catalogue, capsys):
     call_command("sync_national_catalogue", "--simulator")
     out = capsys.readouterr().out
     assert "Thủ tục mới (1): 1.001695" in out
-    assert "Thay đổi 1.009972: CachThucThucHien, QuyetDinhCongBo" in out
+    assert "Thay đổi 1.009972 (phiên bản 2): CachThucThucHien, QuyetDinhCongBo" in out
+    assert "Chờ bổ sung trước khi công bố 1.001695: Chưa có quy trình nội bộ" in out
     assert "Bãi bỏ (1): 2.000522" in out
     result = sync_national_catalogue.delay().get()
     assert result["status"] == SyncStatus.SUCCEEDED and result["added"] == []

@@ -24,10 +24,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Nguồn: {run.source}")
         self.stdout.write(f"Thủ tục mới ({len(run.added)}): {', '.join(run.added) or '—'}")
         for change in run.changed:
-            detail = ", ".join(change.get("fields") or []) or "chờ bổ sung: " + " ".join(
-                change.get("draft") or []
+            self.stdout.write(
+                f"Thay đổi {change['code']} (phiên bản {change['version']}): {', '.join(change['fields'])}"
             )
-            self.stdout.write(f"Thay đổi {change['code']}: {detail}")
+        for draft in run.pending:
+            self.stdout.write(f"Chờ bổ sung trước khi công bố {draft['code']}: {' '.join(draft['problems'])}")
         self.stdout.write(f"Bãi bỏ ({len(run.retired)}): {', '.join(run.retired) or '—'}")
         self.stdout.write(f"Không đổi: {run.unchanged_count}")
         if run.error:
