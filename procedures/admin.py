@@ -48,6 +48,7 @@ from .services import (
     procedure_create,
     procedure_version_create_draft,
     procedure_version_publish,
+    procedure_version_save_draft,
 )
 
 STEP_ROLE_CHOICES = [
@@ -295,6 +296,9 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # drafts are created from a procedure (a copy of the version in force)
+
+    def save_model(self, request, obj, form, change):
+        procedure_version_save_draft(version=obj, actor=request.user, changed=form.changed_data)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.status != VersionStatus.DRAFT:

@@ -55,6 +55,7 @@ class VersionSource(models.TextChoices):
 class ProcedureEventKind(models.TextChoices):
     CREATED = "created", _("Tạo thủ tục")
     DRAFTED = "drafted", _("Tạo dự thảo phiên bản")
+    DRAFT_EDITED = "draft_edited", _("Sửa dự thảo phiên bản")
     PUBLISHED = "published", _("Công bố phiên bản")
     SUPERSEDED = "superseded", _("Phiên bản bị thay thế")
     RETIRED = "retired", _("Bãi bỏ thủ tục")

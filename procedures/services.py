@@ -203,6 +203,25 @@ def procedure_version_create_draft(
     return version
 
 
+@transaction.atomic
+def procedure_version_save_draft(
+    *, version: ProcedureVersion, actor: User | None, changed: list[str] | None = None
+) -> ProcedureVersion:
+    """Save an officer's edits to a draft; a version published meanwhile is refused (it is history now)."""
+    current = ProcedureVersion.objects.select_for_update().get(pk=version.pk)
+    if current.status != VersionStatus.DRAFT:
+        raise Conflict("Phiên bản này đã được công bố, không sửa được nữa; hãy tạo phiên bản mới.")
+    version.save()
+    _event(
+        procedure=version.procedure,
+        kind=ProcedureEventKind.DRAFT_EDITED,
+        actor=actor,
+        version=version,
+        data={"fields": sorted(changed or [])},
+    )
+    return version
+
+
 def version_publication_errors(version: ProcedureVersion) -> list[str]:
     """What prevents publishing the version, as Vietnamese sentences (empty when publishable).
 

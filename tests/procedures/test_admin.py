@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from procedures.constants import VersionStatus
+from procedures.constants import ProcedureEventKind, VersionStatus
 from procedures.models import CatalogueSyncRun, Procedure, ProcedureVersion
 from procedures.selectors import procedure_version_in_force
 from procedures.services import procedure_version_create_draft
@@ -106,6 +106,7 @@ def test_officer_edits_a_draft(client, officer, draft):
     # then
     assert response.status_code == 302, response.context["errors"] if response.context else response
     assert draft.processing_times.order_by("pk").first().amount == 10
+    assert draft.events.filter(kind=ProcedureEventKind.DRAFT_EDITED, actor=officer).exists()
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,12 @@ from portal.errors import ApplicationError, Conflict
 from procedures.constants import Channel, ProcedureEventKind, VersionStatus
 from procedures.models import ProcedureEvent
 from procedures.selectors import procedure_version_in_force
-from procedures.services import procedure_retire, procedure_version_create_draft, procedure_version_publish
+from procedures.services import (
+    procedure_retire,
+    procedure_version_create_draft,
+    procedure_version_publish,
+    procedure_version_save_draft,
+)
 
 from .factories import ProcedureVersionFactory, published_version
 
@@ -112,3 +117,19 @@ def test_retiring_a_procedure_ends_its_version_but_keeps_history():
     assert version.status == VersionStatus.RETIRED
     assert procedure_version_in_force(version.procedure) is None
     assert procedure_version_in_force(version.procedure, on=dt.date(2025, 5, 5)) == version
+
+
+def test_edits_are_saved_on_drafts_only():
+    # given a published version and a draft of the next one
+    published = published_version(valid_from=dt.date(2025, 1, 1))
+    draft = procedure_version_create_draft(procedure=published.procedure, actor=None)
+    # when the draft is edited
+    draft.requirements = "Điều kiện mới"
+    procedure_version_save_draft(version=draft, actor=None, changed=["requirements"])
+    # then it is saved with an event, while the published version is refused
+    assert ProcedureEvent.objects.filter(version=draft, kind=ProcedureEventKind.DRAFT_EDITED).exists()
+    published.requirements = "Sửa trái phép"
+    with pytest.raises(Conflict):
+        procedure_version_save_draft(version=published, actor=None)
+    published.refresh_from_db()
+    assert published.requirements != "Sửa trái phép"
