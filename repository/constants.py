@@ -36,6 +36,7 @@ class AccessPurpose(models.TextChoices):
     DOWNLOAD = "download", _("Tải về")
     PREVIEW = "preview", _("Xem trước")
     THUMBNAIL = "thumbnail", _("Ảnh thu nhỏ")
+    ARCHIVE = "archive", _("Khai thác hồ sơ lưu trữ")
 
 
 class JobStatus(models.TextChoices):
@@ -69,3 +70,39 @@ class VerificationStatus(models.TextChoices):
     REVOKED = "revoked", _("Đã bị thu hồi")
     EXPIRED = "expired", _("Đã hết hiệu lực")
     UNSIGNED = "unsigned", _("Không có chữ ký số")
+
+
+class RetentionScope(models.TextChoices):
+    """What a retention rule applies to; the most specific matching rules decide (see repository.retention)."""
+
+    DEFAULT = "default", _("Mọi hồ sơ (mặc định)")
+    FIELD = "field", _("Hồ sơ thuộc lĩnh vực")
+    RESULT_TYPE = "result_type", _("Hồ sơ có kết quả thuộc loại")
+
+
+class ArchiveItemKind(models.TextChoices):
+    """The parts of a dossier kept in Kho dữ liệu hồ sơ TTHC."""
+
+    DOSSIER_FILE = "dossier_file", _("Thành phần hồ sơ")
+    PRINTED_FORM = "printed_form", _("Phiếu, giấy tờ do bộ phận một cửa lập")
+    RESULT = "result", _("Kết quả giải quyết")
+    KHO_DOCUMENT = "kho_document", _("Giấy tờ trong Kho dữ liệu của người nộp")
+    PACKAGE = "package", _("Gói lưu trữ hồ sơ (.zip)")
+
+
+class RetentionDue(models.TextChoices):
+    """Filter of the archive list by where a dossier stands against its retention period."""
+
+    EXPIRED = "expired", _("Đã hết thời hạn bảo quản")
+    WITHIN_YEAR = "within_year", _("Hết hạn trong 12 tháng tới")
+    PERMANENT = "permanent", _("Bảo quản vĩnh viễn")
+    PENDING = "pending", _("Chưa tính (hồ sơ chưa kết thúc)")
+
+
+class DossierLinkState(models.TextChoices):
+    """Whether a digitisation job made for a dossier component has put its PDF into that dossier."""
+
+    NONE = "", _("Không gắn với hồ sơ")
+    PENDING = "pending", _("Chờ gắn vào hồ sơ")
+    LINKED = "linked", _("Đã gắn vào hồ sơ")
+    REFUSED = "refused", _("Hồ sơ không nhận tệp số hóa")

@@ -95,3 +95,46 @@ def can_revoke(user: User, document: StoredDocument) -> bool:
     """Only the agency that issued or digitised a document may revoke it."""
     agencies = [a for a in (document.issuing_agency, document.digitised_by_agency) if a is not None]
     return any(user.has_role(role, agency) for agency in agencies for role in REVOKING_ROLES)
+
+
+# --- Kho dữ liệu hồ sơ TTHC (the dossier archive) -------------------------------------------------------
+
+# Officers of the dossier's agencies who may take its files out of the archive. The postal operator carries
+# dossiers but has no business reading them.
+ARCHIVE_ROLES = (Role.INTAKE_OFFICER, Role.SPECIALIST, Role.APPROVER, Role.AGENCY_LEADER)
+
+
+def is_archive_administrator(user: User) -> bool:
+    return user.is_authenticated and user.province_role == Role.ADMINISTRATOR
+
+
+def archive_agency_ids(user: User) -> set[int]:
+    """Agencies whose dossiers the officer may read in the archive."""
+    if not user.is_authenticated or not user.is_officer:
+        return set()
+    cached = getattr(user, "_archive_agency_ids", None)
+    if cached is None:
+        cached = set(
+            user.agency_memberships.filter(active=True, role__in=ARCHIVE_ROLES).values_list(
+                "agency_id", flat=True
+            )
+        )
+        user._archive_agency_ids = cached
+    return cached
+
+
+def can_use_archive(user: User) -> bool:
+    return is_archive_administrator(user) or bool(archive_agency_ids(user))
+
+
+def can_view_archive(user: User, dossier) -> bool:
+    """The administrator, or an officer of the agency that received or handles the dossier. Drafts are not
+    dossiers yet and are never in the archive."""
+    from dossiers.constants import DossierState
+
+    if not user.is_authenticated or dossier.state == DossierState.DRAFT:
+        return False
+    if is_archive_administrator(user):
+        return True
+    agencies = archive_agency_ids(user)
+    return dossier.receiving_agency_id in agencies or dossier.competent_agency_id in agencies

@@ -151,3 +151,21 @@ def issued_result(certificate, approver, citizen, agency, today):
         valid_to=today + dt.timedelta(days=365),
         dossier_id=501,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache (Redis in CI); each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def province(db):
+    """The small province of the dossier tests: a provincial desk, a department served by it, a commune."""
+    from tests.dossiers.factories import Province
+
+    return Province()
