@@ -12,7 +12,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -533,8 +532,7 @@ class ProcedureAdmin(admin.ModelAdmin):
     def sync_view(self, request):
         if request.method != "POST" or not self.has_change_permission(request):
             return redirect("admin:procedures_procedure_changelist")
-        with transaction.atomic():
-            run = catalogue_sync(adapter=national_catalogue_adapter(), actor=request.user)
+        run = catalogue_sync(adapter=national_catalogue_adapter(), actor=request.user)
         url = reverse("admin:procedures_cataloguesyncrun_change", args=[run.pk])
         if run.status == "failed":
             messages.error(request, f"Đồng bộ thất bại: {run.error}")

@@ -530,22 +530,46 @@ def catalogue_import(
     return report
 
 
-@transaction.atomic
 def catalogue_sync(*, adapter: NationalCatalogueAdapter, actor: User | None = None) -> CatalogueSyncRun:
     """Bring the provincial catalogue in line with the national procedure database (NĐ 63/2010/NĐ-CP Điều 24:
     procedures are published through the national database).
 
     New codes are added, changed ones get a new published version, codes no longer listed are retired from
-    today. Records that cannot be applied are skipped and reported; the run and its report are kept.
+    today. Records that cannot be applied are skipped and reported. The national database is read before the
+    transaction that applies it opens (no transaction waits on the network); the run row is kept either way.
     """
     run = CatalogueSyncRun.objects.create(source=adapter.describe(), triggered_by=actor)
-    report = CatalogueReport()
     try:
         records = list(adapter.fetch_procedures())
     except CatalogueUnavailable as exc:
         run.status, run.error, run.finished_at = SyncStatus.FAILED, str(exc), timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
         return run
+    try:
+        report = _apply_national_records(records=records, actor=actor, run=run)
+    except Exception as exc:
+        run.status, run.error, run.finished_at = SyncStatus.FAILED, f"Lỗi khi áp dụng: {exc}", timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.added, run.changed, run.retired, run.pending = (
+        report.added,
+        report.changed,
+        report.retired,
+        report.drafts,
+    )
+    run.unchanged_count = len(report.unchanged)
+    run.error = "\n".join(report.errors)
+    run.status = SyncStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+@transaction.atomic
+def _apply_national_records(
+    *, records: list[dict], actor: User | None, run: CatalogueSyncRun
+) -> CatalogueReport:
+    report = CatalogueReport()
     listed = set()
     for record in records:
         code = str(record.get("MaTTHC") or "").strip() if isinstance(record, dict) else ""
@@ -569,15 +593,4 @@ def catalogue_sync(*, adapter: NationalCatalogueAdapter, actor: User | None = No
         )
         _event(procedure=procedure, kind=ProcedureEventKind.SYNC_RETIRED, actor=actor, data={"run": run.pk})
         report.retired.append(procedure.code)
-    run.added, run.changed, run.retired, run.pending = (
-        report.added,
-        report.changed,
-        report.retired,
-        report.drafts,
-    )
-    run.unchanged_count = len(report.unchanged)
-    run.error = "\n".join(report.errors)
-    run.status = SyncStatus.SUCCEEDED
-    run.finished_at = timezone.now()
-    run.save()
-    return run
+    return report

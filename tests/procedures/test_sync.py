@@ -184,3 +184,24 @@ def test_import_and_export_commands_round_trip(demo_agencies, tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"Đã nhập: {len(load_demo_catalogue())} thủ tục mới" in out
     assert f"0 thủ tục mới, 0 thay đổi, 0 bãi bỏ, {len(load_demo_catalogue())} không đổi" in out
+
+
+def test_task_records_a_failed_run_and_retries_when_the_national_database_is_down(catalogue, settings):
+    from celery.exceptions import Retry
+
+    from procedures.models import CatalogueSyncRun
+    from procedures.tasks import sync_national_catalogue
+
+    # given a national database that refuses connections
+    settings.NATIONAL_CATALOGUE_URL = "http://127.0.0.1:9"
+    settings.NATIONAL_CATALOGUE_TIMEOUT = 2
+    # when the nightly task runs
+    with pytest.raises((CatalogueUnavailable, Retry)):
+        sync_national_catalogue.apply(throw=True)
+    # then the attempt is on record and nothing in the catalogue changed
+    failed = CatalogueSyncRun.objects.filter(status=SyncStatus.FAILED)
+    assert failed.exists()
+    assert "Không kết nối được CSDL quốc gia" in failed.first().error
+    assert ProcedureVersion.objects.filter(status=VersionStatus.PUBLISHED).count() == len(
+        load_demo_catalogue()
+    )

@@ -155,3 +155,15 @@ def test_templates_of_unpublished_drafts_are_not_served(client, catalogue):
 
 def test_unknown_procedure_is_not_found(client, db):
     assert client.get(reverse("procedures:detail", args=["9.999999"])).status_code == 404
+
+
+def test_retired_procedure_page_says_it_no_longer_applies(client, catalogue):
+    from procedures.models import Procedure
+    from procedures.services import procedure_retire
+
+    procedure_retire(procedure=Procedure.objects.get(code="2.000522"), actor=None)
+    page = client.get(reverse("procedures:detail", args=["2.000522"])).content.decode()
+    assert "Thủ tục này hiện không còn áp dụng." in page
+    assert "Nộp hồ sơ trực tuyến" not in page
+    search = client.get(reverse("procedures:catalogue"), {"q": "2.000522"})
+    assert search.context["page"].paginator.count == 0
