@@ -64,5 +64,6 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(detail, dict) and "detail" not in detail:
         body["errors"] = detail
     response.data = body
-    response["Content-Type"] = "application/problem+json"
+    # DRF sets the header from this attribute when rendering; setting the header itself would be overwritten.
+    response.content_type = "application/problem+json"
     return response
