@@ -22,14 +22,25 @@ BY_ROLE = {
         (_("Tiếp nhận hồ sơ"), "dossiers:intake_queue"),
         (_("Tiếp nhận trực tiếp"), "dossiers:counter_intake"),
         (_("Số hóa"), "repository:digitisation_jobs"),
+        (_("Lưu trữ hồ sơ"), "repository:archive_list"),
     ],
-    Role.SPECIALIST: [(_("Hồ sơ cần xử lý"), "dossiers:work_queue")],
-    Role.APPROVER: [(_("Hồ sơ chờ phê duyệt"), "dossiers:work_queue")],
-    Role.AGENCY_LEADER: [(_("Theo dõi đơn vị"), "reporting:dashboard")],
+    Role.SPECIALIST: [
+        (_("Hồ sơ cần xử lý"), "dossiers:work_queue"),
+        (_("Lưu trữ hồ sơ"), "repository:archive_list"),
+    ],
+    Role.APPROVER: [
+        (_("Hồ sơ chờ phê duyệt"), "dossiers:work_queue"),
+        (_("Lưu trữ hồ sơ"), "repository:archive_list"),
+    ],
+    Role.AGENCY_LEADER: [
+        (_("Theo dõi đơn vị"), "reporting:dashboard"),
+        (_("Lưu trữ hồ sơ"), "repository:archive_list"),
+    ],
     Role.PROVINCE_LEADER: [(_("Chỉ số phục vụ"), "reporting:dashboard")],
     Role.ADMINISTRATOR: [
         (_("Quản trị"), "admin:index"),
         (_("Danh mục thủ tục"), "admin:procedures_procedure_changelist"),
+        (_("Lưu trữ hồ sơ"), "repository:archive_list"),
     ],
     Role.POSTAL: [(_("Hồ sơ bưu chính"), "dossiers:intake_queue")],
 }

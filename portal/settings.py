@@ -251,6 +251,8 @@ DOSSIER_LOOKUP_LIMIT = env.int("DOSSIER_LOOKUP_LIMIT", default=10)
 DOSSIER_LOOKUP_WINDOW_SECONDS = env.int("DOSSIER_LOOKUP_WINDOW_SECONDS", default=900)
 # Reverse proxies in front of the portal whose X-Forwarded-For is trusted for the client address (0: none).
 DOSSIER_LOOKUP_PROXY_COUNT = env.int("DOSSIER_LOOKUP_PROXY_COUNT", default=0)
+# The same, for every per-client rate limit (portal.ratelimit); defaults to DOSSIER_LOOKUP_PROXY_COUNT.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=DOSSIER_LOOKUP_PROXY_COUNT)
 
 # Kho dữ liệu: files go to S3-compatible object storage (MinIO, a provincial cloud) when a bucket is named,
 # otherwise to MEDIA_ROOT. Either way they are private: downloads pass through permission-checked views.
@@ -278,6 +280,16 @@ SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
 SIGNING_FONT = env.str("SIGNING_FONT", default="")
 # Largest zip of scans accepted for one back-file digitisation batch, in bytes.
 BACKFILE_MAX_BYTES = env.int("BACKFILE_MAX_BYTES", default=200 * 1024 * 1024)
+# Public verification of electronic results (page and API): checks allowed per client address per window.
+REPOSITORY_VERIFY_LIMIT = env.int("REPOSITORY_VERIFY_LIMIT", default=30)
+REPOSITORY_VERIFY_WINDOW_SECONDS = env.int("REPOSITORY_VERIFY_WINDOW_SECONDS", default=600)
+# Kho dữ liệu hồ sơ TTHC: hour (province time) of the nightly job that computes the retention of finished dossiers
+# and puts the PDFs of digitisation jobs into the dossiers they were made for.
+CELERY_BEAT_SCHEDULE["repository-archive-sweep"] = {
+    "task": "repository.archive_sweep",
+    "schedule": crontab(hour=env.int("REPOSITORY_ARCHIVE_SWEEP_HOUR", default=1), minute=30),
+    "options": {"queue": "digitisation"},
+}
 
 # Procedure catalogue: the national procedure database (CSDL quốc gia về TTHC) the nightly sync reads.
 # Empty URL: the local simulator (procedures/data/national_simulator.json).

@@ -176,12 +176,31 @@ def document_reads(*, document: StoredDocument, limit: int = 50) -> QuerySet[Doc
     return document.access_logs.select_related("accessed_by").order_by("-accessed_at")[:limit]
 
 
+VERIFY_MAX_BYTES = 20 * 1024 * 1024
+
+
 def document_for_verification(*, pk: int, token: str) -> StoredDocument | None:
     return (
         StoredDocument.objects.select_related("current_version", "issuing_agency")
         .filter(pk=pk, verification_token=token)
         .first()
     )
+
+
+def document_for_verification_code(code: str) -> StoredDocument | None:
+    """The document of a verification code printed under the QR code (`<id>-<token>`), if it exists."""
+    pk, _sep, token = (code or "").strip().partition("-")
+    if not pk.isdigit() or not token:
+        return None
+    return document_for_verification(pk=int(pk), token=token)
+
+
+def verify_stored_document(document: StoredDocument):
+    """Check the stored original of a signed result as it is now (signature, certificate, revocation)."""
+    from .signing import verify_signed_pdf
+
+    with document.current_version.file.open("rb") as handle:
+        return verify_signed_pdf(handle.read())
 
 
 def results_issued(*, owner: User | Organisation) -> QuerySet[StoredDocument]:

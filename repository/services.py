@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib
 import io
 import logging
 import zipfile
@@ -33,6 +34,7 @@ from .constants import (
     BackfileRowStatus,
     DocumentEventKind,
     DocumentSource,
+    DossierLinkState,
     JobStatus,
     TextExtraction,
 )
@@ -533,6 +535,102 @@ def result_issue(
 # --- Digitisation -----------------------------------------------------------------------------------
 
 
+def _check_dossier_component(
+    *, agency: Agency, owner: Owner, dossier_id: int | None, component_id: int | None
+) -> None:
+    """A job made for a dossier names one of its components, belongs to the dossier's agency and stores the
+    document for the dossier's own applicant."""
+    from dossiers.constants import DossierState
+    from dossiers.models import Dossier
+
+    if dossier_id is None or component_id is None:
+        raise ApplicationError("Cần chọn cả hồ sơ và thành phần hồ sơ được số hóa.", code="dossier_component")
+    dossier = Dossier.objects.select_related("procedure_version").filter(pk=dossier_id).first()
+    if dossier is None or dossier.state == DossierState.DRAFT:
+        raise ApplicationError("Không tìm thấy hồ sơ cần số hóa.", code="dossier_not_found")
+    if agency.pk not in (dossier.receiving_agency_id, dossier.competent_agency_id):
+        raise NotPermitted("Hồ sơ không thuộc cơ quan số hóa.")
+    if not dossier.procedure_version.components.filter(pk=component_id).exists():
+        raise ApplicationError("Thành phần không thuộc thủ tục của hồ sơ.", code="wrong_component")
+    holder = selectors.dossier_owner(dossier)
+    if holder is not None and (type(holder) is not type(owner) or holder.pk != owner.pk):
+        raise ApplicationError(
+            "Chủ giấy tờ phải là người nộp (hoặc tổ chức) của hồ sơ.", code="owner_not_applicant"
+        )
+
+
+def _dossier_hook():
+    """`dossiers.services.dossier_file_attach_digitised`, when the dossiers app provides it.
+
+    Contract: ``dossier_file_attach_digitised(*, dossier_id: int, component_id: int, document: StoredDocument,
+    version: DocumentVersion, actor: User) -> DossierFile`` copies the version's file into the dossier as a
+    file of that component marked digitised, in the caller's transaction; idempotent (the same content for the
+    same component returns the existing file); raises ApplicationError when the dossier cannot take it.
+    """
+    try:
+        module = importlib.import_module("dossiers.services")
+    except ModuleNotFoundError:
+        return None
+    hook = getattr(module, "dossier_file_attach_digitised", None)
+    return hook if callable(hook) else None
+
+
+def digitisation_job_link_dossier(*, job_id: int) -> str:
+    """Put the PDF of a finished job into the dossier component it was made for, marked digitised
+    (TT 01/2023/TT-VPCP: thành phần hồ sơ được số hóa; counted by the KPI index, QĐ 766/QĐ-TTg 3.2).
+
+    Returns the job's link state: "linked", "refused" (the dossier said why, shown on the job), or "pending"
+    while the dossiers app offers no hook or an unexpected error occurred (the nightly sweep retries).
+    """
+    with transaction.atomic():
+        job = (
+            DigitisationJob.objects.select_for_update()
+            .select_related("output_document__current_version", "created_by")
+            .get(pk=job_id)
+        )
+        if job.dossier_link != DossierLinkState.PENDING or job.status != JobStatus.DONE:
+            return job.dossier_link
+        document = job.output_document
+        hook = _dossier_hook()
+        if hook is None or document is None or document.current_version is None:
+            return job.dossier_link
+        try:
+            with transaction.atomic():
+                dossier_file = hook(
+                    dossier_id=job.dossier_id,
+                    component_id=job.component_id,
+                    document=document,
+                    version=document.current_version,
+                    actor=job.created_by,
+                )
+        except ApplicationError as exc:
+            job.dossier_link = DossierLinkState.REFUSED
+            job.dossier_link_message = exc.message[:500]
+            message = f"Hồ sơ không nhận tệp số hóa: {exc.message}"
+        else:
+            job.dossier_link = DossierLinkState.LINKED
+            job.dossier_file_id = dossier_file.pk
+            job.dossier_link_message = ""
+            message = "Đã gắn tệp số hóa vào thành phần hồ sơ (đánh dấu được số hóa)."
+        job.save(update_fields=["dossier_link", "dossier_file_id", "dossier_link_message"])
+        _job_event(job, JobStatus.DONE, message)
+        return job.dossier_link
+
+
+def digitisation_jobs_link_pending(*, limit: int = 500) -> int:
+    """Retry every finished job still waiting to be put into its dossier; returns how many were linked."""
+    pending = DigitisationJob.objects.filter(
+        status=JobStatus.DONE, dossier_link=DossierLinkState.PENDING
+    ).values_list("pk", flat=True)[:limit]
+    linked = 0
+    for job_id in list(pending):
+        try:
+            linked += digitisation_job_link_dossier(job_id=job_id) == DossierLinkState.LINKED
+        except Exception:  # noqa: BLE001 — one dossier's trouble must not stop the others
+            logger.exception("Digitisation job %s: attaching to its dossier failed", job_id)
+    return linked
+
+
 def _job_event(job: DigitisationJob, status: str, message: str = "", actor: User | None = None) -> None:
     DigitisationEvent.objects.create(job=job, status=status, message=message, actor=actor)
 
@@ -571,6 +669,8 @@ def digitisation_job_create(
     if not files:
         raise ApplicationError("Cần ít nhất một tệp bản quét.", code="no_scans")
     _check_validity(valid_from, valid_to)
+    if dossier_id is not None or component_id is not None:
+        _check_dossier_component(agency=agency, owner=owner, dossier_id=dossier_id, component_id=component_id)
     checked = [check_upload(f, allowed=processing.SCAN_ALLOWED) for f in files]
     job = DigitisationJob.objects.create(
         agency=agency,
@@ -586,6 +686,7 @@ def digitisation_job_create(
         valid_to=valid_to,
         dossier_id=dossier_id,
         component_id=component_id,
+        dossier_link=DossierLinkState.PENDING if dossier_id is not None else DossierLinkState.NONE,
         step="Đang chờ xử lý",
     )
     for order, (upload, check) in enumerate(zip(files, checked, strict=True), start=1):
@@ -769,7 +870,6 @@ def digitisation_job_run(*, job_id: int, final_attempt: bool = True) -> str:
     try:
         result = _digitise(job)
         _job_complete(job.pk, result)
-        return "done"
     except (processing.ScanUnreadable, ApplicationError) as exc:
         _job_fail(job.pk, str(exc), final=True)
         return "failed"
@@ -781,6 +881,14 @@ def digitisation_job_run(*, job_id: int, final_attempt: bool = True) -> str:
             return "failed"
         _job_fail(job.pk, f"Lần chạy thứ {job.attempts} lỗi ({detail}); hệ thống sẽ tự thử lại.", final=False)
         return "retry"
+    # The document is safely in the owner's Kho now; putting it into the dossier is a step of its own, so that
+    # trouble on the dossier side never undoes the digitisation (the nightly sweep tries again).
+    if job.dossier_id is not None:
+        try:
+            digitisation_job_link_dossier(job_id=job.pk)
+        except Exception:  # noqa: BLE001 — left pending, retried by archive_sweep
+            logger.exception("Digitisation job %s: attaching to dossier %s failed", job.pk, job.dossier_id)
+    return "done"
 
 
 # --- Back-file digitisation -------------------------------------------------------------------------

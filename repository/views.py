@@ -3,6 +3,7 @@ page and the officers' digitisation pages. Each view parses input, calls one ser
 
 from __future__ import annotations
 
+import ipaddress
 import mimetypes
 
 from django.contrib import messages
@@ -10,14 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal import ratelimit
 from portal.errors import ApplicationError
 
-from . import selectors, services, signing
-from .constants import FINISHED_JOB_STATUSES, AccessPurpose, JobStatus
+from . import ratelimits, selectors, services, signing
+from .constants import FINISHED_JOB_STATUSES, AccessPurpose, ArchiveItemKind, JobStatus
 from .forms import (
+    ArchiveFilterForm,
     BackfileForm,
     ConsentForm,
     DigitisationJobForm,
@@ -28,7 +32,15 @@ from .forms import (
     VerifyForm,
 )
 from .models import BackfileBatch, DigitisationJob, DocumentVersion, StoredDocument
-from .permissions import can_read_document, can_revoke, digitising_agencies, is_owner_side
+from .permissions import (
+    can_read_document,
+    can_revoke,
+    can_use_archive,
+    can_view_archive,
+    digitising_agencies,
+    is_archive_administrator,
+    is_owner_side,
+)
 
 # Every response that carries a person's document: never cached by a shared proxy.
 PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
@@ -40,7 +52,13 @@ def _bound(request) -> tuple:
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    """The client's address for access logs (behind trusted proxies, the one they saw), if it is one."""
+    address = ratelimit.client_ip(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
 
 
 def _readable_document(request, pk: int) -> StoredDocument:
@@ -258,33 +276,56 @@ def document_revoke(request, pk: int):
 
 
 def verify(request):
-    """Anyone checks an electronic result: upload the PDF, or type the code printed under its QR code."""
+    """Anyone checks an electronic result: upload the PDF, or type the code printed under its QR code.
+
+    Every check is counted per client address (REPOSITORY_VERIFY_LIMIT per REPOSITORY_VERIFY_WINDOW_SECONDS).
+    """
     form = VerifyForm(*_bound(request))
     result = None
+    status = 200
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data.get("file")
-        if upload:
-            if upload.size > 20 * 1024 * 1024:
+        limit = ratelimits.verification_limit()
+        if not ratelimit.allow(limit, ratelimit.client_ip(request)):
+            form.add_error(
+                None,
+                _("Bạn đã xác thực quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.")
+                % {"minutes": limit.minutes},
+            )
+            status = 429
+        elif upload := form.cleaned_data.get("file"):
+            if upload.size > selectors.VERIFY_MAX_BYTES:
                 form.add_error("file", _("Tệp quá lớn (tối đa 20 MB)."))
             else:
                 result = signing.verify_signed_pdf(upload.read())
         else:
-            pk, _sep, token = form.cleaned_data["code"].strip().partition("-")
-            document = selectors.document_for_verification(pk=int(pk), token=token) if pk.isdigit() else None
+            document = selectors.document_for_verification_code(form.cleaned_data["code"])
             if document is None:
                 form.add_error("code", _("Mã xác thực không đúng hoặc văn bản không có trong hệ thống."))
             else:
                 return redirect("repository:verify_link", pk=document.pk, token=document.verification_token)
-    return render(request, "repository/verify.html", {"form": form, "result": result})
+    return render(request, "repository/verify.html", {"form": form, "result": result}, status=status)
 
 
 def verify_link(request, pk: int, token: str):
-    """The page the QR code on a signed result opens: the stored original is checked as it is now."""
+    """The page the QR code on a signed result opens: the stored original is checked as it is now.
+
+    Unknown links are counted per client address, so that tokens cannot be guessed at speed.
+    """
+    limit = ratelimits.verification_link_limit()
+    ip = ratelimit.client_ip(request)
+    if ratelimit.is_blocked(limit, ip):
+        form = VerifyForm()
+        form.add_error(
+            None,
+            _("Bạn đã mở quá nhiều liên kết xác thực không đúng. Vui lòng thử lại sau %(minutes)s phút.")
+            % {"minutes": limit.minutes},
+        )
+        return render(request, "repository/verify.html", {"form": form}, status=429)
     document = selectors.document_for_verification(pk=pk, token=token)
     if document is None or document.current_version is None:
+        ratelimit.hit(limit, ip)
         raise Http404(_("Không tìm thấy văn bản."))
-    with document.current_version.file.open("rb") as handle:
-        result = signing.verify_signed_pdf(handle.read())
+    result = selectors.verify_stored_document(document)
     return render(
         request,
         "repository/verify.html",
@@ -442,3 +483,112 @@ def _backfile_report_csv(batch: BackfileBatch) -> HttpResponse:
             ]
         )
     return response
+
+
+# --- Officers and the administrator: Kho dữ liệu hồ sơ TTHC (the dossier archive) ----------------------
+
+
+def _require_archive_user(request) -> None:
+    if not can_use_archive(request.user):
+        raise Http404
+
+
+def _archived_dossier(request, pk: int):
+    from dossiers.models import Dossier
+
+    dossier = get_object_or_404(
+        Dossier.objects.select_related(
+            "procedure_version__procedure__field", "receiving_agency", "competent_agency"
+        ),
+        pk=pk,
+    )
+    if not can_view_archive(request.user, dossier):
+        # Not found rather than forbidden: another agency's dossier ids reveal nothing.
+        raise Http404(_("Không tìm thấy hồ sơ."))
+    return dossier
+
+
+def _private(response):
+    for header, value in PRIVATE_HEADERS.items():
+        response[header] = value
+    return response
+
+
+@login_required
+def archive_list(request):
+    _require_archive_user(request)
+    form = ArchiveFilterForm(
+        request.GET or None,
+        agencies=selectors.archive_agencies(user=request.user),
+        administrator=is_archive_administrator(request.user),
+    )
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    filters = selectors.ArchiveFilters(
+        code=data.get("ma") or "",
+        agency_id=data["co_quan"].pk if data.get("co_quan") else None,
+        received_from=data.get("tu_ngay"),
+        received_to=data.get("den_ngay"),
+        retention=data.get("bao_quan") or "",
+    )
+    page = Paginator(selectors.archive_dossiers(user=request.user, filters=filters), 25).get_page(
+        request.GET.get("trang")
+    )
+    query = request.GET.copy()
+    query.pop("trang", None)
+    return render(
+        request,
+        "repository/archive_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate()},
+    )
+
+
+@login_required
+def archive_detail(request, pk: int):
+    dossier = _archived_dossier(request, pk)
+    return render(
+        request,
+        "repository/archive_detail.html",
+        {
+            "archive": selectors.dossier_archive(dossier=dossier),
+            "reads": selectors.archive_reads(dossier=dossier, limit=20),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def archive_download(request, pk: int, kind: str, item_id: int):
+    dossier = _archived_dossier(request, pk)
+    if kind not in ArchiveItemKind.values or kind == ArchiveItemKind.PACKAGE:
+        raise Http404
+    try:
+        item = services.archive_item_read(
+            actor=request.user, dossier=dossier, kind=kind, item_id=item_id, ip_address=_client_ip(request)
+        )
+    except ApplicationError as exc:
+        raise Http404(exc.message) from exc
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404(_("Tệp không còn trên hệ thống lưu trữ.")) from exc
+    return _private(
+        FileResponse(
+            handle,
+            as_attachment=request.GET.get("xem") != "1",
+            filename=item.original_name or f"{item.key}.bin",
+            content_type=item.mime_type,
+        )
+    )
+
+
+@login_required
+def archive_package(request, pk: int):
+    dossier = _archived_dossier(request, pk)
+    package = services.archive_package_export(
+        actor=request.user, dossier=dossier, ip_address=_client_ip(request)
+    )
+    return _private(
+        FileResponse(
+            package.file, as_attachment=True, filename=package.filename, content_type="application/zip"
+        )
+    )
