@@ -47,6 +47,7 @@ urlpatterns += [
     path("thu-tuc/", include("procedures.urls")),
     path("ho-so/", include("dossiers.urls")),
     path("api/ho-so/", include("dossiers.api.urls")),
+    path("api/kho-du-lieu/", include("repository.api.urls")),
     path("api/", include("procedures.api.urls")),
     path("thanh-toan/", include("payments.urls")),
     path("kho-du-lieu/", include("repository.urls")),

@@ -471,10 +471,14 @@ def verify_signed_pdf(data: bytes) -> VerificationResult:
     if not signatures:
         return _result(VerificationStatus.UNSIGNED)
     embedded = signatures[-1]
-    signer_cert = embedded.signer_cert
-    signer = signer_cert.subject.native.get("common_name", "")
-    serial = format(signer_cert.serial_number, "x")
-    claimed_time = embedded.self_reported_timestamp
+    try:
+        signer_cert = embedded.signer_cert
+        signer = signer_cert.subject.native.get("common_name", "")
+        serial = format(signer_cert.serial_number, "x")
+        claimed_time = embedded.self_reported_timestamp
+    except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+        # The signature blob itself was altered: its certificate no longer matches what was signed.
+        return _result(VerificationStatus.TAMPERED, details=[str(exc)])
     common = {"signer": signer, "signer_certificate_serial": serial, "signed_at": claimed_time}
 
     version = (

@@ -146,11 +146,13 @@ def document_detail(request, pk: int):
     return render(request, "repository/document_detail.html", context)
 
 
-def _stream(request, pk: int, purpose: str, *, inline: bool):
-    document = _readable_document(request, pk)
+def document_file_response(request, document: StoredDocument, *, purpose: str, inline: bool, number=None):
+    """The file (or thumbnail) of one version of a document the user may read, with the read logged.
+
+    The one path every download takes, from the pages and from the API: permission, log, private headers.
+    """
     version = document.current_version
-    number = request.GET.get("phien_ban")
-    if number and number.isdigit():
+    if number is not None and str(number).isdigit():
         version = get_object_or_404(DocumentVersion, document=document, number=int(number))
     if version is None:
         raise Http404(_("Giấy tờ chưa có tệp."))
@@ -181,6 +183,13 @@ def _stream(request, pk: int, purpose: str, *, inline: bool):
     for header, value in PRIVATE_HEADERS.items():
         response[header] = value
     return response
+
+
+def _stream(request, pk: int, purpose: str, *, inline: bool):
+    document = _readable_document(request, pk)
+    return document_file_response(
+        request, document, purpose=purpose, inline=inline, number=request.GET.get("phien_ban")
+    )
 
 
 @login_required
@@ -314,13 +323,12 @@ def verify_link(request, pk: int, token: str):
     limit = ratelimits.verification_link_limit()
     ip = ratelimit.client_ip(request)
     if ratelimit.is_blocked(limit, ip):
-        form = VerifyForm()
-        form.add_error(
-            None,
-            _("Bạn đã mở quá nhiều liên kết xác thực không đúng. Vui lòng thử lại sau %(minutes)s phút.")
-            % {"minutes": limit.minutes},
+        blocked = _(
+            "Bạn đã mở quá nhiều liên kết xác thực không đúng. Vui lòng thử lại sau %(minutes)s phút."
+        ) % {"minutes": limit.minutes}
+        return render(
+            request, "repository/verify.html", {"form": VerifyForm(), "blocked": blocked}, status=429
         )
-        return render(request, "repository/verify.html", {"form": form}, status=429)
     document = selectors.document_for_verification(pk=pk, token=token)
     if document is None or document.current_version is None:
         ratelimit.hit(limit, ip)

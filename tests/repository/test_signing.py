@@ -90,7 +90,19 @@ def _append_page_by_incremental_update(data: bytes) -> bytes:
     return output.getvalue()
 
 
-@pytest.mark.parametrize("tamper", [_flip_byte_in_signed_content, _append_page_by_incremental_update])
+def _alter_the_signature_itself(data: bytes) -> bytes:
+    """Change one hex digit of the signer's certificate inside the CMS blob (still well-formed hex)."""
+    start = data.index(b"/Contents <") + len(b"/Contents <")
+    blob = bytearray(data)
+    position = start + 600  # inside the embedded certificates, past the CMS headers
+    blob[position] = ord("0") if blob[position] != ord("0") else ord("1")
+    return bytes(blob)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [_flip_byte_in_signed_content, _append_page_by_incremental_update, _alter_the_signature_itself],
+)
 def test_a_tampered_result_fails_verification(issued_result, tamper):
     result = signing.verify_signed_pdf(tamper(_bytes(issued_result)))
     assert result.status == VerificationStatus.TAMPERED
@@ -310,3 +322,73 @@ def test_command_refuses_a_development_ca_in_production(settings, pki, agency):
     with pytest.raises(CommandError, match="--import-p12"):
         call_command("create_signing_certificates", stdout=io.StringIO())
     assert not SigningCertificate.objects.exists()
+
+
+# --- Rate limits of the public verification ---------------------------------------------------------------
+
+
+def test_the_verification_page_limits_checks_per_client(client, settings, issued_result):
+    # given two checks allowed per window
+    settings.REPOSITORY_VERIFY_LIMIT = 2
+    settings.REPOSITORY_VERIFY_WINDOW_SECONDS = 300
+    code = services.verification_code(issued_result)
+
+    # when one address posts three codes
+    answers = [client.post(reverse("repository:verify"), {"code": code}).status_code for _ in range(3)]
+
+    # then the third is refused with a message in the error summary
+    assert answers == [302, 302, 429]
+    refused = client.post(reverse("repository:verify"), {"code": code})
+    assert refused.status_code == 429
+    assert "Bạn đã xác thực quá nhiều lần. Vui lòng thử lại sau 5 phút." in refused.content.decode()
+    # and another address is not affected
+    assert (
+        client.post(reverse("repository:verify"), {"code": code}, REMOTE_ADDR="198.51.100.20").status_code
+        == 302
+    )
+
+
+def test_an_invalid_form_is_not_counted(client, settings, db):
+    settings.REPOSITORY_VERIFY_LIMIT = 1
+
+    answers = [client.post(reverse("repository:verify"), {}).status_code for _ in range(3)]
+
+    assert answers == [200, 200, 200]
+
+
+def test_guessing_verification_links_is_limited(client, settings, issued_result):
+    # given two wrong links allowed per window
+    settings.REPOSITORY_VERIFY_LIMIT = 2
+    good = reverse("repository:verify_link", args=[issued_result.pk, issued_result.verification_token])
+    wrong = [reverse("repository:verify_link", args=[issued_result.pk, f"doan-{n}"]) for n in range(3)]
+
+    # when an address guesses three tokens, then opens the right link
+    answers = [client.get(url).status_code for url in wrong]
+    after = client.get(good)
+
+    # then guessing is stopped, the right link too for that address until the window ends
+    assert answers == [404, 404, 429]
+    assert after.status_code == 429
+    assert "Vui lòng thử lại sau" in after.content.decode()
+
+
+def test_right_verification_links_are_not_counted(client, settings, issued_result):
+    settings.REPOSITORY_VERIFY_LIMIT = 1
+    good = reverse("repository:verify_link", args=[issued_result.pk, issued_result.verification_token])
+
+    assert [client.get(good).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_the_client_address_behind_trusted_proxies(client, settings, issued_result):
+    # given one trusted proxy that appends the address it saw
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.REPOSITORY_VERIFY_LIMIT = 1
+    code = services.verification_code(issued_result)
+
+    def post(forwarded):
+        return client.post(reverse("repository:verify"), {"code": code}, HTTP_X_FORWARDED_FOR=forwarded)
+
+    # when a client forges the left part of the header, it is still counted by what the proxy saw
+    assert post("1.1.1.1, 203.0.113.9").status_code == 302
+    assert post("2.2.2.2, 203.0.113.9").status_code == 429
+    assert post("203.0.113.10").status_code == 302
