@@ -39,7 +39,7 @@ class AgencySummarySerializer(serializers.Serializer):
 
 
 class OwnerSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["citizen", "organisation"])
+    kind = serializers.CharField(help_text="`citizen` (công dân) hoặc `organisation` (tổ chức)")
     key = serializers.CharField(help_text="Giá trị dùng cho tham số `owner`: `me` hoặc `org-<id>`")
     name = serializers.CharField()
 
