@@ -255,6 +255,18 @@ class HeldComponent:
         return bool(self.documents)
 
 
+class HeldComponents(list):
+    """The per-component answer of `documents_held_for_dossier`: a list, with two shortcuts for templates."""
+
+    @property
+    def any_held(self) -> bool:
+        return any(entry.held for entry in self)
+
+    @property
+    def held_only(self) -> list[HeldComponent]:
+        return [entry for entry in self if entry.held]
+
+
 def dossier_owner(dossier: Dossier) -> User | Organisation | None:
     """Whose Kho a dossier draws on: the organisation it was filed for, else the applicant's account."""
     return dossier.organisation or dossier.applicant
@@ -272,7 +284,7 @@ def _held_documents(owner, codes: set[str], on: dt.date) -> QuerySet[StoredDocum
     )
 
 
-def documents_held_for_dossier(dossier: Dossier, *, on: dt.date | None = None) -> list[HeldComponent]:
+def documents_held_for_dossier(dossier: Dossier, *, on: dt.date | None = None) -> HeldComponents:
     """Per component of the dossier's procedure version, the valid documents of that component's type that the
     applicant already holds in Kho dữ liệu and lets agencies reuse.
 
@@ -287,10 +299,10 @@ def documents_held_for_dossier(dossier: Dossier, *, on: dt.date | None = None) -
     if owner is not None and codes:
         for document in _held_documents(owner, codes, on):
             by_code[document.document_type_code].append(document)
-    return [
+    return HeldComponents(
         HeldComponent(component=c, documents=list(by_code.get(c.code, [])) if c.code else [])
         for c in components
-    ]
+    )
 
 
 def component_is_held(dossier: Dossier, component: Component, *, on: dt.date | None = None) -> bool:
