@@ -84,7 +84,39 @@ WITHDRAWABLE_STATES = (
 # States in which the applicant still edits form and files (a draft, or completing before reception).
 APPLICANT_EDITABLE_STATES = frozenset({S.DRAFT, S.SUPPLEMENT_REQUESTED})
 # States shown in the intake officer's queue tabs, in order.
-INTAKE_QUEUE_STATES = (S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.RECEIVED, S.REFUSED, S.WITHDRAWN)
+INTAKE_QUEUE_STATES = (
+    S.SUBMITTED,
+    S.SUPPLEMENT_REQUESTED,
+    S.RECEIVED,
+    S.RESULT_READY,
+    S.DELIVERED,
+    S.REFUSED,
+    S.WITHDRAWN,
+)
+# With the competent department: the states in which a specialist works on the dossier.
+WORKING_STATES = (S.APPRAISING, S.RETURNED_FOR_REWORK, S.SUPPLEMENT_RECEIVED)
+# Received and not finished: processing may be stopped (status 8) from any of them.
+PROCESSING_STATES = (
+    S.RECEIVED,
+    S.ASSIGNED,
+    S.APPRAISING,
+    S.AWAITING_APPROVAL,
+    S.RETURNED_FOR_REWORK,
+    S.TRANSFERRED,
+    S.SUPPLEMENT_REQUESTED,
+    S.SUPPLEMENT_RECEIVED,
+    S.AWAITING_PAYMENT,
+)
+# States in which the dossier's time runs (DOMAIN §4.4: supplement time is excluded; the wait for a
+# financial obligation too when DOSSIER_PAYMENT_STOPS_CLOCK is on, see `clock_running_states`).
+CLOCK_STOPPED_STATES = frozenset({S.SUPPLEMENT_REQUESTED})
+
+
+def clock_running_states(*, payment_stops_clock: bool) -> tuple[str, ...]:
+    stopped = set(CLOCK_STOPPED_STATES)
+    if payment_stops_clock:
+        stopped.add(S.AWAITING_PAYMENT)
+    return tuple(s for s in PROCESSING_STATES if s not in stopped)
 
 
 def national_status(state: str) -> int:
@@ -117,6 +149,52 @@ class EventAction(models.TextChoices):
     REQUEST_COMPLETION = "request_completion", _("Yêu cầu hoàn thiện hồ sơ")
     COMPLETE = "complete", _("Nộp lại hồ sơ đã hoàn thiện")
     WITHDRAW = "withdraw", _("Rút hồ sơ")
+    # processing (each of these is also a handover, see DossierHandover)
+    FORWARD = "forward", _("Chuyển hồ sơ đến cơ quan, phòng chuyên môn giải quyết")
+    ASSIGN = "assign", _("Phân công chuyên viên xử lý")
+    SUBMIT_FOR_APPROVAL = "submit_for_approval", _("Trình phê duyệt kết quả")
+    RETURN_FOR_REWORK = "return_for_rework", _("Trả lại để xử lý lại")
+    APPROVE = "approve", _("Phê duyệt, ký số kết quả")
+    REQUEST_SUPPLEMENT = "request_supplement", _("Yêu cầu bổ sung, hoàn thiện hồ sơ")
+    SUPPLEMENT = "supplement", _("Nộp bổ sung hồ sơ")
+    REQUEST_PAYMENT = "request_payment", _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    RECORD_PAYMENT = "record_payment", _("Ghi nhận đã thực hiện nghĩa vụ tài chính")
+    TRANSFER = "transfer", _("Chuyển liên thông")
+    RETURN_TRANSFER = "return_transfer", _("Cơ quan liên thông trả hồ sơ")
+    STOP = "stop", _("Dừng xử lý hồ sơ")
+    DELIVER = "deliver", _("Trả kết quả")
+    # no state change
+    DEADLINE_WARNING = "deadline_warning", _("Cảnh báo thời hạn giải quyết")
+    APOLOGY_DRAFT = "apology_draft", _("Lập phiếu xin lỗi và hẹn lại ngày trả kết quả")
+    APOLOGY = "apology", _("Xin lỗi và hẹn lại ngày trả kết quả")
+    MESSAGE = "message", _("Trao đổi với người nộp")
+
+
+# Actions the applicant sees on their dossier page besides the public ones (never on the public lookup page).
+APPLICANT_VISIBLE_ACTIONS = frozenset({EventAction.MESSAGE})
+
+
+class DeadlineStatus(models.TextChoices):
+    """Where a running dossier stands against its appointment (set by the periodic sweep)."""
+
+    ON_TRACK = "on_track", _("Trong hạn")
+    DUE_SOON = "due_soon", _("Sắp đến hạn")
+    OVERDUE = "overdue", _("Quá hạn")
+
+
+class Outcome(models.TextChoices):
+    """Kết quả giải quyết against a deadline (TT 01/2018/TT-VPCP, Mẫu số 05)."""
+
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Quá hạn")
+
+
+class Decision(models.TextChoices):
+    """What the appraisal proposes and the approver signs: the result, or a reasoned refusal."""
+
+    GRANT = "grant", _("Giải quyết, cấp kết quả")
+    REFUSE = "refuse", _("Từ chối giải quyết (nêu rõ lý do)")
 
 
 class DocumentKind(models.TextChoices):
@@ -127,6 +205,8 @@ class DocumentKind(models.TextChoices):
     REFUSAL = "refusal", _("Phiếu từ chối tiếp nhận, giải quyết hồ sơ")
     APOLOGY = "apology", _("Phiếu xin lỗi và hẹn lại ngày trả kết quả")
     CONTROL_SLIP = "control_slip", _("Phiếu kiểm soát quá trình giải quyết hồ sơ")
+    RESULT_DRAFT = "result_draft", _("Dự thảo kết quả giải quyết")
+    RESULT = "result", _("Kết quả giải quyết (đã ký số)")
 
 
 # Unambiguous characters for the lookup secret printed on the receipt (no 0/O, 1/I/L).

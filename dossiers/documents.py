@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from portal.pdf import qr_png_data_uri, render_to_pdf
 
-from .constants import DeliveryMethod, DocumentKind
+from .constants import DeliveryMethod, DocumentKind, EventAction
 
 if TYPE_CHECKING:
     from .models import Dossier, DossierEvent
@@ -25,6 +25,8 @@ TEMPLATES = {
     DocumentKind.RECEIPT: "dossiers/pdf/receipt.html",
     DocumentKind.REFUSAL: "dossiers/pdf/refusal.html",
     DocumentKind.SUPPLEMENT_REQUEST: "dossiers/pdf/supplement_request.html",
+    DocumentKind.APOLOGY: "dossiers/pdf/apology.html",
+    DocumentKind.CONTROL_SLIP: "dossiers/pdf/control_slip.html",
 }
 _UNIT_PREFIX = re.compile(r"^(tỉnh|thành phố|phường|xã|đặc khu)\s+", re.IGNORECASE)
 
@@ -112,7 +114,100 @@ def context_for(*, dossier: Dossier, kind: str, event: DossierEvent | None) -> d
         context.update({"lookup_url": url, "qr": qr_png_data_uri(url, box_size=4)})
     if kind == DocumentKind.SUPPLEMENT_REQUEST and event is not None:
         context["requested_components"] = event.payload.get("components", [])
+        if event.action == EventAction.REQUEST_SUPPLEMENT:
+            context["processing_agency"] = dossier.competent_agency
+    if kind == DocumentKind.APOLOGY and event is not None:
+        context["apology"] = event.apologies.select_related("drafted_by", "approved_by").first()
+        context["officer"] = event.actor
+        context["competent_name"] = (dossier.competent_agency or agency).name if agency else ""
+    if kind == DocumentKind.CONTROL_SLIP:
+        context["handovers"] = control_slip_rows(dossier)
+        context["competent_agency"] = dossier.competent_agency
+        context["coordinating"] = sorted(
+            {t.to_agency.name for t in dossier.transfers.select_related("to_agency")}
+        )
     return context
+
+
+ROLE_LABELS = {
+    "intake": "Bộ phận tiếp nhận và trả kết quả",
+    "specialist": "Chuyên viên",
+    "approver": "Lãnh đạo phòng",
+    "agency_leader": "Lãnh đạo cơ quan",
+    "citizen": "Người nộp hồ sơ",
+}
+
+
+def _party(user, agency, department: str, role: str, *, applicant_name: str = "") -> str:
+    if role == "citizen":
+        return f"{applicant_name or (user.full_name if user else '')} ({ROLE_LABELS['citizen'].lower()})"
+    parts = []
+    if agency is not None:
+        parts.append(agency.name)
+    parts.append(department or ROLE_LABELS.get(role, role))
+    if user is not None:
+        parts.append(user.full_name or user.username)
+    return " — ".join(p for p in parts if p) or "—"
+
+
+def control_slip_rows(dossier: Dossier) -> list[dict]:
+    """Every handover as the control slip prints it: who gave, who received, when, the step's deadline
+    and the outcome (Trước hạn / Đúng hạn / Quá hạn), in order."""
+    from .models import DossierHandover
+
+    rows = []
+    handovers = (
+        DossierHandover.objects.filter(dossier=dossier)
+        .select_related("from_user", "from_agency", "to_user", "to_agency", "step")
+        .order_by("handed_at", "id")
+    )
+    name = dossier.applicant_name
+    previous = None
+    for h in handovers:
+        if previous is None:
+            giver = _party(h.from_user, None, "", "citizen", applicant_name=name)
+        else:
+            giver = _party(
+                h.from_user, previous.to_agency, previous.to_department, previous.to_role, applicant_name=name
+            )
+        rows.append(
+            {
+                "handover": h,
+                "action": h.get_action_display(),
+                "from": giver,
+                "to": _party(h.to_user, h.to_agency, h.to_department, h.to_role, applicant_name=name),
+                "step": h.step.name if h.step else "",
+                "outcome": h.get_outcome_display() if h.outcome else "",
+            }
+        )
+        previous = h
+    return rows
+
+
+def render_result(
+    *, dossier: Dossier, decision: str, title: str, number: str, content: str, reason: str, officer
+) -> bytes:
+    """A draft result (or the reasoned refusal) from what the specialist typed, A4, leaving room at the
+    bottom right of the last page for the signature stamp and its QR code."""
+    from .constants import Decision
+
+    agency = dossier.competent_agency or dossier.receiving_agency
+    context = {
+        "dossier": dossier,
+        "agency": agency,
+        "parent_agency": agency.parent if agency else None,
+        "place": place_name(dossier),
+        "printed_at": timezone.localtime(),
+        "procedure_name": dossier.procedure_version.name,
+        "procedure_code": dossier.procedure_version.procedure.code,
+        "title": title,
+        "number": number,
+        "content": content,
+        "reason": reason,
+        "officer": officer,
+        "refusal": decision == Decision.REFUSE,
+    }
+    return render_to_pdf("dossiers/pdf/result.html", context)
 
 
 def render(*, dossier: Dossier, kind: str, event: DossierEvent | None) -> bytes:

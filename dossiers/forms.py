@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.forms import AccessibleFormMixin
 from procedures.constants import Channel
 
-from .constants import ApplicantKind, DeliveryMethod, DossierState
+from .constants import ApplicantKind, Decision, DeliveryMethod, DossierState
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -202,3 +202,119 @@ class CounterIntakeForm(ApplicantForm):
 
     def component_bound_fields(self):
         return [self[name] for _, name in self.component_fields]
+
+
+# ---- processing ------------------------------------------------------------------------------------------
+class ForwardForm(AccessibleFormMixin, VersionedForm):
+    auto_assign = forms.BooleanField(
+        label=_("Phân công tự động cho chuyên viên ít việc nhất"), required=False
+    )
+    note = forms.CharField(
+        label=_("Ghi chú khi chuyển (không bắt buộc)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        required=False,
+    )
+
+
+class AssignForm(AccessibleFormMixin, VersionedForm):
+    specialist = forms.ModelChoiceField(
+        label=_("Chuyên viên xử lý"),
+        queryset=None,
+        required=False,
+        empty_label=_("Tự động: chuyên viên đang có ít hồ sơ nhất"),
+    )
+
+    def __init__(self, *args, specialists=None, workloads=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["specialist"]
+        field.queryset = specialists
+        loads = workloads or {}
+        field.label_from_instance = lambda u: (
+            _("%(name)s (đang xử lý %(count)s hồ sơ)")
+            % {
+                "name": u.full_name or u.username,
+                "count": loads.get(u.pk, 0),
+            }
+        )
+
+
+class ResultDraftForm(AccessibleFormMixin, VersionedForm):
+    decision = forms.ChoiceField(
+        label=_("Đề xuất"),
+        choices=Decision.choices,
+        widget=forms.RadioSelect,
+        initial=Decision.GRANT,
+        error_messages={"required": _("Chọn đề xuất giải quyết hoặc từ chối.")},
+    )
+    opinion = forms.CharField(
+        label=_("Ý kiến thẩm định (khi từ chối: lý do từ chối)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        error_messages={"required": _("Nhập ý kiến thẩm định.")},
+    )
+    title = forms.CharField(
+        label=_("Tên kết quả"),
+        max_length=300,
+        required=False,
+        help_text=_("Ví dụ: Giấy phép xây dựng. Bỏ trống khi từ chối."),
+    )
+    number = forms.CharField(label=_("Số, ký hiệu (không bắt buộc)"), max_length=100, required=False)
+    document_type_code = forms.CharField(
+        label=_("Mã loại kết quả trong Kho dữ liệu (không bắt buộc)"),
+        max_length=60,
+        required=False,
+        help_text=_("Mã giấy tờ mà thủ tục khác dùng để lấy lại kết quả này, ví dụ GPXD."),
+    )
+    content = forms.CharField(
+        label=_("Nội dung kết quả"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        required=False,
+        help_text=_("Hệ thống lập bản PDF từ nội dung này; hoặc tải lên bản dự thảo PDF bên dưới."),
+    )
+    upload = forms.FileField(
+        label=_("Hoặc tải lên dự thảo kết quả (PDF)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].widget.attrs["class"] = "form-check-input"
+
+
+class DeliverForm(AccessibleFormMixin, VersionedForm):
+    method = forms.ChoiceField(
+        label=_("Hình thức trả kết quả"),
+        choices=[
+            (DeliveryMethod.DESK, _("Trả trực tiếp tại bộ phận một cửa")),
+            (DeliveryMethod.POST, _("Gửi qua bưu chính công ích")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Chọn hình thức trả kết quả.")},
+    )
+    collected_by = forms.CharField(
+        label=_("Họ tên người nhận kết quả"),
+        max_length=200,
+        required=False,
+        help_text=_("Khi trả trực tiếp: người nộp hoặc người được ủy quyền."),
+    )
+    tracking_number = forms.CharField(
+        label=_("Số hiệu bưu gửi"),
+        max_length=40,
+        required=False,
+        help_text=_("Khi gửi qua bưu chính, ví dụ EB123456789VN."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, allows_post: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].widget.attrs["class"] = "form-check-input"
+        if not allows_post:
+            self.fields["method"].choices = self.fields["method"].choices[:1]
+            del self.fields["tracking_number"]
+
+
+class ConfirmForm(AccessibleFormMixin, VersionedForm):
+    """An action with nothing to type: the version guards against acting on a changed dossier."""

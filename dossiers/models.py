@@ -8,6 +8,8 @@ methods only set fields. Who may call them, the event row and the side effects a
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -22,14 +24,22 @@ from procedures.constants import Channel
 from . import permissions
 from .constants import (
     NATIONAL_STATUS,
+    PROCESSING_STATES,
     WITHDRAWABLE_STATES,
+    WORKING_STATES,
     ApplicantKind,
+    DeadlineStatus,
+    Decision,
     DeliveryMethod,
     DocumentKind,
     DossierState,
     EventAction,
     NationalStatus,
+    Outcome,
 )
+
+if TYPE_CHECKING:
+    from portal.models import Agency, User
 
 S = DossierState
 
@@ -42,6 +52,21 @@ def _dossier_file_path(instance: DossierFile, filename: str) -> str:
 
 def _dossier_document_path(instance: DossierDocument, filename: str) -> str:
     return f"dossiers/{instance.dossier_id}/documents/{instance.kind}-{uuid.uuid4().hex}.pdf"
+
+
+def _attachment_path(instance, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"dossiers/{instance.dossier_id}/attachments/{uuid.uuid4().hex}.{extension}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a transition sends the dossier: agency, department, the role expected to act, the officer."""
+
+    agency: Agency | None = None
+    department: str = ""
+    role: str = ""
+    handler: User | None = None
 
 
 class Dossier(ConcurrentTransitionMixin, models.Model):
@@ -135,6 +160,40 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     original_due_at = models.DateTimeField(_("ngày hẹn trả ban đầu"), null=True, blank=True)
     finished_at = models.DateTimeField(_("ngày kết thúc"), null=True, blank=True)
     supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung"), default=0)
+    # While the applicant supplements (or pays, see DOSSIER_PAYMENT_STOPS_CLOCK) the clock is stopped.
+    clock_stopped_at = models.DateTimeField(_("tạm dừng tính thời gian từ"), null=True, blank=True)
+    deadline_status = models.CharField(
+        _("tình trạng thời hạn"),
+        max_length=16,
+        choices=DeadlineStatus.choices,
+        default=DeadlineStatus.ON_TRACK,
+    )
+
+    # Where the dossier is now: the agency, department and role expected to act, and the officer holding it.
+    current_agency = models.ForeignKey(
+        "portal.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="current_dossiers",
+        verbose_name=_("cơ quan đang xử lý"),
+    )
+    current_department = models.CharField(_("phòng, ban đang xử lý"), max_length=200, blank=True)
+    current_role = models.CharField(_("vai trò đang xử lý"), max_length=24, blank=True)
+    current_handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_dossiers",
+        verbose_name=_("cán bộ đang xử lý"),
+    )
+
+    # The result: what the approver signed, and how it reached the applicant.
+    decision = models.CharField(_("kết quả giải quyết"), max_length=16, choices=Decision.choices, blank=True)
+    delivered_at = models.DateTimeField(_("ngày trả kết quả"), null=True, blank=True)
+    collected_by = models.CharField(_("người nhận kết quả"), max_length=200, blank=True)
+    postal_tracking_number = models.CharField(_("số hiệu bưu gửi"), max_length=40, blank=True)
 
     state = FSMField(
         _("trạng thái"), max_length=32, choices=S.choices, default=S.DRAFT, protected=True, db_index=True
@@ -150,6 +209,10 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["receiving_agency", "state", "-created_at"], name="dossier_desk_state"),
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
             models.Index(fields=["state", "channel", "-submitted_at"], name="dossier_state_channel"),
+            models.Index(fields=["current_agency", "state"], name="dossier_current_agency"),
+            models.Index(fields=["current_handler", "state"], name="dossier_current_handler"),
+            models.Index(fields=["competent_agency", "deadline_status"], name="dossier_deadline"),
+            models.Index(fields=["receiving_agency", "received_at"], name="dossier_register"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -201,6 +264,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     def receive(self, *, at, by, agency, code, number, secret, due_at) -> None:
         self._set_reception(at=at, by=by, agency=agency, code=code, number=number, secret=secret)
         self.due_at = self.original_due_at = due_at
+        self._route(Route(agency=agency, role="intake", handler=by))
 
     @transition(
         field=state,
@@ -214,6 +278,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         self.submitted_at = at
         self._set_reception(at=at, by=by, agency=agency, code=code, number=number, secret=secret)
         self.due_at = self.original_due_at = due_at
+        self._route(Route(agency=agency, role="intake", handler=by))
 
     @transition(
         field=state,
@@ -253,6 +318,164 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     )
     def withdraw(self, *, at) -> None:
         self.finished_at = at
+        self._route(None)
+
+    # ---- processing (issue: routing along the internal process) ----
+    @transition(
+        field=state,
+        source=S.RECEIVED,
+        target=S.ASSIGNED,
+        permission=lambda d, user: permissions.can_intake(user, d),
+    )
+    def forward(self, *, route: Route) -> None:
+        """The desk sends the received dossier to the competent agency's department."""
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=S.ASSIGNED,
+        target=S.APPRAISING,
+        permission=lambda d, user: permissions.can_lead(user, d),
+    )
+    def assign(self, *, route: Route) -> None:
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=WORKING_STATES,
+        target=None,
+        permission=lambda d, user: permissions.can_lead(user, d),
+    )
+    def reassign(self, *, route: Route) -> None:
+        """Another specialist takes over; the state does not change."""
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=WORKING_STATES,
+        target=S.AWAITING_APPROVAL,
+        permission=lambda d, user: permissions.is_handler(user, d),
+    )
+    def submit_for_approval(self, *, route: Route, decision: str) -> None:
+        self.decision = decision
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=S.AWAITING_APPROVAL,
+        target=S.RETURNED_FOR_REWORK,
+        permission=lambda d, user: permissions.can_lead(user, d),
+    )
+    def return_for_rework(self, *, route: Route) -> None:
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=S.AWAITING_APPROVAL,
+        target=S.RESULT_READY,
+        permission=lambda d, user: permissions.can_lead(user, d),
+    )
+    def approve(self, *, at, route: Route) -> None:
+        """Status 9: the result is signed and goes back to the one-stop desk (NgayKetThucXuLy)."""
+        self.finished_at = at
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=WORKING_STATES,
+        target=S.SUPPLEMENT_REQUESTED,
+        conditions=[lambda d: not d.is_before_reception],
+        permission=lambda d, user: permissions.is_handler(user, d),
+    )
+    def request_supplement(self, *, at, route: Route) -> None:
+        self.clock_stopped_at = at
+        self.supplement_count += 1
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=S.SUPPLEMENT_REQUESTED,
+        target=S.SUPPLEMENT_RECEIVED,
+        conditions=[lambda d: not d.is_before_reception],
+        permission=lambda d, user: permissions.can_supplement(user, d),
+    )
+    def supplement(self, *, due_at, route: Route) -> None:
+        self.clock_stopped_at = None
+        self.due_at = due_at
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=WORKING_STATES,
+        target=S.AWAITING_PAYMENT,
+        permission=lambda d, user: permissions.is_handler(user, d),
+    )
+    def request_payment(self, *, at, stop_clock: bool, route: Route) -> None:
+        self.clock_stopped_at = at if stop_clock else None
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=S.AWAITING_PAYMENT,
+        target=S.APPRAISING,
+        permission=lambda d, user: (
+            d.receiving_agency_id in permissions.intake_agency_ids(user)
+            or permissions.can_work_at_current_agency(user, d)
+        ),
+    )
+    def record_payment(self, *, due_at, route: Route) -> None:
+        self.clock_stopped_at = None
+        self.due_at = due_at
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=WORKING_STATES,
+        target=S.TRANSFERRED,
+        permission=lambda d, user: permissions.is_handler(user, d),
+    )
+    def transfer(self, *, route: Route) -> None:
+        """Liên thông: another agency does its part; code and overall deadline do not change."""
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=S.TRANSFERRED,
+        target=S.APPRAISING,
+        permission=lambda d, user: permissions.can_work_at_current_agency(user, d),
+    )
+    def return_transfer(self, *, route: Route) -> None:
+        self._route(route)
+
+    @transition(
+        field=state,
+        source=PROCESSING_STATES,
+        target=S.STOPPED,
+        permission=lambda d, user: permissions.can_stop(user, d),
+    )
+    def stop(self, *, at) -> None:
+        self.finished_at = at
+        self.clock_stopped_at = None
+        self._route(None)
+
+    @transition(
+        field=state,
+        source=S.RESULT_READY,
+        target=S.DELIVERED,
+        permission=lambda d, user: permissions.can_deliver(user, d),
+    )
+    def deliver(self, *, at, collected_by: str = "", tracking_number: str = "") -> None:
+        self.delivered_at = at
+        self.collected_by = collected_by
+        self.postal_tracking_number = tracking_number
+        self._route(None)
+
+    def _route(self, route: Route | None) -> None:
+        route = route or Route()
+        self.current_agency = route.agency
+        self.current_department = route.department
+        self.current_role = route.role
+        self.current_handler = route.handler
 
     def _set_reception(self, *, at, by, agency, code, number, secret) -> None:
         self.received_at = at
@@ -370,7 +593,8 @@ class DossierCodeCounter(models.Model):
 
 
 class DossierDocument(models.Model):
-    """A PDF the desk printed for the dossier (receipt, refusal…), kept with it and downloadable."""
+    """A PDF kept with the dossier and downloadable: the forms the desk prints (receipt, refusal…), the draft
+    result and the signed result."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(_("loại giấy tờ"), max_length=32, choices=DocumentKind.choices)
@@ -381,6 +605,10 @@ class DossierDocument(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # A signed result put into the applicant's Kho dữ liệu (kind=result).
+    kho_document = models.ForeignKey(
+        "repository.StoredDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("giấy tờ đã in")
@@ -397,3 +625,224 @@ class DossierDocument(models.Model):
     def download_name(self) -> str:
         reference = (self.dossier.code or str(self.dossier_id)).replace(".", "_")
         return f"{self.kind}-{reference}.pdf"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError(f"{self.model.__name__} rows are append-only.")
+
+    def delete(self):
+        raise TypeError(f"{self.model.__name__} rows are append-only.")
+
+
+class DossierHandoverQuerySet(AppendOnlyQuerySet):
+    def open(self) -> DossierHandoverQuerySet:
+        return self.filter(completed_at__isnull=True)
+
+    def close(self, *, at, outcome: str) -> int:
+        """The only change a handover ever sees: the step it opened ends, once."""
+        return super(AppendOnlyQuerySet, self.filter(completed_at__isnull=True)).update(
+            completed_at=at, outcome=outcome
+        )
+
+
+class DossierHandover(models.Model):
+    """One handover (bàn giao) of a dossier: from whom to whom, when, the step's deadline and its outcome.
+
+    Written when the dossier changes hands and closed once when it changes hands again; never edited
+    otherwise and never deleted. The control slip (Phiếu kiểm soát quá trình giải quyết hồ sơ, TT 01/2018/
+    TT-VPCP Mẫu số 05) is printed from these rows, and the KPI engine reads them.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="handovers")
+    event = models.ForeignKey(
+        DossierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="handovers"
+    )
+    action = models.CharField(_("nội dung"), max_length=40, choices=EventAction.choices)
+    step = models.ForeignKey(
+        "procedures.ProcessStep",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("bước xử lý"),
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_agency = models.ForeignKey(
+        "portal.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_agency = models.ForeignKey(
+        "portal.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_department = models.CharField(_("phòng, ban nhận"), max_length=200, blank=True)
+    to_role = models.CharField(_("vai trò nhận"), max_length=24, blank=True)
+    handed_at = models.DateTimeField(_("thời điểm giao"), db_index=True)
+    step_due_at = models.DateTimeField(_("hạn xử lý của bước"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("thời điểm hoàn thành"), null=True, blank=True)
+    outcome = models.CharField(_("kết quả"), max_length=16, choices=Outcome.choices, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    objects = DossierHandoverQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bàn giao hồ sơ")
+        verbose_name_plural = _("bàn giao hồ sơ")
+        ordering = ["handed_at", "id"]
+        indexes = [models.Index(fields=["dossier", "handed_at"], name="dossier_handover_order")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.get_action_display()} {self.handed_at:%d/%m/%Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("DossierHandover rows are append-only.")
+        super().save(*args, **kwargs)
+
+
+class DossierTransfer(models.Model):
+    """Liên thông: the dossier goes to another agency (same level or another level) and comes back.
+
+    The dossier keeps its code and its overall deadline; the receiving agency works on it in its own queue.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="transfers")
+    from_agency = models.ForeignKey("portal.Agency", on_delete=models.PROTECT, related_name="+")
+    to_agency = models.ForeignKey(
+        "portal.Agency",
+        on_delete=models.PROTECT,
+        related_name="incoming_transfers",
+        verbose_name=_("cơ quan phối hợp"),
+    )
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(_("ngày chuyển"))
+    request = models.TextField(_("nội dung đề nghị phối hợp"))
+    due_at = models.DateTimeField(_("hạn trả lời"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_at = models.DateTimeField(_("ngày trả lại"), null=True, blank=True)
+    response = models.TextField(_("kết quả phối hợp"), blank=True)
+    response_file = models.FileField(upload_to=_attachment_path, max_length=255, blank=True)
+    response_file_name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("chuyển liên thông")
+        verbose_name_plural = _("chuyển liên thông")
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"], condition=Q(returned_at__isnull=True), name="one_open_transfer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} → {self.to_agency}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.returned_at is None
+
+
+class DossierApology(models.Model):
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả (TT 01/2018/TT-VPCP, Mẫu số 04): drafted by the officer
+    responsible, approved by a leader before the current due date. The new date is kept beside the original."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="apologies")
+    reason = models.TextField(_("lý do chậm trễ"))
+    previous_due_at = models.DateTimeField(_("ngày hẹn trả trước đó"))
+    new_due_at = models.DateTimeField(_("ngày hẹn trả mới"))
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drafted_at = models.DateTimeField(_("ngày lập"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("ngày duyệt"), null=True, blank=True)
+    event = models.ForeignKey(
+        DossierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="apologies"
+    )
+
+    class Meta:
+        verbose_name = _("phiếu xin lỗi và hẹn lại")
+        verbose_name_plural = _("phiếu xin lỗi và hẹn lại")
+        ordering = ["drafted_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_due_at__gt=models.F("previous_due_at")), name="apology_moves_date_later"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier}: {self.new_due_at:%d/%m/%Y}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class DossierMessage(models.Model):
+    """A message between officer and applicant on a dossier (TT 21/2023/TT-BTTTT), shown in the timeline."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="messages")
+    event = models.OneToOneField(
+        DossierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="message"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_applicant = models.BooleanField(_("người nộp gửi"))
+    body = models.TextField(_("nội dung"))
+    attachment = models.FileField(upload_to=_attachment_path, max_length=255, blank=True)
+    attachment_name = models.CharField(_("tệp đính kèm"), max_length=255, blank=True)
+    attachment_mime = models.CharField(max_length=100, blank=True)
+    attachment_size = models.PositiveBigIntegerField(null=True, blank=True)
+    attachment_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("thời điểm"))
+
+    class Meta:
+        verbose_name = _("trao đổi")
+        verbose_name_plural = _("trao đổi")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class DossierObligation(models.Model):
+    """A financial obligation known only after appraisal (status 6): fee, charge or tax, and its payment.
+
+    Until the payments module settles it through a provider, an officer records a payment made at the desk
+    with the receipt number.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="obligations")
+    description = models.CharField(_("nội dung"), max_length=300)
+    amount = models.DecimalField(_("số tiền (đồng)"), max_digits=14, decimal_places=0)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("ngày yêu cầu"))
+    paid_amount = models.DecimalField(
+        _("số tiền đã nộp"), max_digits=14, decimal_places=0, null=True, blank=True
+    )
+    paid_at = models.DateTimeField(_("ngày nộp"), null=True, blank=True)
+    receipt_number = models.CharField(_("số biên lai"), max_length=60, blank=True)
+    payment_channel = models.CharField(_("hình thức nộp"), max_length=40, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("nghĩa vụ tài chính")
+        verbose_name_plural = _("nghĩa vụ tài chính")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="obligation_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier}: {self.description}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None

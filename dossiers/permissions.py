@@ -2,6 +2,8 @@
 
 - Applicants see their own dossiers, and those of an organisation they represent (DOMAIN §1).
 - Officers see dossiers received by, or to be handled by, an agency they belong to.
+- Officers of an agency that handles the dossier now (or handled it, or received it in an inter-agency
+  transfer) see it; specialists, approvers and agency leaders act on it where it currently is.
 - An intake officer acts on a dossier received at their desk. Before reception, an online dossier may be
   received at any desk that receives for the procedure: every desk when the version allows intake
   regardless of administrative boundary (tiếp nhận không phụ thuộc địa giới hành chính), otherwise the
@@ -109,6 +111,30 @@ def versions_receivable_at(desk_ids: set[int]) -> Q:
     return version_receivable_at(desk_ids, prefix="procedure_version__")
 
 
+PROCESSING_ROLES = (Role.SPECIALIST, Role.APPROVER, Role.AGENCY_LEADER)
+# Department heads and agency leaders assign specialists, approve, sign and stop processing.
+LEADING_ROLES = (Role.APPROVER, Role.AGENCY_LEADER)
+
+
+def processing_agency_ids(user: User) -> set[int]:
+    """Agencies where the officer appraises, approves or leads."""
+    if not (user.is_authenticated and user.is_officer):
+        return set()
+    return {agency_id for agency_id, role in _memberships(user) if role in PROCESSING_ROLES}
+
+
+def specialist_agency_ids(user: User) -> set[int]:
+    if not (user.is_authenticated and user.is_officer):
+        return set()
+    return {agency_id for agency_id, role in _memberships(user) if role == Role.SPECIALIST}
+
+
+def leading_agency_ids(user: User) -> set[int]:
+    if not (user.is_authenticated and user.is_officer):
+        return set()
+    return {agency_id for agency_id, role in _memberships(user) if role in LEADING_ROLES}
+
+
 def can_view(user: User, dossier: Dossier) -> bool:
     if not user.is_authenticated:
         return False
@@ -121,9 +147,64 @@ def can_view(user: User, dossier: Dossier) -> bool:
     agencies = officer_agency_ids(user)
     if not agencies:
         return False
-    if dossier.receiving_agency_id in agencies or dossier.competent_agency_id in agencies:
+    if {dossier.receiving_agency_id, dossier.competent_agency_id, dossier.current_agency_id} & agencies:
+        return True
+    if dossier.pk and dossier.transfers.filter(to_agency__in=agencies).exists():
         return True
     return can_intake(user, dossier)
+
+
+def is_handler(user: User, dossier: Dossier) -> bool:
+    """The specialist the dossier is assigned to, while it is in their hands."""
+    return user.is_authenticated and dossier.current_handler_id == user.pk and user.is_officer
+
+
+def can_lead(user: User, dossier: Dossier) -> bool:
+    """A department head or leader of the agency where the dossier is now: assigns, approves, signs.
+
+    Departments are informational: catalogue department names do not always match staff records, so any
+    head of the agency may act (the step's department is shown and preferred when assigning)."""
+    return dossier.current_agency_id is not None and dossier.current_agency_id in leading_agency_ids(user)
+
+
+def can_stop(user: User, dossier: Dossier) -> bool:
+    """Stopping processing is a decision of the competent agency's leadership."""
+    agencies = leading_agency_ids(user)
+    return bool(agencies) and (
+        dossier.competent_agency_id in agencies or dossier.current_agency_id in agencies
+    )
+
+
+def can_work_at_current_agency(user: User, dossier: Dossier) -> bool:
+    """An officer of the agency holding the dossier now (e.g. the agency it was transferred to)."""
+    return dossier.current_agency_id is not None and dossier.current_agency_id in processing_agency_ids(user)
+
+
+def can_deliver(user: User, dossier: Dossier) -> bool:
+    """The desk that received the dossier returns the result; an electronic result is placed in the
+    applicant's Kho by the leader who signs it."""
+    from .constants import DeliveryMethod
+
+    if dossier.receiving_agency_id in intake_agency_ids(user):
+        return True
+    return dossier.delivery_method == DeliveryMethod.ELECTRONIC and can_lead(user, dossier)
+
+
+def can_supplement(user: User, dossier: Dossier) -> bool:
+    """The applicant online, or the desk that received the dossier when the papers are brought in person."""
+    return can_act_as_applicant(user, dossier) or dossier.receiving_agency_id in intake_agency_ids(user)
+
+
+def can_message(user: User, dossier: Dossier) -> bool:
+    """The applicant, and officers of an agency that received, handles or handled the dossier."""
+    if dossier.state == DossierState.DRAFT or not user.is_authenticated:
+        return False
+    if can_act_as_applicant(user, dossier):
+        return True
+    agencies = officer_agency_ids(user)
+    return bool(
+        {dossier.receiving_agency_id, dossier.competent_agency_id, dossier.current_agency_id} & agencies
+    )
 
 
 def can_act_as_applicant(user: User, dossier: Dossier) -> bool:

@@ -16,12 +16,12 @@ from procedures.forms_schema import prefill_initial
 from procedures.models import ProcedureVersion
 
 from . import permissions
-from .constants import INTAKE_QUEUE_STATES, DeliveryMethod, DossierState
+from .constants import INTAKE_QUEUE_STATES, DeliveryMethod, DossierState, Outcome
 from .models import Dossier, DossierEvent, DossierFile
 
 if TYPE_CHECKING:
     from portal.models import Agency, Organisation, User
-    from procedures.models import Component
+    from procedures.models import Component, ProcessStep
 
 
 # ---- catalogue-dependent reads ----
@@ -193,16 +193,133 @@ class RemainingTime:
 def remaining_working_time(
     *, dossier: Dossier, now: dt.datetime | None = None, calendar: WorkingCalendar | None = None
 ) -> RemainingTime | None:
-    """Working time left until the appointment, None when the dossier is not running against a deadline."""
+    """Working time left until the appointment, None when the dossier is not running against a deadline.
+    While the clock is stopped (supplement), the time left is the time left when it stopped."""
     if dossier.due_at is None or dossier.finished_at is not None:
         return None
     if dossier.state in (DossierState.RESULT_READY, DossierState.DELIVERED):
         return None
     calendar = calendar or load_calendar()
-    now = now or timezone.now()
+    now = dossier.clock_stopped_at or now or timezone.now()
     return RemainingTime(
         minutes=calendar.working_minutes_between(now, dossier.due_at), day_minutes=calendar.day_minutes
     )
+
+
+def total_working_minutes(
+    *, version: ProcedureVersion, channel: int, calendar: WorkingCalendar
+) -> float | None:
+    """The legal processing time of the dossier's procedure and channel, in working minutes."""
+    limit = version.time_limit(channel)
+    if limit is None:
+        return None
+    if limit.unit == TimeUnit.WORKING_HOURS:
+        return float(limit.amount) * 60
+    return float(limit.amount) * calendar.day_minutes
+
+
+def deadline_outcome(*, finished_at: dt.datetime, due_at: dt.datetime | None) -> str:
+    """Trước hạn / đúng hạn / quá hạn (DOMAIN §4.4): late after the deadline; on time when finished on the
+    deadline's own day; early when finished on an earlier day. Empty when there was no deadline."""
+    if due_at is None:
+        return ""
+    if finished_at > due_at:
+        return Outcome.LATE
+    if timezone.localdate(finished_at) < timezone.localdate(due_at):
+        return Outcome.EARLY
+    return Outcome.ON_TIME
+
+
+def deadline_status_for(
+    *,
+    dossier: Dossier,
+    now: dt.datetime,
+    calendar: WorkingCalendar,
+    warning_share: float,
+    total_minutes: float | None = None,
+) -> str:
+    """On track, due soon (less than `warning_share` of the legal time left) or overdue."""
+    from .constants import DeadlineStatus
+
+    if dossier.due_at is None:
+        return DeadlineStatus.ON_TRACK
+    remaining = calendar.working_minutes_between(dossier.clock_stopped_at or now, dossier.due_at)
+    if remaining < 0 or (remaining == 0 and now > dossier.due_at):
+        return DeadlineStatus.OVERDUE
+    if total_minutes is None:
+        total_minutes = total_working_minutes(
+            version=dossier.procedure_version, channel=dossier.channel, calendar=calendar
+        )
+    if total_minutes and remaining < warning_share * total_minutes:
+        return DeadlineStatus.DUE_SOON
+    return DeadlineStatus.ON_TRACK
+
+
+# ---- the internal process ----
+def process_steps(*, version: ProcedureVersion) -> list[ProcessStep]:
+    return list(version.steps.order_by("order", "pk"))
+
+
+def process_step(*, version: ProcedureVersion, role: str, last: bool = False) -> ProcessStep | None:
+    """The version's step for a role: the first one (the desk receives), or the last (the desk returns)."""
+    steps = [s for s in process_steps(version=version) if s.role == role]
+    if not steps:
+        return None
+    return steps[-1] if last else steps[0]
+
+
+def agency_specialists(*, agency: Agency) -> QuerySet[User]:
+    from portal.constants import Role
+    from portal.models import User
+
+    return (
+        User.objects.filter(
+            is_active=True,
+            agency_memberships__agency=agency,
+            agency_memberships__role=Role.SPECIALIST,
+            agency_memberships__active=True,
+        )
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+
+
+def specialist_workloads(*, agency: Agency, department: str = "") -> list[tuple[User, int, str]]:
+    """Specialists of the agency with the number of dossiers each holds now, and their department."""
+    from portal.constants import Role
+    from portal.models import AgencyMembership
+
+    from .constants import PROCESSING_STATES
+
+    memberships = list(
+        AgencyMembership.objects.filter(
+            agency=agency, role=Role.SPECIALIST, active=True, user__is_active=True
+        ).select_related("user")
+    )
+    counts = dict(
+        Dossier.objects.filter(
+            current_handler__in=[m.user_id for m in memberships], state__in=PROCESSING_STATES
+        )
+        .values_list("current_handler")
+        .annotate(n=Count("pk"))
+        .values_list("current_handler", "n")
+    )
+    return [(m.user, counts.get(m.user_id, 0), m.department) for m in memberships]
+
+
+def least_loaded_specialist(*, agency: Agency, department: str = "") -> User | None:
+    """Auto-assignment by workload: the specialist of the step's department (any specialist of the agency
+    when none is recorded in that department) holding the fewest dossiers; ties go to the longest-serving
+    account."""
+    from procedures.text import fold
+
+    loads = specialist_workloads(agency=agency)
+    if not loads:
+        return None
+    wanted = fold(department) if department else ""
+    in_department = [row for row in loads if wanted and fold(row[2]) == wanted]
+    pool = in_department or loads
+    return min(pool, key=lambda row: (row[1], row[0].pk))[0]
 
 
 # ---- lists and queues ----

@@ -22,12 +22,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
+from portal.constants import Role
 from portal.errors import ApplicationError, Conflict, NotPermitted
+from portal.models import AgencyMembership
 from portal.uploads import check_upload
 from portal.validators import validate_cccd, validate_mst
+from portal.working_time import WorkingCalendar, load_calendar
 from procedures.constants import Channel
 from procedures.forms_schema import validate_applicant_data
 from procedures.models import ProcedureVersion
@@ -38,18 +42,27 @@ from .constants import (
     LOOKUP_SECRET_ALPHABET,
     LOOKUP_SECRET_LENGTH,
     ApplicantKind,
+    Decision,
     DeliveryMethod,
     DocumentKind,
     DossierState,
     EventAction,
 )
-from .models import Dossier, DossierCodeCounter, DossierDocument, DossierEvent, DossierFile
+from .models import (
+    Dossier,
+    DossierCodeCounter,
+    DossierDocument,
+    DossierEvent,
+    DossierFile,
+    DossierHandover,
+    Route,
+)
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
     from portal.models import Agency, Organisation, User
-    from procedures.models import Component
+    from procedures.models import Component, ProcessStep
 
 S = DossierState
 DEFAULT_CODE_PATTERN = "{agency}-{date:%y%m%d}-{number:04d}"
@@ -129,7 +142,7 @@ def _lock(dossier: Dossier, expected_version: int | None) -> Dossier:
 def _transition(
     *,
     dossier: Dossier,
-    actor: User,
+    actor: User | None,
     method: str,
     action: str,
     expected_version: int | None = None,
@@ -139,11 +152,15 @@ def _transition(
     at: dt.datetime | None = None,
     prepare: Callable[[Dossier], dict[str, Any]] | None = None,
     after: Callable[[Dossier, DossierEvent], None] | None = None,
+    system: bool = False,
 ) -> Dossier:
     """Lock → check version, state, permission → transition → save → event → on_commit side effects.
 
     `prepare(locked)` computes the transition's arguments once the row is locked and checked (a dossier
     code is only issued when the change will happen). `after(dossier, event)` schedules side effects.
+    `system=True` is for what the system does by rule inside a person's action it has already checked
+    (auto-assignment by workload, placing an electronic result in the Kho): no permission check, and the
+    event has no actor.
     """
     at = at or timezone.now()
     with transaction.atomic():
@@ -154,7 +171,7 @@ def _transition(
                 f"Không thể thực hiện thao tác này khi hồ sơ đang ở trạng thái “{locked.get_state_display()}”.",
                 code="transition_not_allowed",
             )
-        if not has_transition_perm(bound, actor):
+        if not system and not has_transition_perm(bound, actor):
             raise NotPermitted("Bạn không có quyền thực hiện thao tác này với hồ sơ.")
         from_state = locked.state
         kwargs = prepare(locked) if prepare else {}
@@ -169,7 +186,7 @@ def _transition(
         locked.refresh_from_db(fields=["version"])
         event = _record_event(
             dossier=locked,
-            actor=actor,
+            actor=None if system else actor,
             action=action,
             from_state=from_state,
             at=at,
@@ -654,7 +671,7 @@ def dossier_receive(
         expected_version=expected_version,
         at=at,
         prepare=prepare,
-        after=lambda d, e: _schedule_document(d, DocumentKind.RECEIPT, e),
+        after=lambda d, e: _after_reception(d, e, actor),
     )
 
 
@@ -751,7 +768,8 @@ def dossier_request_completion(
 def dossier_withdraw(
     *, dossier: Dossier, actor: User, reason: str = "", expected_version: int | None = None
 ) -> Dossier:
-    """The applicant withdraws the dossier (status 7) before a result exists (NĐ 118/2025/NĐ-CP)."""
+    """The applicant withdraws the dossier (status 7) before a result exists (NĐ 118/2025/NĐ-CP). The step
+    in progress, if any, ends with the withdrawal."""
     return _transition(
         dossier=dossier,
         actor=actor,
@@ -760,6 +778,7 @@ def dossier_withdraw(
         expected_version=expected_version,
         reason=(reason or "").strip(),
         prepare=lambda locked: {"at": timezone.now()},
+        after=lambda d, e: _close_open_handover(d, at=e.at),
     )
 
 
@@ -880,7 +899,7 @@ def dossier_receive_in_person(
             at=at,
             prepare=prepare,
             payload={"digitised_files": len(uploads)},
-            after=lambda d, e: _schedule_document(d, DocumentKind.RECEIPT, e),
+            after=lambda d, e: _after_reception(d, e, actor),
         )
     return dossier
 
@@ -911,3 +930,752 @@ def dossier_document_generate(*, dossier_id: int, kind: str, event_id: int | Non
         # Printed concurrently by another worker: keep theirs.
         return DossierDocument.objects.get(dossier_id=dossier_id, kind=kind, event_id=event_id)
     return record
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Processing: handovers along the internal process (quy trình nội bộ)
+# ---------------------------------------------------------------------------------------------------------
+DESK_DEPARTMENT = "Bộ phận tiếp nhận và trả kết quả"
+
+
+def _payment_stops_clock() -> bool:
+    return bool(getattr(settings, "DOSSIER_PAYMENT_STOPS_CLOCK", True))
+
+
+def _open_handover(dossier: Dossier) -> DossierHandover | None:
+    return DossierHandover.objects.open().filter(dossier=dossier).order_by("-handed_at", "-id").first()
+
+
+def _close_open_handover(dossier: Dossier, *, at: dt.datetime) -> DossierHandover | None:
+    previous = _open_handover(dossier)
+    if previous is not None:
+        DossierHandover.objects.filter(pk=previous.pk).close(
+            at=at, outcome=selectors.deadline_outcome(finished_at=at, due_at=previous.step_due_at)
+        )
+    return previous
+
+
+def _step_due(
+    dossier: Dossier,
+    step: ProcessStep | None,
+    at: dt.datetime,
+    *,
+    calendar: WorkingCalendar,
+    previous: DossierHandover | None = None,
+    minutes: float | None = None,
+) -> dt.datetime | None:
+    """The step's deadline: its share of the legal time from the handover (NĐ 118/2025/NĐ-CP: each step of
+    the internal process has its time), never after the dossier's own appointment. A step that continues
+    with another officer (reassignment) keeps its deadline; `minutes` overrides the share (time left)."""
+    if previous is not None and step is not None and previous.step_id == step.pk and previous.step_due_at:
+        return previous.step_due_at
+    if minutes is None:
+        if step is None:
+            return dossier.due_at
+        total = selectors.total_working_minutes(
+            version=dossier.procedure_version, channel=dossier.channel, calendar=calendar
+        )
+        if total is None:
+            return dossier.due_at
+        minutes = float(step.share_percent) / 100 * total
+    due = calendar.add_working_minutes(calendar.counting_start(at, apply_cutoff=False), max(minutes, 0))
+    return min(due, dossier.due_at) if dossier.due_at else due
+
+
+def _hand_over(
+    *,
+    dossier: Dossier,
+    event: DossierEvent,
+    from_user: User | None,
+    to_user: User | None = None,
+    to_agency: Agency | None = None,
+    to_department: str = "",
+    to_role: str = "",
+    step: ProcessStep | None = None,
+    step_due_at: dt.datetime | None = None,
+    due_from_step: bool = True,
+    minutes: float | None = None,
+    note: str = "",
+    final: bool = False,
+    calendar: WorkingCalendar | None = None,
+) -> DossierHandover:
+    """Close the open handover (its outcome against its step deadline) and append the next one.
+
+    `final` rows (the result handed to the applicant) are closed at once, their outcome measured against
+    the dossier's appointment.
+    """
+    at = event.at
+    calendar = calendar or load_calendar()
+    previous = _close_open_handover(dossier, at=at)
+    if due_from_step:
+        step_due_at = _step_due(dossier, step, at, calendar=calendar, previous=previous, minutes=minutes)
+    return DossierHandover.objects.create(
+        dossier=dossier,
+        event=event,
+        action=event.action,
+        step=step,
+        from_user=from_user,
+        from_agency=previous.to_agency if previous else dossier.receiving_agency,
+        to_user=to_user,
+        to_agency=to_agency,
+        to_department=to_department,
+        to_role=to_role,
+        handed_at=at,
+        step_due_at=step_due_at,
+        completed_at=at if final else None,
+        outcome=selectors.deadline_outcome(finished_at=at, due_at=step_due_at) if final else "",
+        note=note,
+    )
+
+
+def _after_reception(dossier: Dossier, event: DossierEvent, actor: User) -> None:
+    """The first handover: the desk holds the dossier for the reception step (Bước 1)."""
+    step = selectors.process_step(version=dossier.procedure_version, role=Role.INTAKE_OFFICER)
+    DossierHandover.objects.create(
+        dossier=dossier,
+        event=event,
+        action=event.action,
+        step=step,
+        from_user=dossier.applicant,
+        from_agency=None,
+        to_user=actor,
+        to_agency=dossier.receiving_agency,
+        to_department=(step.department if step else "") or DESK_DEPARTMENT,
+        to_role=Role.INTAKE_OFFICER,
+        handed_at=event.at,
+        step_due_at=_step_due(dossier, step, event.at, calendar=load_calendar()),
+    )
+    _schedule_document(dossier, DocumentKind.RECEIPT, event)
+
+
+def _reason_required(reason: str, *, field: str = "reason", what: str = "lý do") -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        message = f"Nhập {what} cụ thể (ít nhất 10 ký tự)."
+        raise ApplicationError(message, code="reason_required", extra={"errors": {field: message}})
+    return reason
+
+
+def _field_error(field: str, message: str, code: str = "invalid") -> ApplicationError:
+    return ApplicationError(message, code=code, extra={"errors": {field: message}})
+
+
+def _last_event(dossier: Dossier, action: str) -> DossierEvent | None:
+    return dossier.events.filter(action=action).order_by("-at", "-id").first()
+
+
+def _auto_assign(dossier: Dossier, *, at: dt.datetime) -> Dossier:
+    """Give the dossier to the least-loaded specialist of the department, as the system."""
+    specialist = selectors.least_loaded_specialist(
+        agency=dossier.current_agency, department=dossier.current_department
+    )
+    if specialist is None:
+        return dossier
+    return _assign(dossier=dossier, actor=None, specialist=specialist, at=at, system=True)
+
+
+def dossier_forward(
+    *,
+    dossier: Dossier,
+    actor: User,
+    auto_assign: bool = False,
+    note: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The desk sends a received dossier to the competent agency's department (NĐ 118/2025/NĐ-CP, Điều 16:
+    chuyển hồ sơ đến cơ quan có thẩm quyền giải quyết). With `auto_assign`, or when nobody in the agency
+    can assign, the system gives it at once to the least-loaded specialist (assignment by workload)."""
+    at = at or timezone.now()
+    calendar = load_calendar()
+    state: dict[str, Any] = {}
+
+    def prepare(locked: Dossier) -> dict:
+        agency = locked.competent_agency
+        if agency is None:
+            raise ApplicationError(
+                "Hồ sơ chưa xác định cơ quan giải quyết; liên hệ quản trị để cập nhật thủ tục.",
+                code="no_competent_agency",
+            )
+        step = selectors.process_step(version=locked.procedure_version, role=Role.SPECIALIST)
+        state["step"] = step
+        department = step.department if step else ""
+        return {"route": Route(agency=agency, department=department, role=Role.SPECIALIST)}
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_agency=locked.current_agency,
+            to_department=locked.current_department,
+            to_role=Role.SPECIALIST,
+            step=state["step"],
+            note=note,
+            calendar=calendar,
+        )
+
+    with transaction.atomic():
+        dossier = _transition(
+            dossier=dossier,
+            actor=actor,
+            method="forward",
+            action=EventAction.FORWARD,
+            expected_version=expected_version,
+            reason=(note or "").strip(),
+            at=at,
+            prepare=prepare,
+            after=after,
+        )
+        nobody_assigns = not AgencyMembership.objects.filter(
+            agency=dossier.current_agency, role__in=permissions.LEADING_ROLES, active=True
+        ).exists()
+        if auto_assign or nobody_assigns:
+            dossier = _auto_assign(dossier, at=at)
+    return dossier
+
+
+def _check_specialist(agency: Agency, specialist: User) -> None:
+    if not AgencyMembership.objects.filter(
+        agency=agency, user=specialist, role=Role.SPECIALIST, active=True, user__is_active=True
+    ).exists():
+        raise _field_error(
+            "specialist", f"{specialist} không phải chuyên viên của {agency.name}.", code="not_a_specialist"
+        )
+
+
+def _assign(
+    *,
+    dossier: Dossier,
+    actor: User | None,
+    specialist: User,
+    at: dt.datetime,
+    expected_version: int | None = None,
+    system: bool = False,
+) -> Dossier:
+    calendar = load_calendar()
+
+    def prepare(locked: Dossier) -> dict:
+        _check_specialist(locked.current_agency, specialist)
+        return {
+            "route": Route(
+                agency=locked.current_agency,
+                department=locked.current_department,
+                role=Role.SPECIALIST,
+                handler=specialist,
+            )
+        }
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        previous = _open_handover(locked)
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_user=specialist,
+            to_agency=locked.current_agency,
+            to_department=locked.current_department,
+            to_role=Role.SPECIALIST,
+            step=previous.step if previous else None,
+            calendar=calendar,
+        )
+
+    locked_state = Dossier.objects.filter(pk=dossier.pk).values_list("state", flat=True).first()
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="assign" if locked_state == S.ASSIGNED else "reassign",
+        action=EventAction.ASSIGN,
+        expected_version=expected_version,
+        reason=f"Phân công: {specialist.full_name or specialist.username}",
+        payload={"specialist_id": specialist.pk, "auto": system},
+        public=False,
+        at=at,
+        prepare=prepare,
+        after=after,
+        system=system,
+    )
+
+
+def dossier_assign(
+    *,
+    dossier: Dossier,
+    actor: User,
+    specialist: User | None = None,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The department head assigns (or reassigns) a specialist; without one, the least-loaded specialist of
+    the department is chosen (assignment by workload)."""
+    at = at or timezone.now()
+    if specialist is None:
+        agency = dossier.current_agency
+        if agency is None or not permissions.can_lead(actor, dossier):
+            raise NotPermitted("Bạn không có quyền phân công xử lý hồ sơ này.")
+        specialist = selectors.least_loaded_specialist(agency=agency, department=dossier.current_department)
+        if specialist is None:
+            raise _field_error("specialist", f"{agency.name} chưa có chuyên viên nào.", code="no_specialist")
+    return _assign(
+        dossier=dossier, actor=actor, specialist=specialist, at=at, expected_version=expected_version
+    )
+
+
+@dataclass
+class BulkAssignResult:
+    assigned: list[Dossier]
+    failed: dict[int, str]
+
+
+def dossiers_assign_bulk(
+    *, dossiers: Iterable[Dossier], actor: User, specialist: User | None = None
+) -> BulkAssignResult:
+    """Assign several dossiers at once (one transaction each: one refusal does not undo the others).
+    Without a specialist each dossier goes to whoever is least loaded at that moment."""
+    result = BulkAssignResult(assigned=[], failed={})
+    for dossier in dossiers:
+        try:
+            result.assigned.append(dossier_assign(dossier=dossier, actor=actor, specialist=specialist))
+        except ApplicationError as exc:
+            result.failed[dossier.pk] = exc.message
+    return result
+
+
+@dataclass
+class ResultDraft:
+    """What the specialist proposes for signature: the result (or the reasoned refusal) and its record."""
+
+    decision: str
+    opinion: str
+    title: str = ""
+    number: str = ""
+    document_type_code: str = ""
+    content: str = ""
+    upload: UploadedFile | None = None
+
+
+PDF_ONLY = {"application/pdf": "pdf"}
+
+
+def _draft_pdf(dossier: Dossier, draft: ResultDraft, actor: User) -> tuple[bytes, dict[str, str]]:
+    """The PDF to sign: uploaded by the specialist, or generated from the text typed (result or refusal)."""
+    from . import documents
+
+    errors: dict[str, str] = {}
+    opinion_min = 10
+    if len((draft.opinion or "").strip()) < opinion_min:
+        errors["opinion"] = (
+            "Nhập lý do từ chối cụ thể (ít nhất 10 ký tự)."
+            if draft.decision == Decision.REFUSE
+            else "Nhập ý kiến thẩm định (ít nhất 10 ký tự)."
+        )
+    if draft.decision not in Decision.values:
+        errors["decision"] = "Chọn đề xuất giải quyết hoặc từ chối."
+    if draft.decision == Decision.GRANT and not draft.title.strip():
+        errors["title"] = "Nhập tên kết quả (ví dụ: Giấy phép xây dựng)."
+    if draft.decision == Decision.GRANT and draft.upload is None and len(draft.content.strip()) < 10:
+        errors["content"] = "Tải lên dự thảo kết quả (PDF) hoặc nhập nội dung kết quả để hệ thống lập."
+    if draft.document_type_code and not re.fullmatch(r"[A-Za-z0-9_.\-]{2,60}", draft.document_type_code):
+        errors["document_type_code"] = "Mã loại kết quả chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới."
+    if errors:
+        raise ApplicationError("Dự thảo kết quả chưa hợp lệ.", code="invalid_draft", extra={"errors": errors})
+    if draft.upload is not None:
+        try:
+            check_upload(draft.upload, allowed=PDF_ONLY)
+        except ApplicationError as exc:
+            raise _field_error("upload", exc.message, code=exc.code) from exc
+        draft.upload.seek(0)
+        return draft.upload.read(), {}
+    pdf = documents.render_result(
+        dossier=dossier,
+        decision=draft.decision,
+        title=draft.title.strip(),
+        number=draft.number.strip(),
+        content=draft.content.strip(),
+        reason=draft.opinion.strip(),
+        officer=actor,
+    )
+    return pdf, {}
+
+
+def _store_document(
+    *,
+    dossier: Dossier,
+    kind: str,
+    event: DossierEvent,
+    pdf: bytes,
+    stored: list[str],
+    kho_document=None,
+) -> DossierDocument:
+    record = DossierDocument(
+        dossier=dossier,
+        kind=kind,
+        event=event,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        kho_document=kho_document,
+    )
+    record.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
+    stored.append(record.file.name)
+    record.save()
+    return record
+
+
+def dossier_submit_for_approval(
+    *,
+    dossier: Dossier,
+    actor: User,
+    draft: ResultDraft,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The specialist ends the appraisal and submits the draft result — or a refusal with its reason
+    (NĐ 118/2025/NĐ-CP: hồ sơ không đủ điều kiện giải quyết thì trả lại kèm văn bản nêu rõ lý do) — to the
+    department head."""
+    at = at or timezone.now()
+    calendar = load_calendar()
+    if not permissions.is_handler(actor, dossier):
+        raise NotPermitted("Chỉ chuyên viên được phân công mới trình kết quả của hồ sơ này.")
+    pdf, _ = _draft_pdf(dossier, draft, actor)
+    if draft.decision == Decision.REFUSE and not draft.title.strip():
+        draft.title = "Văn bản trả lời từ chối giải quyết hồ sơ"
+    prefix = "KQ" if draft.decision == Decision.GRANT else "TUCHOI"
+    code = draft.document_type_code.strip() or f"{prefix}.{dossier.procedure_version.procedure.code}"
+    state: dict[str, Any] = {}
+
+    def prepare(locked: Dossier) -> dict:
+        step = selectors.process_step(version=locked.procedure_version, role=Role.APPROVER)
+        state["step"] = step
+        department = (step.department if step else "") or locked.current_department
+        return {
+            "route": Route(agency=locked.current_agency, department=department, role=Role.APPROVER),
+            "decision": draft.decision,
+        }
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_agency=locked.current_agency,
+            to_department=locked.current_department,
+            to_role=Role.APPROVER,
+            step=state["step"],
+            calendar=calendar,
+        )
+        _store_document(dossier=locked, kind=DocumentKind.RESULT_DRAFT, event=event, pdf=pdf, stored=stored)
+
+    with _files_removed_on_error() as stored:
+        return _transition(
+            dossier=dossier,
+            actor=actor,
+            method="submit_for_approval",
+            action=EventAction.SUBMIT_FOR_APPROVAL,
+            expected_version=expected_version,
+            reason=draft.opinion.strip(),
+            payload={
+                "decision": draft.decision,
+                "result": {
+                    "title": draft.title.strip(),
+                    "number": draft.number.strip(),
+                    "document_type_code": code,
+                    "document_type_name": dossier.procedure_version.result_type or draft.title.strip(),
+                },
+            },
+            public=False,
+            at=at,
+            prepare=prepare,
+            after=after,
+        )
+
+
+def dossier_return_for_rework(
+    *,
+    dossier: Dossier,
+    actor: User,
+    reason: str,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The department head sends the draft back to the specialist who submitted it, saying what to redo."""
+    reason = _reason_required(reason, what="nội dung cần xử lý lại")
+    at = at or timezone.now()
+    calendar = load_calendar()
+    state: dict[str, Any] = {}
+
+    def prepare(locked: Dossier) -> dict:
+        submitted = _last_event(locked, EventAction.SUBMIT_FOR_APPROVAL)
+        specialist = submitted.actor if submitted else None
+        step = selectors.process_step(version=locked.procedure_version, role=Role.SPECIALIST)
+        state.update(step=step, specialist=specialist)
+        department = (step.department if step else "") or locked.current_department
+        return {
+            "route": Route(
+                agency=locked.current_agency, department=department, role=Role.SPECIALIST, handler=specialist
+            )
+        }
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_user=state["specialist"],
+            to_agency=locked.current_agency,
+            to_department=locked.current_department,
+            to_role=Role.SPECIALIST,
+            step=state["step"],
+            note=reason,
+            calendar=calendar,
+        )
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="return_for_rework",
+        action=EventAction.RETURN_FOR_REWORK,
+        expected_version=expected_version,
+        reason=reason,
+        public=False,
+        at=at,
+        prepare=prepare,
+        after=after,
+    )
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    import calendar as cal
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, cal.monthrange(year, month)[1]))
+
+
+def _result_owner(dossier: Dossier):
+    """Whose Kho the result goes into: the organisation filed for, else the applicant's citizen account."""
+    if dossier.organisation_id:
+        return dossier.organisation
+    if dossier.applicant_id and dossier.applicant.is_citizen:
+        return dossier.applicant
+    return None
+
+
+def _sign_result(*, dossier: Dossier, actor: User, pdf: bytes, record: dict, at: dt.datetime):
+    """Sign the result with the agency's certificate (PAdES, NĐ 23/2025/NĐ-CP); put it into the applicant's
+    Kho when they have an account (NĐ 45/2020/NĐ-CP Điều 16), with the version's validity. Returns the signed
+    bytes and the stored document (None for a walk-in applicant without an account)."""
+    from repository import services as kho
+    from repository import signing
+
+    agency = dossier.current_agency
+    owner = _result_owner(dossier)
+    issued_on = timezone.localdate(at)
+    months = dossier.procedure_version.result_validity_months
+    valid_to = (
+        _add_months(issued_on, months) - dt.timedelta(days=1)
+        if months and dossier.decision == Decision.GRANT
+        else None
+    )
+    filename = f"ket-qua-{(dossier.code or str(dossier.pk)).replace('.', '_')}.pdf"
+    if owner is not None:
+        document = kho.result_issue(
+            actor=actor,
+            agency=agency,
+            owner=owner,
+            pdf=pdf,
+            document_type_code=record.get("document_type_code")
+            or f"KQ.{dossier.procedure_version.procedure.code}",
+            document_type_name=(record.get("document_type_name") or record.get("title") or "Kết quả")[:300],
+            title=(record.get("title") or dossier.procedure_version.name)[:300],
+            number=record.get("number", "")[:100],
+            issued_on=issued_on,
+            valid_from=issued_on,
+            valid_to=valid_to,
+            dossier_id=dossier.pk,
+            filename=filename,
+        )
+        with document.current_version.file.open("rb") as handle:
+            return handle.read(), document
+    certificate = kho.signing_certificate_current(agency)
+    if certificate is None:
+        raise ApplicationError(
+            f"{agency.name} chưa có chứng thư ký số còn hiệu lực. Quản trị viên cần cấp hoặc nạp chứng thư "
+            "(lệnh create_signing_certificates).",
+            code="no_signing_certificate",
+        )
+    page = f"{settings.SITE_URL}{reverse('repository:verify')}"
+    signed = signing.sign_pdf(
+        pdf,
+        certificate=certificate,
+        verification_url=page,
+        signer_name=agency.name,
+        reason=f"Kết quả giải quyết thủ tục hành chính: {record.get('title') or dossier.procedure_version.name}"[
+            :200
+        ],
+        location=agency.address,
+        signed_at=at,
+    )
+    return signed, None
+
+
+def dossier_approve(
+    *, dossier: Dossier, actor: User, expected_version: int | None = None, at: dt.datetime | None = None
+) -> Dossier:
+    """The department head approves and signs the result digitally (status 9, Đã xử lý xong); the result
+    goes back to the one-stop desk. A result to be received electronically is placed in the applicant's
+    Kho dữ liệu and the dossier is delivered at once (status 10)."""
+    at = at or timezone.now()
+    calendar = load_calendar()
+    state: dict[str, Any] = {}
+
+    def prepare(locked: Dossier) -> dict:
+        draft = locked.documents.filter(kind=DocumentKind.RESULT_DRAFT).order_by("-created_at", "-id").first()
+        submitted = _last_event(locked, EventAction.SUBMIT_FOR_APPROVAL)
+        if draft is None or submitted is None:
+            raise Conflict("Hồ sơ chưa có dự thảo kết quả để ký.", code="no_draft")
+        with draft.file.open("rb") as handle:
+            pdf = handle.read()
+        signed, kho_document = _sign_result(
+            dossier=locked, actor=actor, pdf=pdf, record=submitted.payload.get("result", {}), at=at
+        )
+        step = selectors.process_step(version=locked.procedure_version, role=Role.INTAKE_OFFICER, last=True)
+        state.update(signed=signed, kho_document=kho_document, step=step)
+        department = (step.department if step else "") or DESK_DEPARTMENT
+        return {
+            "at": at,
+            "route": Route(agency=locked.receiving_agency, department=department, role=Role.INTAKE_OFFICER),
+        }
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_agency=locked.receiving_agency,
+            to_department=locked.current_department,
+            to_role=Role.INTAKE_OFFICER,
+            step=state["step"],
+            calendar=calendar,
+        )
+        _store_document(
+            dossier=locked,
+            kind=DocumentKind.RESULT,
+            event=event,
+            pdf=state["signed"],
+            stored=stored,
+            kho_document=state["kho_document"],
+        )
+
+    with _files_removed_on_error() as stored, transaction.atomic():
+        dossier = _transition(
+            dossier=dossier,
+            actor=actor,
+            method="approve",
+            action=EventAction.APPROVE,
+            expected_version=expected_version,
+            at=at,
+            prepare=prepare,
+            after=after,
+        )
+        if dossier.delivery_method == DeliveryMethod.ELECTRONIC and state["kho_document"] is not None:
+            dossier = _deliver(
+                dossier=dossier,
+                actor=None,
+                at=at,
+                method=DeliveryMethod.ELECTRONIC,
+                system=True,
+                note="Kết quả điện tử đã được đưa vào Kho dữ liệu của người nộp.",
+            )
+    return dossier
+
+
+def _deliver(
+    *,
+    dossier: Dossier,
+    actor: User | None,
+    at: dt.datetime,
+    method: str,
+    collected_by: str = "",
+    tracking_number: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+    system: bool = False,
+) -> Dossier:
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_user=locked.applicant,
+            to_role=Role.CITIZEN,
+            due_from_step=False,
+            step_due_at=locked.due_at,
+            final=True,
+            note=note,
+        )
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="deliver",
+        action=EventAction.DELIVER,
+        expected_version=expected_version,
+        reason=note,
+        payload={"method": method, "collected_by": collected_by, "tracking_number": tracking_number},
+        at=at,
+        prepare=lambda locked: {"at": at, "collected_by": collected_by, "tracking_number": tracking_number},
+        after=after,
+        system=system,
+    )
+
+
+_TRACKING = re.compile(r"^[A-Z0-9]{8,20}$")
+
+
+def dossier_deliver(
+    *,
+    dossier: Dossier,
+    actor: User,
+    method: str | None = None,
+    collected_by: str = "",
+    tracking_number: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The desk returns the result (status 10, Đã trả kết quả): handed over at the desk to the person named,
+    or sent by public post with its tracking number (Quyết định 45/2016/QĐ-TTg, bưu chính công ích)."""
+    at = at or timezone.now()
+    method = method or dossier.delivery_method
+    collected_by = (collected_by or "").strip()
+    tracking_number = re.sub(r"\s", "", tracking_number or "").upper()
+    if method == DeliveryMethod.DESK:
+        if len(collected_by) < 3:
+            raise _field_error("collected_by", "Nhập họ tên người nhận kết quả.")
+        note = f"Trả kết quả tại bộ phận một cửa cho {collected_by}."
+    elif method == DeliveryMethod.POST:
+        if not dossier.postal_address:
+            raise _field_error("method", "Hồ sơ không đăng ký nhận kết quả qua bưu chính (chưa có địa chỉ).")
+        if not _TRACKING.match(tracking_number):
+            raise _field_error(
+                "tracking_number", "Số hiệu bưu gửi gồm 8–20 chữ in hoa và chữ số, ví dụ EB123456789VN."
+            )
+        note = f"Gửi kết quả qua bưu chính công ích, số hiệu bưu gửi {tracking_number}."
+    elif method == DeliveryMethod.ELECTRONIC:
+        has_kho = dossier.documents.filter(kind=DocumentKind.RESULT, kho_document__isnull=False).exists()
+        if not has_kho:
+            raise _field_error(
+                "method",
+                "Người nộp không có tài khoản để nhận kết quả điện tử; trả kết quả tại bộ phận một cửa.",
+            )
+        note = "Kết quả điện tử đã có trong Kho dữ liệu của người nộp."
+    else:
+        raise _field_error("method", "Chọn cách trả kết quả.")
+    return _deliver(
+        dossier=dossier,
+        actor=actor,
+        at=at,
+        method=method,
+        collected_by=collected_by,
+        tracking_number=tracking_number,
+        note=note,
+        expected_version=expected_version,
+    )

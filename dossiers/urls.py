@@ -27,6 +27,12 @@ urlpatterns = [
     path("<int:pk>/tiep-nhan/", views.receive, name="receive"),
     path("<int:pk>/tu-choi/", views.refuse, name="refuse"),
     path("<int:pk>/yeu-cau-hoan-thien/", views.request_completion, name="request_completion"),
+    path("<int:pk>/chuyen-xu-ly/", views.forward, name="forward"),
+    path("<int:pk>/phan-cong/", views.assign, name="assign"),
+    path("<int:pk>/trinh-duyet/", views.submit_for_approval, name="submit_for_approval"),
+    path("<int:pk>/tra-lai-xu-ly/", views.return_for_rework, name="return_for_rework"),
+    path("<int:pk>/phe-duyet/", views.approve, name="approve"),
+    path("<int:pk>/tra-ket-qua/", views.deliver, name="deliver"),
     path("<int:pk>/tep/<int:file_pk>/", views.file_download, name="file_download"),
     path("<int:pk>/giay-to/<slug:kind>/", views.document_download, name="document"),
 ]

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
@@ -21,19 +22,26 @@ from procedures.models import ProcedureVersion
 
 from . import permissions, ratelimit, selectors, services
 from .constants import (
+    APPLICANT_VISIBLE_ACTIONS,
     INTAKE_QUEUE_STATES,
+    DeliveryMethod,
     DocumentKind,
     DossierState,
     EventAction,
 )
 from .forms import (
     ApplicantForm,
+    AssignForm,
     CompletionRequestForm,
+    ConfirmForm,
     CounterIntakeForm,
+    DeliverForm,
     DeliveryForm,
+    ForwardForm,
     LookupForm,
     QueueFilterForm,
     ReasonForm,
+    ResultDraftForm,
     UploadForm,
     WithdrawForm,
 )
@@ -432,7 +440,21 @@ def _actions(user, dossier: Dossier) -> dict:
         "receive": allowed("receive"),
         "refuse": allowed("refuse"),
         "request_completion": allowed("request_completion"),
+        "forward": allowed("forward"),
+        "assign": allowed("assign") or allowed("reassign"),
+        "submit_for_approval": allowed("submit_for_approval"),
+        "return_for_rework": allowed("return_for_rework"),
+        "approve": allowed("approve"),
+        "deliver": allowed("deliver"),
     }
+
+
+ROLE_WAITING = {
+    "intake": gettext_lazy("Bộ phận một cửa"),
+    "specialist": gettext_lazy("chờ lãnh đạo phòng phân công chuyên viên"),
+    "approver": gettext_lazy("chờ lãnh đạo phê duyệt"),
+    "citizen": gettext_lazy("chờ người nộp"),
+}
 
 
 @login_required
@@ -441,13 +463,18 @@ def detail(request, pk: int):
     is_applicant = permissions.can_act_as_applicant(request.user, dossier)
     events = list(dossier.events.all())
     if is_applicant and not request.user.is_officer:
-        events = [e for e in events if e.public]
+        events = [e for e in events if e.public or e.action in APPLICANT_VISIBLE_ACTIONS]
     documents = list(dossier.documents.all())
+    officer = request.user.is_officer
+    latest = {d.kind: d for d in documents if officer or d.kind not in OFFICER_ONLY_DOCUMENTS}
+    documents = sorted(latest.values(), key=lambda d: (d.created_at, d.pk))
     return render(
         request,
         "dossiers/detail.html",
         {
             "dossier": dossier,
+            "show_processing": officer and dossier.received_at is not None,
+            "current_role_label": ROLE_WAITING.get(dossier.current_role, ""),
             "events": events,
             "files": list(dossier.files.all()),
             "documents": documents,
@@ -480,8 +507,15 @@ def file_download(request, pk: int, file_pk: int):
 DOCUMENT_EVENTS = {
     DocumentKind.RECEIPT: (EventAction.RECEIVE, EventAction.RECEIVE_AT_COUNTER, EventAction.RECEIVE_BY_POST),
     DocumentKind.REFUSAL: (EventAction.REFUSE,),
-    DocumentKind.SUPPLEMENT_REQUEST: (EventAction.REQUEST_COMPLETION,),
+    DocumentKind.SUPPLEMENT_REQUEST: (EventAction.REQUEST_COMPLETION, EventAction.REQUEST_SUPPLEMENT),
+    DocumentKind.APOLOGY: (EventAction.APOLOGY,),
+    DocumentKind.RESULT: (EventAction.APPROVE,),
+    DocumentKind.RESULT_DRAFT: (EventAction.SUBMIT_FOR_APPROVAL,),
+    # The control slip is printed from the handovers as they stand at the latest one.
+    DocumentKind.CONTROL_SLIP: None,
 }
+# Working papers the applicant does not see.
+OFFICER_ONLY_DOCUMENTS = (DocumentKind.RESULT_DRAFT, DocumentKind.CONTROL_SLIP)
 
 
 @login_required
@@ -490,7 +524,15 @@ def document_download(request, pk: int, kind: str):
     dossier = _visible(request, pk)
     if kind not in DOCUMENT_EVENTS:
         raise Http404
-    event = next((e for e in reversed(list(dossier.events.all())) if e.action in DOCUMENT_EVENTS[kind]), None)
+    if kind in OFFICER_ONLY_DOCUMENTS and not request.user.is_officer:
+        raise Http404
+    if kind == DocumentKind.CONTROL_SLIP:
+        handover = dossier.handovers.order_by("-handed_at", "-id").first()
+        event = handover.event if handover else None
+    else:
+        event = next(
+            (e for e in reversed(list(dossier.events.all())) if e.action in DOCUMENT_EVENTS[kind]), None
+        )
     if event is None:
         raise Http404
     document = services.dossier_document_generate(dossier_id=dossier.pk, kind=kind, event_id=event.pk)
@@ -792,3 +834,208 @@ def lookup(request):
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Processing actions
+# ---------------------------------------------------------------------------------------------------------
+def _action(
+    request,
+    dossier: Dossier,
+    *,
+    form,
+    call,
+    success: str,
+    title: str,
+    submit_label: str,
+    intro: str = "",
+    danger: bool = False,
+    multipart: bool = False,
+    extra: dict | None = None,
+):
+    """One processing action: show the form, call the service, put its errors next to the fields."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(form.cleaned_data, _expected_version(form))
+        except ApplicationError as exc:
+            if not _place_errors(exc, form):
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, success)
+            return redirect("dossiers:detail", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/action.html",
+        {
+            "dossier": dossier,
+            "form": form,
+            "title": title,
+            "submit_label": submit_label,
+            "intro": intro,
+            "danger": danger,
+            "multipart": multipart,
+            **(extra or {}),
+        },
+    )
+
+
+def _versioned(request, form_class, dossier: Dossier, **kwargs):
+    return form_class(
+        request.POST or None, request.FILES or None, initial={"version": dossier.version}, **kwargs
+    )
+
+
+@login_required
+def forward(request, pk: int):
+    dossier = _visible(request, pk)
+    form = _versioned(request, ForwardForm, dossier)
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_forward(
+            dossier=dossier,
+            actor=request.user,
+            auto_assign=data["auto_assign"],
+            note=data["note"],
+            expected_version=v,
+        ),
+        success=_("Đã chuyển hồ sơ đến %(agency)s.")
+        % {"agency": dossier.competent_agency.name if dossier.competent_agency else ""},
+        title=_("Chuyển hồ sơ đến cơ quan giải quyết"),
+        submit_label=_("Chuyển xử lý"),
+        intro=_("Hồ sơ được chuyển đến %(agency)s; lãnh đạo phòng phân công chuyên viên thẩm định.")
+        % {"agency": dossier.competent_agency.name if dossier.competent_agency else "—"},
+    )
+
+
+@login_required
+def assign(request, pk: int):
+    dossier = _visible(request, pk)
+    agency = dossier.current_agency
+    if agency is None:
+        raise Http404
+    workloads = {user.pk: count for user, count, _dept in selectors.specialist_workloads(agency=agency)}
+    form = _versioned(
+        request,
+        AssignForm,
+        dossier,
+        specialists=selectors.agency_specialists(agency=agency),
+        workloads=workloads,
+    )
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_assign(
+            dossier=dossier, actor=request.user, specialist=data["specialist"], expected_version=v
+        ),
+        success=_("Đã phân công chuyên viên xử lý hồ sơ."),
+        title=_("Phân công xử lý"),
+        submit_label=_("Phân công"),
+        intro=dossier.current_department,
+    )
+
+
+@login_required
+def submit_for_approval(request, pk: int):
+    dossier = _visible(request, pk)
+    form = _versioned(request, ResultDraftForm, dossier)
+    if request.method == "GET":
+        form.initial.setdefault("title", dossier.procedure_version.result_type)
+
+    def call(data, version):
+        services.dossier_submit_for_approval(
+            dossier=dossier,
+            actor=request.user,
+            draft=services.ResultDraft(
+                decision=data["decision"],
+                opinion=data["opinion"],
+                title=data["title"],
+                number=data["number"],
+                document_type_code=data["document_type_code"],
+                content=data["content"],
+                upload=data.get("upload"),
+            ),
+            expected_version=version,
+        )
+
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=call,
+        success=_("Đã trình lãnh đạo phê duyệt kết quả."),
+        title=_("Trình phê duyệt kết quả"),
+        submit_label=_("Trình phê duyệt"),
+        intro=_("Lập dự thảo kết quả (hoặc văn bản từ chối nêu rõ lý do) để lãnh đạo phê duyệt và ký số."),
+        multipart=True,
+    )
+
+
+@login_required
+def return_for_rework(request, pk: int):
+    dossier = _visible(request, pk)
+    form = _versioned(request, ReasonForm, dossier)
+    form.fields["reason"].label = _("Nội dung cần xử lý lại")
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_return_for_rework(
+            dossier=dossier, actor=request.user, reason=data["reason"], expected_version=v
+        ),
+        success=_("Đã trả hồ sơ cho chuyên viên xử lý lại."),
+        title=_("Trả lại để xử lý lại"),
+        submit_label=_("Trả lại chuyên viên"),
+    )
+
+
+@login_required
+def approve(request, pk: int):
+    dossier = _visible(request, pk)
+    form = _versioned(request, ConfirmForm, dossier)
+    draft = selectors.latest_document(dossier=dossier, kind=DocumentKind.RESULT_DRAFT)
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_approve(
+            dossier=dossier, actor=request.user, expected_version=v
+        ),
+        success=_("Đã phê duyệt và ký số kết quả."),
+        title=_("Phê duyệt và ký số kết quả"),
+        submit_label=_("Phê duyệt và ký số"),
+        intro=_(
+            "Kết quả được ký số bằng chứng thư của cơ quan, gắn mã QR xác thực; kết quả điện tử được đưa vào "
+            "Kho dữ liệu của người nộp."
+        ),
+        extra={"draft": draft, "submission": _last_event(dossier, EventAction.SUBMIT_FOR_APPROVAL)},
+    )
+
+
+@login_required
+def deliver(request, pk: int):
+    dossier = _visible(request, pk)
+    form = _versioned(request, DeliverForm, dossier, allows_post=bool(dossier.postal_address))
+    if request.method == "GET":
+        form.initial["method"] = (
+            DeliveryMethod.POST if dossier.delivery_method == DeliveryMethod.POST else DeliveryMethod.DESK
+        )
+        form.initial["collected_by"] = dossier.applicant_name
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_deliver(
+            dossier=dossier,
+            actor=request.user,
+            method=data["method"],
+            collected_by=data.get("collected_by", ""),
+            tracking_number=data.get("tracking_number", ""),
+            expected_version=v,
+        ),
+        success=_("Đã trả kết quả."),
+        title=_("Trả kết quả"),
+        submit_label=_("Xác nhận trả kết quả"),
+    )

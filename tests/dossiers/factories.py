@@ -60,7 +60,8 @@ class Province:
         )
         self.officer = officer_in(self.centre, Role.INTAKE_OFFICER, full_name="Nguyễn Thị Một Cửa")
         self.commune_officer = officer_in(self.commune, Role.INTAKE_OFFICER)
-        self.specialist = officer_in(self.department, Role.SPECIALIST)
+        self.specialist = officer_in(self.department, Role.SPECIALIST, full_name="Võ Minh Xây")
+        self.approver = officer_in(self.department, Role.APPROVER, full_name="Đặng Quốc Duyệt")
         version_kwargs.setdefault("valid_from", dt.date(2024, 1, 1))
         self.version = published_version(agencies=[self.department], **version_kwargs)
         self.citizen = CitizenFactory(full_name="Nguyễn Văn An")
@@ -140,4 +141,51 @@ def counter_received(province: Province, *, channel: int = 1, at: dt.datetime | 
         delivery_method=kw.pop("delivery_method", DeliveryMethod.DESK),
         at=at,
         **kw,
+    )
+
+
+# ---- processing --------------------------------------------------------------------------------------------
+
+
+def signing_ready(province: Province) -> None:
+    """A development signing certificate for the department (PKI_DIR is under the test's MEDIA_ROOT)."""
+    from repository.services import signing_certificate_issue
+
+    signing_certificate_issue(agency=province.department)
+
+
+def forwarded(province: Province, *, at: dt.datetime | None = None, **kw) -> Dossier:
+    at = at or timezone.now()
+    dossier = received(province, at=at - dt.timedelta(minutes=10), **kw)
+    return services.dossier_forward(dossier=dossier, actor=province.officer, at=at)
+
+
+def appraising(province: Province, *, at: dt.datetime | None = None, **kw) -> Dossier:
+    at = at or timezone.now()
+    dossier = forwarded(province, at=at - dt.timedelta(minutes=5), **kw)
+    return services.dossier_assign(
+        dossier=dossier, actor=province.approver, specialist=province.specialist, at=at
+    )
+
+
+def result_draft(decision: str = "grant", **overrides) -> services.ResultDraft:
+    values = {
+        "decision": decision,
+        "opinion": "Hồ sơ đầy đủ, hợp lệ; đủ điều kiện cấp giấy phép theo quy định.",
+        "title": "Giấy phép xây dựng",
+        "number": "15/GPXD",
+        "content": "Cấp cho ông Nguyễn Văn An được xây dựng nhà ở riêng lẻ tại thửa đất số 215, "
+        "phường Nha Trang, tỉnh Khánh Hòa.",
+    }
+    if decision == "refuse":
+        values.update(opinion="Công trình không phù hợp quy hoạch chi tiết tỷ lệ 1/500 đã được phê duyệt.")
+    values.update(overrides)
+    return services.ResultDraft(**values)
+
+
+def awaiting_approval(province: Province, *, at: dt.datetime | None = None, decision: str = "grant", **kw):
+    at = at or timezone.now()
+    dossier = appraising(province, at=at - dt.timedelta(minutes=5), **kw)
+    return services.dossier_submit_for_approval(
+        dossier=dossier, actor=province.specialist, draft=result_draft(decision), at=at
     )

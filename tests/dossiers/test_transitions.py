@@ -9,6 +9,7 @@ from django_fsm import ConcurrentTransition
 from dossiers import services
 from dossiers.constants import (
     NATIONAL_STATUS,
+    PROCESSING_STATES,
     WITHDRAWABLE_STATES,
     DossierState,
     EventAction,
@@ -28,7 +29,9 @@ S = DossierState
 
 # ---- the graph ----------------------------------------------------------------------------------------
 
+WORKING = (S.APPRAISING, S.RETURNED_FOR_REWORK, S.SUPPLEMENT_RECEIVED)
 EXPECTED_GRAPH = {
+    # intake
     ("submit", S.DRAFT, S.SUBMITTED),
     ("receive", S.SUBMITTED, S.RECEIVED),
     ("receive_in_person", S.DRAFT, S.RECEIVED),
@@ -36,10 +39,25 @@ EXPECTED_GRAPH = {
     ("request_completion", S.SUBMITTED, S.SUPPLEMENT_REQUESTED),
     ("complete", S.SUPPLEMENT_REQUESTED, S.SUBMITTED),
     *{("withdraw", source, S.WITHDRAWN) for source in WITHDRAWABLE_STATES},
+    # processing
+    ("forward", S.RECEIVED, S.ASSIGNED),
+    ("assign", S.ASSIGNED, S.APPRAISING),
+    *{("reassign", source, None) for source in WORKING},
+    *{("submit_for_approval", source, S.AWAITING_APPROVAL) for source in WORKING},
+    ("return_for_rework", S.AWAITING_APPROVAL, S.RETURNED_FOR_REWORK),
+    ("approve", S.AWAITING_APPROVAL, S.RESULT_READY),
+    *{("request_supplement", source, S.SUPPLEMENT_REQUESTED) for source in WORKING},
+    ("supplement", S.SUPPLEMENT_REQUESTED, S.SUPPLEMENT_RECEIVED),
+    *{("request_payment", source, S.AWAITING_PAYMENT) for source in WORKING},
+    ("record_payment", S.AWAITING_PAYMENT, S.APPRAISING),
+    *{("transfer", source, S.TRANSFERRED) for source in WORKING},
+    ("return_transfer", S.TRANSFERRED, S.APPRAISING),
+    *{("stop", source, S.STOPPED) for source in PROCESSING_STATES},
+    ("deliver", S.RESULT_READY, S.DELIVERED),
 }
 
 
-def test_the_state_machine_has_exactly_the_intake_transitions():
+def test_the_state_machine_has_exactly_the_designed_transitions():
     field = Dossier._meta.get_field("state")
     graph = {(t.name, t.source, t.target) for t in field.get_all_transitions(Dossier)}
     assert graph == EXPECTED_GRAPH
