@@ -207,13 +207,30 @@ class DigitisationJobForm(AccessibleFormMixin, DocumentMetadataMixin):
         error_messages={"required": _("Chọn ít nhất một tệp bản quét.")},
     )
 
+    # Set when the scans are one component of a dossier (links from the dossier page carry them).
+    dossier_id = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    component_id = forms.IntegerField(required=False, widget=forms.HiddenInput())
+
     field_order = ["agency", "owner_identifier", "document_type", "title", "scans"]
 
-    def __init__(self, *args, agencies, **kwargs):
+    def __init__(self, *args, agencies, dossier=None, component=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
         if agencies.count() == 1:
             self.fields["agency"].initial = agencies.first()
+        if component is not None:
+            # The component's own type, even when it is not one a person usually keeps (an application form).
+            code = component.code or "KHAC"
+            self.type_names.setdefault(code, component.name[:120])
+            self.fields["document_type"].choices = [
+                ("", _("— Chọn loại giấy tờ —")),
+                *self.type_names.items(),
+            ]
+            self.fields["document_type"].initial = code
+            self.fields["title"].initial = component.name[:300]
+            self.fields["dossier_id"].initial = dossier.pk
+            self.fields["component_id"].initial = component.pk
+            self.fields["owner_identifier"].initial = dossier.applicant_id_number
 
     def clean_owner_identifier(self):
         value = self.cleaned_data["owner_identifier"].strip()

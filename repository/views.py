@@ -374,10 +374,30 @@ def digitisation_jobs(request):
     )
 
 
+def _dossier_component(request):
+    """The dossier and component a digitisation is for, from `?ho_so=&thanh_phan=` (links on the dossier page)
+    or the form's hidden fields; only a dossier of the officer's own agencies."""
+    from dossiers.models import Dossier
+
+    source = request.POST if request.method == "POST" else request.GET
+    dossier_id = source.get("dossier_id") or source.get("ho_so")
+    component_id = source.get("component_id") or source.get("thanh_phan")
+    if not dossier_id:
+        return None, None
+    if not (dossier_id.isdigit() and component_id and component_id.isdigit()):
+        raise Http404
+    dossier = get_object_or_404(Dossier.objects.select_related("procedure_version"), pk=int(dossier_id))
+    if not can_view_archive(request.user, dossier):
+        raise Http404
+    component = get_object_or_404(dossier.procedure_version.components, pk=int(component_id))
+    return dossier, component
+
+
 @login_required
 def digitisation_job_new(request):
     agencies = _require_digitiser(request)
-    form = DigitisationJobForm(*_bound(request), agencies=agencies)
+    dossier, component = _dossier_component(request)
+    form = DigitisationJobForm(*_bound(request), agencies=agencies, dossier=dossier, component=component)
     if request.method == "POST" and form.is_valid():
         try:
             job = services.digitisation_job_create(
@@ -385,6 +405,8 @@ def digitisation_job_new(request):
                 agency=form.cleaned_data["agency"],
                 owner=form.cleaned_data["owner_identifier"],
                 files=form.cleaned_data["scans"],
+                dossier_id=dossier.pk if dossier else None,
+                component_id=component.pk if component else None,
                 **form.metadata(),
             )
         except ApplicationError as exc:
@@ -392,7 +414,11 @@ def digitisation_job_new(request):
         else:
             messages.success(request, _("Đã gửi việc số hóa #%(id)s.") % {"id": job.pk})
             return redirect("repository:digitisation_job_detail", pk=job.pk)
-    return render(request, "repository/digitisation_job_new.html", {"form": form})
+    return render(
+        request,
+        "repository/digitisation_job_new.html",
+        {"form": form, "dossier": dossier, "component": component},
+    )
 
 
 @login_required
