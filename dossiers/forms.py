@@ -318,3 +318,53 @@ class DeliverForm(AccessibleFormMixin, VersionedForm):
 
 class ConfirmForm(AccessibleFormMixin, VersionedForm):
     """An action with nothing to type: the version guards against acting on a changed dossier."""
+
+
+class DeskSupplementForm(AccessibleFormMixin, VersionedForm):
+    """The papers an applicant brings to the desk to supplement a dossier, one scan field per component."""
+
+    note = forms.CharField(
+        label=_("Ghi chú (không bắt buộc)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, components=(), requested_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.component_fields = []
+        for component in components:
+            name = f"component_{component.pk}"
+            self.fields[name] = forms.FileField(
+                label=f"{component.order}. {component.name}",
+                required=False,
+                help_text=_("Được yêu cầu bổ sung") if component.pk in requested_ids else "",
+                widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx"}),
+            )
+            self.fields[name].widget.attrs["class"] = "form-control"
+            self.component_fields.append((component, name))
+
+    def uploads(self):
+        return [
+            (c, self.cleaned_data[name]) for c, name in self.component_fields if self.cleaned_data.get(name)
+        ]
+
+
+class PaymentRequestForm(AccessibleFormMixin, VersionedForm):
+    description = forms.CharField(
+        label=_("Khoản phải nộp"), max_length=300, help_text=_("Ví dụ: Lệ phí trước bạ nhà, đất")
+    )
+    amount = forms.DecimalField(
+        label=_("Số tiền (đồng)"),
+        min_value=1,
+        max_digits=14,
+        decimal_places=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
+        error_messages={
+            "invalid": _("Nhập số tiền bằng chữ số, ví dụ 1250000."),
+            "min_value": _("Số tiền phải lớn hơn 0."),
+            "max_decimal_places": _("Số tiền tính theo đồng, không có phần lẻ."),
+        },
+    )
+
+
+class PaymentRecordForm(AccessibleFormMixin, VersionedForm):
+    amount = PaymentRequestForm.base_fields["amount"]
+    receipt_number = forms.CharField(label=_("Số biên lai"), max_length=60)

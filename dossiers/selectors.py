@@ -230,6 +230,26 @@ def deadline_outcome(*, finished_at: dt.datetime, due_at: dt.datetime | None) ->
     return Outcome.ON_TIME
 
 
+# QĐ 766/QĐ-TTg: a dossier asked to supplement two or more times counts as late in the index.
+LATE_AFTER_SUPPLEMENTS = 2
+
+
+def dossier_outcome(*, dossier: Dossier) -> str:
+    """The dossier's outcome for the index: late after two or more supplement requests, or when an apology
+    with a new date had to be issued (the new date excuses nothing); otherwise its finish (status 9) against
+    the appointment (moved only by supplement time). Empty while it runs."""
+    if dossier.finished_at is None or dossier.state not in (
+        DossierState.RESULT_READY,
+        DossierState.DELIVERED,
+    ):
+        return ""
+    if dossier.supplement_count >= LATE_AFTER_SUPPLEMENTS:
+        return Outcome.LATE
+    if dossier.apologies.filter(approved_at__isnull=False).exists():
+        return Outcome.LATE
+    return deadline_outcome(finished_at=dossier.finished_at, due_at=dossier.due_at)
+
+
 def deadline_status_for(
     *,
     dossier: Dossier,

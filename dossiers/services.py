@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -34,7 +35,7 @@ from portal.validators import validate_cccd, validate_mst
 from portal.working_time import WorkingCalendar, load_calendar
 from procedures.constants import Channel
 from procedures.forms_schema import validate_applicant_data
-from procedures.models import ProcedureVersion
+from procedures.models import ProcedureVersion, ProcessStep
 
 from . import permissions, selectors
 from .constants import (
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
     from portal.models import Agency, Organisation, User
-    from procedures.models import Component, ProcessStep
+    from procedures.models import Component
 
 S = DossierState
 DEFAULT_CODE_PATTERN = "{agency}-{date:%y%m%d}-{number:04d}"
@@ -296,6 +297,21 @@ def _editable(dossier: Dossier, actor: User, expected_version: int | None) -> Do
     return locked
 
 
+def _files_before_request(locked: Dossier) -> int:
+    request = locked.events.filter(action=EventAction.REQUEST_SUPPLEMENT).order_by("-at", "-id").first()
+    if request is None:
+        return 2**63 - 1
+    return int(request.payload.get("last_file_id", 2**63 - 1))
+
+
+def _only_files_after_reception(locked: Dossier) -> None:
+    if not locked.is_before_reception:
+        raise Conflict(
+            "Hồ sơ đã được tiếp nhận: chỉ bổ sung giấy tờ theo yêu cầu, không sửa thông tin đã nộp.",
+            code="received_dossier",
+        )
+
+
 def _bump(dossier: Dossier, fields: Iterable[str]) -> None:
     dossier.version = F("version") + 1
     dossier.save(update_fields=[*fields, "version"])
@@ -313,6 +329,7 @@ def dossier_update_applicant(
 ) -> Dossier:
     """Save the applicant's details and form answers on a draft (or while completing it)."""
     locked = _editable(dossier, actor, expected_version)
+    _only_files_after_reception(locked)
     errors = _validate_applicant(applicant)
     cleaned, form_errors = validate_form_data(version=locked.procedure_version, data=form_data)
     errors.update({f"form_{k}": v for k, v in form_errors.items()})
@@ -364,6 +381,7 @@ def dossier_set_delivery(
 ) -> Dossier:
     """Choose how to receive the result (desk, post with an address, electronic) and the receiving desk."""
     locked = _editable(dossier, actor, expected_version)
+    _only_files_after_reception(locked)
     errors = _check_delivery(locked.procedure_version, method, postal_address)
     if (
         desk is not None
@@ -511,6 +529,11 @@ def dossier_remove_file(
     *, dossier_file: DossierFile, actor: User, expected_version: int | None = None
 ) -> None:
     locked = _editable(dossier_file.dossier, actor, expected_version)
+    if not locked.is_before_reception and dossier_file.pk <= _files_before_request(locked):
+        raise Conflict(
+            "Giấy tờ đã được tiếp nhận không xóa được; chỉ xóa được tệp vừa tải lên để bổ sung.",
+            code="received_file",
+        )
     name = dossier_file.file.name
     DossierFile.objects.filter(pk=dossier_file.pk, dossier=locked).delete()
     _bump(locked, [])
@@ -1678,4 +1701,414 @@ def dossier_deliver(
         tracking_number=tracking_number,
         note=note,
         expected_version=expected_version,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Supplement requests during processing (status 5) and financial obligations (status 6)
+# ---------------------------------------------------------------------------------------------------------
+def _component_held(dossier: Dossier, component: Component) -> bool:
+    """Whether the applicant already holds, valid and reusable, a document of this component's type."""
+    from repository.selectors import component_is_held
+
+    return component_is_held(dossier, component)
+
+
+def _check_not_held(dossier: Dossier, components: Iterable[Component]) -> None:
+    """Once-only (NĐ 45/2020/NĐ-CP Điều 9): what the applicant's Kho dữ liệu holds is not asked for again."""
+    held = [c for c in components if _component_held(dossier, c)]
+    if held:
+        names = "; ".join(c.name for c in held)
+        message = (
+            f"Người nộp đã có trong Kho dữ liệu giấy tờ còn hiệu lực: {names}. Không yêu cầu nộp lại; "
+            "cán bộ khai thác giấy tờ này từ Kho dữ liệu."
+        )
+        raise ApplicationError(message, code="held_in_kho", extra={"errors": {"components": message}})
+
+
+def _remaining_step_minutes(dossier: Dossier, at: dt.datetime, calendar: WorkingCalendar) -> tuple:
+    current = _open_handover(dossier)
+    if current is None or current.step_due_at is None:
+        return (current.step_id if current else None), None
+    return current.step_id, max(calendar.working_minutes_between(at, current.step_due_at), 0)
+
+
+def dossier_request_supplement(
+    *,
+    dossier: Dossier,
+    actor: User,
+    reason: str,
+    components: Iterable[Component] = (),
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The specialist asks the applicant, once and completely, for what is missing and why (status 5, Phiếu
+    yêu cầu bổ sung, hoàn thiện hồ sơ, TT 01/2018/TT-VPCP Mẫu số 02). The clock stops until the applicant
+    supplements (DOMAIN §4.4); the request is counted: two or more count as late in the index
+    (QĐ 766/QĐ-TTg). Components the applicant already holds in Kho dữ liệu are not asked for again."""
+    reason = _reason_required(reason, what="nội dung cần bổ sung, hoàn thiện và lý do")
+    components = list(components)
+    for component in components:
+        _check_component(dossier, component)
+    _check_not_held(dossier, components)
+    at = at or timezone.now()
+    calendar = load_calendar()
+    payload: dict[str, Any] = {"components": [{"id": c.pk, "name": c.name} for c in components]}
+
+    def prepare(locked: Dossier) -> dict:
+        step_id, minutes = _remaining_step_minutes(locked, at, calendar)
+        last_file = locked.files.order_by("-pk").values_list("pk", flat=True).first() or 0
+        payload.update(
+            step_id=step_id,
+            step_remaining_minutes=minutes,
+            count=locked.supplement_count + 1,
+            # Files above this id were added for the supplement (the applicant may still remove those).
+            last_file_id=last_file,
+        )
+        return {
+            "at": at,
+            "route": Route(
+                agency=locked.current_agency,
+                department=locked.current_department,
+                role=Role.CITIZEN,
+                handler=locked.current_handler,
+            ),
+        }
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_user=locked.applicant,
+            to_role=Role.CITIZEN,
+            due_from_step=False,
+            step_due_at=None,
+            note=reason,
+            calendar=calendar,
+        )
+        _schedule_document(locked, DocumentKind.SUPPLEMENT_REQUEST, event)
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="request_supplement",
+        action=EventAction.REQUEST_SUPPLEMENT,
+        expected_version=expected_version,
+        reason=reason,
+        payload=payload,
+        at=at,
+        prepare=prepare,
+        after=after,
+    )
+
+
+def _resume_after_wait(
+    locked: Dossier, *, at: dt.datetime, calendar: WorkingCalendar
+) -> tuple[dt.datetime | None, float]:
+    """The appointment pushed forward by the working time the dossier waited with the clock stopped."""
+    if locked.clock_stopped_at is None or locked.due_at is None:
+        return locked.due_at, 0.0
+    waited = max(calendar.working_minutes_between(locked.clock_stopped_at, at), 0.0)
+    if waited == 0:
+        return locked.due_at, 0.0
+    return calendar.add_working_minutes(locked.due_at, waited), waited
+
+
+def _missing_after_request(locked: Dossier, request: DossierEvent | None) -> list[str]:
+    """Requested components that have received no file since the request."""
+    if request is None:
+        return []
+    requested = {c["id"]: c["name"] for c in request.payload.get("components", [])}
+    supplied = set(
+        locked.files.filter(
+            pk__gt=request.payload.get("last_file_id", 0), component_id__in=requested
+        ).values_list("component_id", flat=True)
+    )
+    return [name for pk, name in requested.items() if pk not in supplied]
+
+
+def _supplement(
+    *,
+    dossier: Dossier,
+    actor: User,
+    at: dt.datetime,
+    expected_version: int | None,
+    note: str,
+    before: Callable[[Dossier], None] | None = None,
+) -> Dossier:
+    calendar = load_calendar()
+    state: dict[str, Any] = {}
+    payload: dict[str, Any] = {}
+
+    def prepare(locked: Dossier) -> dict:
+        if before is not None:
+            before(locked)
+        request = _last_event(locked, EventAction.REQUEST_SUPPLEMENT)
+        missing = _missing_after_request(locked, request)
+        if missing:
+            problems = [f"Chưa bổ sung: {name}." for name in missing]
+            raise ApplicationError(
+                "Hồ sơ chưa bổ sung đủ.", code="incomplete_supplement", extra={"problems": problems}
+            )
+        due_at, waited = _resume_after_wait(locked, at=at, calendar=calendar)
+        state.update(request=request)
+        payload.update(waited_minutes=round(waited, 1), previous_due_at=locked.due_at, due_at=due_at)
+        return {
+            "due_at": due_at,
+            "route": Route(
+                agency=locked.current_agency,
+                department=locked.current_department,
+                role=Role.SPECIALIST,
+                handler=locked.current_handler,
+            ),
+        }
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        request = state["request"]
+        payload = request.payload if request else {}
+        step = (
+            ProcessStep.objects.filter(pk=payload.get("step_id")).first() if payload.get("step_id") else None
+        )
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_user=locked.current_handler,
+            to_agency=locked.current_agency,
+            to_department=locked.current_department,
+            to_role=Role.SPECIALIST,
+            step=step,
+            minutes=payload.get("step_remaining_minutes"),
+            note=note,
+            calendar=calendar,
+        )
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="supplement",
+        action=EventAction.SUPPLEMENT,
+        expected_version=expected_version,
+        reason=note,
+        payload=payload,
+        at=at,
+        prepare=prepare,
+        after=after,
+    )
+
+
+def dossier_supplement_complete(
+    *, dossier: Dossier, actor: User, expected_version: int | None = None, at: dt.datetime | None = None
+) -> Dossier:
+    """The applicant sends the supplemented dossier back online. The clock restarts: the appointment moves
+    by the working time spent waiting (supplement time is excluded, DOMAIN §4.4); the original one is kept."""
+    return _supplement(
+        dossier=dossier,
+        actor=actor,
+        at=at or timezone.now(),
+        expected_version=expected_version,
+        note="Người nộp đã bổ sung hồ sơ trực tuyến.",
+    )
+
+
+def dossier_supplement_at_desk(
+    *,
+    dossier: Dossier,
+    actor: User,
+    uploads: list[ComponentUpload],
+    note: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The applicant brings the missing papers to the desk that received the dossier; the officer scans
+    them (marked digitised) and the dossier goes back to the specialist."""
+    at = at or timezone.now()
+    if not uploads:
+        raise _field_error("uploads", "Quét ít nhất một giấy tờ người nộp mang đến bổ sung.")
+
+    def store(locked: Dossier) -> None:
+        if locked.receiving_agency_id not in permissions.intake_agency_ids(actor):
+            raise NotPermitted("Chỉ bộ phận một cửa đã tiếp nhận hồ sơ mới nhận bổ sung trực tiếp.")
+        for upload in uploads:
+            _check_component(locked, upload.component)
+            _store_file(
+                dossier=locked,
+                component=upload.component,
+                upload=upload.upload,
+                actor=actor,
+                digitised=True,
+                stored=stored,
+            )
+
+    with _files_removed_on_error() as stored, transaction.atomic():
+        return _supplement(
+            dossier=dossier,
+            actor=actor,
+            at=at,
+            expected_version=expected_version,
+            note=(note or "").strip() or "Người nộp bổ sung hồ sơ trực tiếp tại bộ phận một cửa.",
+            before=store,
+        )
+
+
+def dossier_request_payment(
+    *,
+    dossier: Dossier,
+    actor: User,
+    amount: Decimal,
+    description: str,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The specialist asks the applicant to pay an amount known only after appraisal (status 6, Yêu cầu thực
+    hiện nghĩa vụ tài chính). While waiting the clock stops when DOSSIER_PAYMENT_STOPS_CLOCK is on (time to
+    fulfil financial obligations is not counted in the processing time) [configurable]."""
+    from .models import DossierObligation
+
+    description = (description or "").strip()
+    errors = {}
+    if len(description) < 5:
+        errors["description"] = "Nhập nội dung khoản phải nộp (ví dụ: Lệ phí trước bạ)."
+    if amount is None or amount <= 0 or amount != amount.quantize(Decimal(1)):
+        errors["amount"] = "Số tiền phải là số đồng, lớn hơn 0."
+    if errors:
+        raise ApplicationError("Thông tin chưa hợp lệ.", code="invalid_obligation", extra={"errors": errors})
+    at = at or timezone.now()
+    calendar = load_calendar()
+    stop_clock = _payment_stops_clock()
+    payload: dict[str, Any] = {"amount": str(amount), "description": description}
+
+    def prepare(locked: Dossier) -> dict:
+        step_id, minutes = _remaining_step_minutes(locked, at, calendar)
+        payload.update(step_id=step_id, step_remaining_minutes=minutes)
+        return {
+            "at": at,
+            "stop_clock": stop_clock,
+            "route": Route(
+                agency=locked.current_agency,
+                department=locked.current_department,
+                role=Role.CITIZEN,
+                handler=locked.current_handler,
+            ),
+        }
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        DossierObligation.objects.create(
+            dossier=locked, description=description, amount=amount, requested_by=actor, requested_at=at
+        )
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_user=locked.applicant,
+            to_role=Role.CITIZEN,
+            due_from_step=False,
+            step_due_at=None,
+            note=f"{description}: {_money(amount)}",
+            calendar=calendar,
+        )
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="request_payment",
+        action=EventAction.REQUEST_PAYMENT,
+        expected_version=expected_version,
+        reason=f"{description}: {_money(amount)}",
+        payload=payload,
+        at=at,
+        prepare=prepare,
+        after=after,
+    )
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.0f} ₫".replace(",", ".")
+
+
+def dossier_record_payment(
+    *,
+    dossier: Dossier,
+    actor: User | None,
+    amount: Decimal,
+    receipt_number: str,
+    channel: str = "desk",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+    system: bool = False,
+) -> Dossier:
+    """Record that the outstanding obligation was paid — at the desk with the receipt number for now; the
+    payments module calls this with `system=True` on a verified provider notification. The amount must be
+    the full amount owed; the dossier returns to the specialist and the clock restarts."""
+    from .models import DossierObligation
+
+    receipt_number = (receipt_number or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9/\-.]{3,60}", receipt_number):
+        raise _field_error("receipt_number", "Nhập số biên lai (chữ, số, dấu / - .).")
+    at = at or timezone.now()
+    calendar = load_calendar()
+    state: dict[str, Any] = {}
+
+    def prepare(locked: Dossier) -> dict:
+        outstanding = list(DossierObligation.objects.filter(dossier=locked, paid_at__isnull=True))
+        owed = sum((o.amount for o in outstanding), Decimal(0))
+        if not outstanding:
+            raise Conflict("Hồ sơ không còn khoản nào phải nộp.", code="nothing_owed")
+        if amount != owed:
+            raise _field_error(
+                "amount", f"Số tiền phải nộp là {_money(owed)}; số tiền đã nhập {_money(amount)}."
+            )
+        state["outstanding"] = outstanding
+        due_at, _ = _resume_after_wait(locked, at=at, calendar=calendar)
+        return {
+            "due_at": due_at,
+            "route": Route(
+                agency=locked.current_agency,
+                department=locked.current_department,
+                role=Role.SPECIALIST,
+                handler=locked.current_handler,
+            ),
+        }
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        for obligation in state["outstanding"]:
+            obligation.paid_amount = obligation.amount
+            obligation.paid_at = at
+            obligation.receipt_number = receipt_number
+            obligation.payment_channel = channel
+            obligation.recorded_by = actor
+            obligation.save(
+                update_fields=["paid_amount", "paid_at", "receipt_number", "payment_channel", "recorded_by"]
+            )
+        request = _last_event(locked, EventAction.REQUEST_PAYMENT)
+        payload = request.payload if request else {}
+        step = (
+            ProcessStep.objects.filter(pk=payload.get("step_id")).first() if payload.get("step_id") else None
+        )
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_user=locked.current_handler,
+            to_agency=locked.current_agency,
+            to_department=locked.current_department,
+            to_role=Role.SPECIALIST,
+            step=step,
+            minutes=payload.get("step_remaining_minutes") if _payment_stops_clock() else None,
+            calendar=calendar,
+        )
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="record_payment",
+        action=EventAction.RECORD_PAYMENT,
+        expected_version=expected_version,
+        reason=f"Đã nộp {_money(amount)}, biên lai số {receipt_number}.",
+        payload={"amount": str(amount), "receipt_number": receipt_number, "channel": channel},
+        at=at,
+        prepare=prepare,
+        after=after,
+        system=system,
     )

@@ -33,6 +33,10 @@ urlpatterns = [
     path("<int:pk>/tra-lai-xu-ly/", views.return_for_rework, name="return_for_rework"),
     path("<int:pk>/phe-duyet/", views.approve, name="approve"),
     path("<int:pk>/tra-ket-qua/", views.deliver, name="deliver"),
+    path("<int:pk>/yeu-cau-bo-sung/", views.request_supplement, name="request_supplement"),
+    path("<int:pk>/nhan-bo-sung/", views.supplement_at_desk, name="supplement_at_desk"),
+    path("<int:pk>/nghia-vu-tai-chinh/", views.request_payment, name="request_payment"),
+    path("<int:pk>/nghia-vu-tai-chinh/da-nop/", views.record_payment, name="record_payment"),
     path("<int:pk>/tep/<int:file_pk>/", views.file_download, name="file_download"),
     path("<int:pk>/giay-to/<slug:kind>/", views.document_download, name="document"),
 ]

@@ -37,8 +37,11 @@ from .forms import (
     CounterIntakeForm,
     DeliverForm,
     DeliveryForm,
+    DeskSupplementForm,
     ForwardForm,
     LookupForm,
+    PaymentRecordForm,
+    PaymentRequestForm,
     QueueFilterForm,
     ReasonForm,
     ResultDraftForm,
@@ -189,11 +192,18 @@ def edit(request, pk: int):
             "statuses": statuses,
             "applicant_done": applicant_done,
             "components_done": all(s.complete for s in statuses),
-            "completion_request": _last_event(dossier, EventAction.REQUEST_COMPLETION)
-            if dossier.state == DossierState.SUPPLEMENT_REQUESTED
-            else None,
+            "completion_request": _supplement_request(dossier),
+            "after_reception": not dossier.is_before_reception,
         },
     )
+
+
+def _supplement_request(dossier: Dossier):
+    """The request the applicant is answering: completion before reception, supplement after."""
+    if dossier.state != DossierState.SUPPLEMENT_REQUESTED:
+        return None
+    action = EventAction.REQUEST_COMPLETION if dossier.is_before_reception else EventAction.REQUEST_SUPPLEMENT
+    return _last_event(dossier, action)
 
 
 def _last_event(dossier: Dossier, action: str):
@@ -371,11 +381,14 @@ def edit_delivery(request, pk: int):
 def review(request, pk: int):
     """Check your answers, then submit (or send back a completed dossier)."""
     dossier = _editable(request, pk)
-    problems = services.submission_problems(dossier=dossier)
+    problems = services.submission_problems(dossier=dossier) if dossier.is_before_reception else []
     if request.method == "POST":
-        service = (
-            services.dossier_submit if dossier.state == DossierState.DRAFT else services.dossier_complete
-        )
+        if dossier.state == DossierState.DRAFT:
+            service = services.dossier_submit
+        elif dossier.is_before_reception:
+            service = services.dossier_complete
+        else:
+            service = services.dossier_supplement_complete
         try:
             version = int(request.POST.get("version") or 0) or None
             service(dossier=dossier, actor=request.user, expected_version=version)
@@ -395,6 +408,7 @@ def review(request, pk: int):
             "problems": problems,
             "answers": _answers(dossier),
             "statuses": selectors.component_statuses(dossier=dossier),
+            "after_reception": not dossier.is_before_reception,
         },
     )
 
@@ -446,6 +460,12 @@ def _actions(user, dossier: Dossier) -> dict:
         "return_for_rework": allowed("return_for_rework"),
         "approve": allowed("approve"),
         "deliver": allowed("deliver"),
+        "request_supplement": allowed("request_supplement"),
+        "supplement_at_desk": allowed("supplement")
+        and not dossier.is_before_reception
+        and dossier.receiving_agency_id in permissions.intake_agency_ids(user),
+        "request_payment": allowed("request_payment"),
+        "record_payment": allowed("record_payment"),
     }
 
 
@@ -474,6 +494,7 @@ def detail(request, pk: int):
         {
             "dossier": dossier,
             "show_processing": officer and dossier.received_at is not None,
+            "obligations": list(dossier.obligations.all()),
             "current_role_label": ROLE_WAITING.get(dossier.current_role, ""),
             "events": events,
             "files": list(dossier.files.all()),
@@ -485,9 +506,7 @@ def detail(request, pk: int):
             "remaining": selectors.remaining_working_time(dossier=dossier),
             "actions": _actions(request.user, dossier),
             "is_applicant": is_applicant,
-            "completion_request": _last_event(dossier, EventAction.REQUEST_COMPLETION)
-            if dossier.state == DossierState.SUPPLEMENT_REQUESTED
-            else None,
+            "completion_request": _supplement_request(dossier),
         },
     )
 
@@ -1038,4 +1057,113 @@ def deliver(request, pk: int):
         success=_("Đã trả kết quả."),
         title=_("Trả kết quả"),
         submit_label=_("Xác nhận trả kết quả"),
+    )
+
+
+@login_required
+def request_supplement(request, pk: int):
+    dossier = _visible(request, pk)
+    components = selectors.components_of(version=dossier.procedure_version)
+    form = _versioned(request, CompletionRequestForm, dossier, components=components)
+    form.fields["reason"].label = _("Nội dung cần bổ sung, hoàn thiện và lý do")
+
+    def call(data, version):
+        chosen = [c for c in components if str(c.pk) in data["components"]]
+        services.dossier_request_supplement(
+            dossier=dossier,
+            actor=request.user,
+            reason=data["reason"],
+            components=chosen,
+            expected_version=version,
+        )
+
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=call,
+        success=_("Đã gửi yêu cầu bổ sung; thời gian giải quyết tạm dừng đến khi người nộp bổ sung."),
+        title=_("Yêu cầu bổ sung, hoàn thiện hồ sơ"),
+        submit_label=_("Gửi yêu cầu bổ sung"),
+        intro=_(
+            "Nêu một lần, đầy đủ những gì cần bổ sung và lý do. Giấy tờ người nộp đã có trong Kho dữ liệu "
+            "không được yêu cầu nộp lại."
+        ),
+        extra={"show_held": True},
+    )
+
+
+@login_required
+def supplement_at_desk(request, pk: int):
+    dossier = _visible(request, pk)
+    requested = _last_event(dossier, EventAction.REQUEST_SUPPLEMENT)
+    requested_ids = {c["id"] for c in (requested.payload.get("components", []) if requested else [])}
+    form = _versioned(
+        request,
+        DeskSupplementForm,
+        dossier,
+        components=selectors.components_of(version=dossier.procedure_version),
+        requested_ids=requested_ids,
+    )
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_supplement_at_desk(
+            dossier=dossier,
+            actor=request.user,
+            uploads=[services.ComponentUpload(component=c, upload=f) for c, f in form.uploads()],
+            note=data["note"],
+            expected_version=v,
+        ),
+        success=_("Đã nhận hồ sơ bổ sung và chuyển lại chuyên viên xử lý."),
+        title=_("Nhận hồ sơ bổ sung tại bộ phận một cửa"),
+        submit_label=_("Nhận bổ sung"),
+        intro=requested.reason if requested else "",
+        multipart=True,
+    )
+
+
+@login_required
+def request_payment(request, pk: int):
+    dossier = _visible(request, pk)
+    form = _versioned(request, PaymentRequestForm, dossier)
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_request_payment(
+            dossier=dossier,
+            actor=request.user,
+            amount=data["amount"],
+            description=data["description"],
+            expected_version=v,
+        ),
+        success=_("Đã thông báo người nộp thực hiện nghĩa vụ tài chính."),
+        title=_("Yêu cầu thực hiện nghĩa vụ tài chính"),
+        submit_label=_("Gửi yêu cầu"),
+    )
+
+
+@login_required
+def record_payment(request, pk: int):
+    dossier = _visible(request, pk)
+    owed = sum(o.amount for o in dossier.obligations.filter(paid_at__isnull=True))
+    form = _versioned(request, PaymentRecordForm, dossier)
+    if request.method == "GET" and owed:
+        form.initial["amount"] = owed
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_record_payment(
+            dossier=dossier,
+            actor=request.user,
+            amount=data["amount"],
+            receipt_number=data["receipt_number"],
+            expected_version=v,
+        ),
+        success=_("Đã ghi nhận người nộp đã nộp tiền; hồ sơ trở lại chuyên viên xử lý."),
+        title=_("Ghi nhận đã nộp nghĩa vụ tài chính tại bộ phận một cửa"),
+        submit_label=_("Ghi nhận"),
     )

@@ -253,6 +253,10 @@ DOSSIER_LOOKUP_WINDOW_SECONDS = env.int("DOSSIER_LOOKUP_WINDOW_SECONDS", default
 DOSSIER_LOOKUP_PROXY_COUNT = env.int("DOSSIER_LOOKUP_PROXY_COUNT", default=0)
 # The same, for every per-client rate limit (portal.ratelimit); defaults to DOSSIER_LOOKUP_PROXY_COUNT.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=DOSSIER_LOOKUP_PROXY_COUNT)
+# Processing: a running dossier is "due soon" when less than this share of its legal time is left.
+DEADLINE_WARNING_SHARE = env.float("DEADLINE_WARNING_SHARE", default=0.2)
+# Whether the wait for a financial obligation found after appraisal (status 6) stops the clock.
+DOSSIER_PAYMENT_STOPS_CLOCK = env.bool("DOSSIER_PAYMENT_STOPS_CLOCK", default=True)
 
 # Kho dữ liệu: files go to S3-compatible object storage (MinIO, a provincial cloud) when a bucket is named,
 # otherwise to MEDIA_ROOT. Either way they are private: downloads pass through permission-checked views.
