@@ -189,3 +189,8 @@ def test_vietnamese_is_the_default_whatever_the_browser_asks(client, db):
     response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response.context["LANGUAGE_CODE"] == "vi"
     assert response["Content-Language"] == "vi"
+
+
+def test_language_switcher_names_each_language_in_itself(client, db):
+    html = client.get(reverse("home")).content.decode()
+    assert 'lang="en">English</button>' in html
