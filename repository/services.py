@@ -583,8 +583,9 @@ def digitisation_job_link_dossier(*, job_id: int) -> str:
     while the dossiers app offers no hook or an unexpected error occurred (the nightly sweep retries).
     """
     with transaction.atomic():
+        # Lock the job row only (the joined document is on the nullable side of an outer join).
         job = (
-            DigitisationJob.objects.select_for_update()
+            DigitisationJob.objects.select_for_update(of=("self",))
             .select_related("output_document__current_version", "created_by")
             .get(pk=job_id)
         )
