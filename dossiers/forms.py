@@ -368,3 +368,43 @@ class PaymentRequestForm(AccessibleFormMixin, VersionedForm):
 class PaymentRecordForm(AccessibleFormMixin, VersionedForm):
     amount = PaymentRequestForm.base_fields["amount"]
     receipt_number = forms.CharField(label=_("Số biên lai"), max_length=60)
+
+
+class TransferForm(AccessibleFormMixin, VersionedForm):
+    to_agency = forms.ModelChoiceField(
+        label=_("Cơ quan phối hợp"),
+        queryset=None,
+        empty_label=_("— Chọn cơ quan —"),
+        error_messages={"required": _("Chọn cơ quan chuyển liên thông.")},
+    )
+    request = forms.CharField(
+        label=_("Nội dung đề nghị phối hợp"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        error_messages={"required": _("Nhập nội dung đề nghị phối hợp.")},
+    )
+    due_at = forms.DateField(
+        label=_("Hạn trả lời (không bắt buộc)"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("Cuối giờ làm việc của ngày này; không sau ngày hẹn trả kết quả của hồ sơ."),
+        error_messages={"invalid": _("Nhập ngày theo dạng ngày/tháng/năm.")},
+    )
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_agency"].queryset = agencies
+
+
+class TransferReturnForm(AccessibleFormMixin, VersionedForm):
+    response = forms.CharField(
+        label=_("Kết quả phối hợp"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        error_messages={"required": _("Nhập kết quả phối hợp.")},
+    )
+    upload = forms.FileField(
+        label=_("Văn bản trả lời (không bắt buộc; PDF, JPEG, PNG hoặc DOCX)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx"}),
+    )

@@ -712,6 +712,7 @@ class DossierTransfer(models.Model):
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="transfers")
     from_agency = models.ForeignKey("portal.Agency", on_delete=models.PROTECT, related_name="+")
+    from_department = models.CharField(_("phòng, ban chuyển"), max_length=200, blank=True)
     to_agency = models.ForeignKey(
         "portal.Agency",
         on_delete=models.PROTECT,

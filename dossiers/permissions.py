@@ -202,9 +202,9 @@ def can_message(user: User, dossier: Dossier) -> bool:
     if can_act_as_applicant(user, dossier):
         return True
     agencies = officer_agency_ids(user)
-    return bool(
-        {dossier.receiving_agency_id, dossier.competent_agency_id, dossier.current_agency_id} & agencies
-    )
+    if {dossier.receiving_agency_id, dossier.competent_agency_id, dossier.current_agency_id} & agencies:
+        return True
+    return bool(agencies) and dossier.transfers.filter(to_agency__in=agencies).exists()
 
 
 def can_act_as_applicant(user: User, dossier: Dossier) -> bool:

@@ -2112,3 +2112,183 @@ def dossier_record_payment(
         after=after,
         system=system,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Inter-agency transfer (liên thông), stopping processing
+# ---------------------------------------------------------------------------------------------------------
+def dossier_transfer(
+    *,
+    dossier: Dossier,
+    actor: User,
+    to_agency: Agency,
+    request: str,
+    due_at: dt.datetime | None = None,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Send the dossier to another agency, of the same level or another level, for its part (liên thông,
+    NĐ 118/2025/NĐ-CP): it works on the dossier in its own queue and sends it back. The dossier keeps its
+    code and its overall appointment; the answer is due by `due_at` (at the latest the appointment)."""
+    from .models import DossierTransfer
+
+    request = _reason_required(request, field="request", what="nội dung đề nghị phối hợp")
+    at = at or timezone.now()
+    calendar = load_calendar()
+    errors = {}
+    if not to_agency.active:
+        errors["to_agency"] = f"{to_agency.name} không còn hoạt động."
+    if due_at is not None and due_at <= at:
+        errors["due_at"] = "Hạn trả lời phải sau thời điểm chuyển."
+    if errors:
+        raise ApplicationError("Thông tin chưa hợp lệ.", code="invalid_transfer", extra={"errors": errors})
+    state: dict[str, Any] = {}
+
+    def prepare(locked: Dossier) -> dict:
+        if to_agency.pk == locked.current_agency_id:
+            raise _field_error("to_agency", "Chọn một cơ quan khác với cơ quan đang xử lý hồ sơ.")
+        if due_at is not None and locked.due_at and due_at > locked.due_at:
+            raise _field_error(
+                "due_at",
+                f"Hạn trả lời không được sau ngày hẹn trả kết quả của hồ sơ "
+                f"({timezone.localtime(locked.due_at):%H:%M %d/%m/%Y}).",
+            )
+        state.update(from_agency=locked.current_agency, from_department=locked.current_department)
+        return {"route": Route(agency=to_agency, role=Role.SPECIALIST)}
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        DossierTransfer.objects.create(
+            dossier=locked,
+            from_agency=state["from_agency"],
+            from_department=state["from_department"],
+            to_agency=to_agency,
+            sent_by=actor,
+            sent_at=at,
+            request=request,
+            due_at=due_at,
+        )
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_agency=to_agency,
+            to_role=Role.SPECIALIST,
+            due_from_step=False,
+            step_due_at=due_at or locked.due_at,
+            note=request,
+            calendar=calendar,
+        )
+
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="transfer",
+        action=EventAction.TRANSFER,
+        expected_version=expected_version,
+        reason=f"Chuyển liên thông đến {to_agency.name}.",
+        payload={"to_agency_id": to_agency.pk, "request": request, "due_at": due_at},
+        at=at,
+        prepare=prepare,
+        after=after,
+    )
+
+
+def dossier_return_transfer(
+    *,
+    dossier: Dossier,
+    actor: User,
+    response: str,
+    upload: UploadedFile | None = None,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The agency that received the transfer sends its answer (and a document, e.g. its written opinion)
+    back to the specialist who sent it."""
+    from .models import DossierTransfer
+
+    response = _reason_required(response, field="response", what="kết quả phối hợp")
+    at = at or timezone.now()
+    calendar = load_calendar()
+    checked = None
+    if upload is not None:
+        try:
+            checked = check_upload(upload)
+        except ApplicationError as exc:
+            raise _field_error("upload", exc.message, code=exc.code) from exc
+    state: dict[str, Any] = {}
+
+    def prepare(locked: Dossier) -> dict:
+        transfer = DossierTransfer.objects.select_for_update().get(dossier=locked, returned_at__isnull=True)
+        state["transfer"] = transfer
+        return {
+            "route": Route(
+                agency=transfer.from_agency,
+                department=transfer.from_department,
+                role=Role.SPECIALIST,
+                handler=transfer.sent_by,
+            )
+        }
+
+    def after(locked: Dossier, event: DossierEvent) -> None:
+        transfer = state["transfer"]
+        transfer.returned_at = at
+        transfer.returned_by = actor
+        transfer.response = response
+        if upload is not None:
+            upload.seek(0)
+            transfer.response_file.save(f"phoi-hop.{checked.extension}", upload, save=False)
+            stored.append(transfer.response_file.name)
+            transfer.response_file_name = (upload.name or "")[:255]
+        transfer.save()
+        _hand_over(
+            dossier=locked,
+            event=event,
+            from_user=actor,
+            to_user=transfer.sent_by,
+            to_agency=transfer.from_agency,
+            to_department=transfer.from_department,
+            to_role=Role.SPECIALIST,
+            due_from_step=False,
+            step_due_at=locked.due_at,
+            note=response,
+            calendar=calendar,
+        )
+
+    with _files_removed_on_error() as stored:
+        return _transition(
+            dossier=dossier,
+            actor=actor,
+            method="return_transfer",
+            action=EventAction.RETURN_TRANSFER,
+            expected_version=expected_version,
+            reason="Cơ quan phối hợp đã trả kết quả liên thông.",
+            payload={"response": response},
+            at=at,
+            prepare=prepare,
+            after=after,
+        )
+
+
+def dossier_stop(
+    *,
+    dossier: Dossier,
+    actor: User,
+    reason: str,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The competent agency's leadership stops processing (status 8, Dừng xử lý) with the reason, e.g. the
+    applicant did not supplement within the time given, or the matter is before a court."""
+    reason = _reason_required(reason, what="lý do dừng xử lý")
+    at = at or timezone.now()
+    return _transition(
+        dossier=dossier,
+        actor=actor,
+        method="stop",
+        action=EventAction.STOP,
+        expected_version=expected_version,
+        reason=reason,
+        at=at,
+        prepare=lambda locked: {"at": at},
+        after=lambda d, e: _close_open_handover(d, at=at),
+    )

@@ -37,6 +37,10 @@ urlpatterns = [
     path("<int:pk>/nhan-bo-sung/", views.supplement_at_desk, name="supplement_at_desk"),
     path("<int:pk>/nghia-vu-tai-chinh/", views.request_payment, name="request_payment"),
     path("<int:pk>/nghia-vu-tai-chinh/da-nop/", views.record_payment, name="record_payment"),
+    path("<int:pk>/lien-thong/", views.transfer, name="transfer"),
+    path("<int:pk>/lien-thong/tra-lai/", views.return_transfer, name="return_transfer"),
+    path("<int:pk>/lien-thong/<int:transfer_pk>/tep/", views.transfer_file_download, name="transfer_file"),
+    path("<int:pk>/dung-xu-ly/", views.stop, name="stop"),
     path("<int:pk>/tep/<int:file_pk>/", views.file_download, name="file_download"),
     path("<int:pk>/giay-to/<slug:kind>/", views.document_download, name="document"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -45,6 +47,8 @@ from .forms import (
     QueueFilterForm,
     ReasonForm,
     ResultDraftForm,
+    TransferForm,
+    TransferReturnForm,
     UploadForm,
     WithdrawForm,
 )
@@ -466,6 +470,9 @@ def _actions(user, dossier: Dossier) -> dict:
         and dossier.receiving_agency_id in permissions.intake_agency_ids(user),
         "request_payment": allowed("request_payment"),
         "record_payment": allowed("record_payment"),
+        "transfer": allowed("transfer"),
+        "return_transfer": allowed("return_transfer"),
+        "stop": allowed("stop"),
     }
 
 
@@ -495,6 +502,9 @@ def detail(request, pk: int):
             "dossier": dossier,
             "show_processing": officer and dossier.received_at is not None,
             "obligations": list(dossier.obligations.all()),
+            "transfers": list(dossier.transfers.select_related("from_agency", "to_agency"))
+            if officer and dossier.received_at
+            else [],
             "current_role_label": ROLE_WAITING.get(dossier.current_role, ""),
             "events": events,
             "files": list(dossier.files.all()),
@@ -1167,3 +1177,93 @@ def record_payment(request, pk: int):
         title=_("Ghi nhận đã nộp nghĩa vụ tài chính tại bộ phận một cửa"),
         submit_label=_("Ghi nhận"),
     )
+
+
+@login_required
+def transfer(request, pk: int):
+    dossier = _visible(request, pk)
+    agencies = (
+        Agency.objects.filter(active=True).exclude(pk=dossier.current_agency_id).order_by("level", "name")
+    )
+    form = _versioned(request, TransferForm, dossier, agencies=agencies)
+
+    def call(data, version):
+        due_at = None
+        if data["due_at"]:
+            calendar = load_calendar()
+            due_at = dt.datetime.combine(data["due_at"], calendar.windows[-1][1], calendar.tz)
+        services.dossier_transfer(
+            dossier=dossier,
+            actor=request.user,
+            to_agency=data["to_agency"],
+            request=data["request"],
+            due_at=due_at,
+            expected_version=version,
+        )
+
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=call,
+        success=_("Đã chuyển liên thông; hồ sơ giữ nguyên mã và ngày hẹn trả kết quả."),
+        title=_("Chuyển liên thông"),
+        submit_label=_("Chuyển liên thông"),
+    )
+
+
+@login_required
+def return_transfer(request, pk: int):
+    dossier = _visible(request, pk)
+    open_transfer = dossier.transfers.filter(returned_at__isnull=True).select_related("from_agency").first()
+    form = _versioned(request, TransferReturnForm, dossier)
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_return_transfer(
+            dossier=dossier,
+            actor=request.user,
+            response=data["response"],
+            upload=data.get("upload"),
+            expected_version=v,
+        ),
+        success=_("Đã trả hồ sơ cho cơ quan chủ trì."),
+        title=_("Trả kết quả phối hợp"),
+        submit_label=_("Trả hồ sơ"),
+        intro=open_transfer.request if open_transfer else "",
+        multipart=True,
+    )
+
+
+@login_required
+def stop(request, pk: int):
+    dossier = _visible(request, pk)
+    form = _versioned(request, ReasonForm, dossier)
+    form.fields["reason"].label = _("Lý do dừng xử lý")
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_stop(
+            dossier=dossier, actor=request.user, reason=data["reason"], expected_version=v
+        ),
+        success=_("Đã dừng xử lý hồ sơ."),
+        title=_("Dừng xử lý hồ sơ"),
+        submit_label=_("Dừng xử lý"),
+        danger=True,
+        intro=_(
+            "Hồ sơ kết thúc ở trạng thái Dừng xử lý; lý do được ghi vào lịch sử và người nộp được thông báo."
+        ),
+    )
+
+
+@login_required
+def transfer_file_download(request, pk: int, transfer_pk: int):
+    dossier = _visible(request, pk)
+    if not request.user.is_officer:
+        raise Http404
+    item = get_object_or_404(dossier.transfers, pk=transfer_pk)
+    if not item.response_file:
+        raise Http404
+    return FileResponse(item.response_file.open("rb"), as_attachment=True, filename=item.response_file_name)
