@@ -567,16 +567,26 @@ class RetentionRule(models.Model):
         verbose_name_plural = _("thời hạn bảo quản hồ sơ")
         ordering = ["scope", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["scope", "code"], name="uniq_retention_scope_code"),
+            models.UniqueConstraint(
+                fields=["scope", "code"],
+                name="uniq_retention_scope_code",
+                violation_error_message=_("Đã có quy tắc cho mã này."),
+            ),
             models.CheckConstraint(
                 condition=(Q(permanent=True) & Q(years__isnull=True))
                 | (Q(permanent=False) & Q(years__isnull=False) & Q(years__gte=1)),
                 name="retention_permanent_or_years",
+                violation_error_message=_(
+                    "Chọn “bảo quản vĩnh viễn” hoặc nhập số năm bảo quản (từ 1), không cả hai."
+                ),
             ),
             models.CheckConstraint(
                 condition=(Q(scope=RetentionScope.DEFAULT) & Q(code=""))
                 | (~Q(scope=RetentionScope.DEFAULT) & ~Q(code="")),
                 name="retention_code_matches_scope",
+                violation_error_message=_(
+                    "Quy tắc mặc định không có mã; quy tắc theo lĩnh vực hoặc loại kết quả cần mã."
+                ),
             ),
         ]
 
