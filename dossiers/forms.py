@@ -408,3 +408,21 @@ class TransferReturnForm(AccessibleFormMixin, VersionedForm):
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx"}),
     )
+
+
+class ApologyForm(AccessibleFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Lý do chậm trễ"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        error_messages={"required": _("Nhập lý do chậm trễ.")},
+    )
+    new_due_at = forms.DateField(
+        label=_("Ngày hẹn trả kết quả mới"),
+        widget=DATE_WIDGET,
+        help_text=_("Kết quả được hẹn trả vào cuối giờ làm việc của ngày này."),
+        error_messages={
+            "required": _("Chọn ngày hẹn mới."),
+            "invalid": _("Nhập ngày theo dạng ngày/tháng/năm."),
+        },
+    )

@@ -451,7 +451,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=PROCESSING_STATES,
         target=S.STOPPED,
-        permission=lambda d, user: permissions.can_stop(user, d),
+        permission=lambda d, user: permissions.can_decide(user, d),
     )
     def stop(self, *, at) -> None:
         self.finished_at = at

@@ -167,11 +167,22 @@ def can_lead(user: User, dossier: Dossier) -> bool:
     return dossier.current_agency_id is not None and dossier.current_agency_id in leading_agency_ids(user)
 
 
-def can_stop(user: User, dossier: Dossier) -> bool:
-    """Stopping processing is a decision of the competent agency's leadership."""
+def can_decide(user: User, dossier: Dossier) -> bool:
+    """Decisions of the competent agency's leadership: stopping processing, approving an apology."""
     agencies = leading_agency_ids(user)
     return bool(agencies) and (
         dossier.competent_agency_id in agencies or dossier.current_agency_id in agencies
+    )
+
+
+def can_draft_apology(user: User, dossier: Dossier) -> bool:
+    """The officer responsible for a running dossier: its specialist, its agency's officers and leaders, or
+    the desk that received it."""
+    return (
+        is_handler(user, dossier)
+        or can_work_at_current_agency(user, dossier)
+        or can_decide(user, dossier)
+        or dossier.receiving_agency_id in intake_agency_ids(user)
     )
 
 

@@ -206,6 +206,15 @@ def remaining_working_time(
     )
 
 
+def running_states() -> tuple[str, ...]:
+    """States in which the dossier's clock runs, with the DOSSIER_PAYMENT_STOPS_CLOCK setting applied."""
+    from django.conf import settings
+
+    from .constants import clock_running_states
+
+    return clock_running_states(payment_stops_clock=getattr(settings, "DOSSIER_PAYMENT_STOPS_CLOCK", True))
+
+
 def total_working_minutes(
     *, version: ProcedureVersion, channel: int, calendar: WorkingCalendar
 ) -> float | None:
@@ -477,3 +486,15 @@ def dossier_lookup(*, code: str, secret: str) -> Dossier | None:
 
 def latest_document(*, dossier: Dossier, kind: str):
     return dossier.documents.filter(kind=kind).order_by("-created_at", "-id").first()
+
+
+def agencies_with_running_dossiers() -> list[int]:
+    """Competent agencies (or, without one, receiving desks) that have dossiers whose clock may run."""
+    from .constants import PROCESSING_STATES
+
+    rows = (
+        Dossier.objects.filter(state__in=PROCESSING_STATES, due_at__isnull=False)
+        .values_list("competent_agency_id", "receiving_agency_id")
+        .distinct()
+    )
+    return sorted({competent or receiving for competent, receiving in rows if competent or receiving})

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=90)
 def render_dossier_document(dossier_id: int, kind: str, event_id: int | None) -> int:
-    """Print one form (receipt, refusal, supplement request) for one event; a second run does nothing."""
+    """Print one form (receipt, refusal, supplement request, apology) for one event; a second run does nothing."""
     from .services import dossier_document_generate
 
     return dossier_document_generate(dossier_id=dossier_id, kind=kind, event_id=event_id).pk
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def sweep_agency_deadlines(agency_id: int) -> dict[str, int]:
+    """Mark one agency's running dossiers on track, due soon or overdue."""
+    from .services import dossier_deadlines_sweep
+
+    return dossier_deadlines_sweep(agency_id=agency_id)
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def sweep_deadlines() -> dict:
+    """Celery beat entry: one sweep per agency. Each agency is isolated: with a broker each is its own task;
+    run in process (no broker), an agency that fails is logged and the sweep goes on with the next."""
+    from .selectors import agencies_with_running_dossiers
+
+    agency_ids = agencies_with_running_dossiers()
+    failed = []
+    for agency_id in agency_ids:
+        try:
+            sweep_agency_deadlines.apply_async((agency_id,))
+        except Exception:  # noqa: BLE001 — one agency's failure must not stop the others
+            logger.exception("Deadline sweep failed for agency %s", agency_id)
+            failed.append(agency_id)
+    return {"agencies": len(agency_ids), "failed": failed}

@@ -41,6 +41,8 @@ urlpatterns = [
     path("<int:pk>/lien-thong/tra-lai/", views.return_transfer, name="return_transfer"),
     path("<int:pk>/lien-thong/<int:transfer_pk>/tep/", views.transfer_file_download, name="transfer_file"),
     path("<int:pk>/dung-xu-ly/", views.stop, name="stop"),
+    path("<int:pk>/xin-loi/", views.apology_draft, name="apology_draft"),
+    path("<int:pk>/xin-loi/<int:apology_pk>/duyet/", views.apology_approve, name="apology_approve"),
     path("<int:pk>/tep/<int:file_pk>/", views.file_download, name="file_download"),
     path("<int:pk>/giay-to/<slug:kind>/", views.document_download, name="document"),
 ]

@@ -32,6 +32,7 @@ from .constants import (
     EventAction,
 )
 from .forms import (
+    ApologyForm,
     ApplicantForm,
     AssignForm,
     CompletionRequestForm,
@@ -473,6 +474,9 @@ def _actions(user, dossier: Dossier) -> dict:
         "transfer": allowed("transfer"),
         "return_transfer": allowed("return_transfer"),
         "stop": allowed("stop"),
+        "apology": dossier.state in selectors.running_states()
+        and permissions.can_draft_apology(user, dossier),
+        "approve_apology": permissions.can_decide(user, dossier),
     }
 
 
@@ -502,6 +506,9 @@ def detail(request, pk: int):
             "dossier": dossier,
             "show_processing": officer and dossier.received_at is not None,
             "obligations": list(dossier.obligations.all()),
+            "apologies": list(dossier.apologies.select_related("drafted_by", "approved_by"))
+            if officer
+            else [],
             "transfers": list(dossier.transfers.select_related("from_agency", "to_agency"))
             if officer and dossier.received_at
             else [],
@@ -908,10 +915,12 @@ def _action(
     )
 
 
+def _bound(request) -> tuple:
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
+
+
 def _versioned(request, form_class, dossier: Dossier, **kwargs):
-    return form_class(
-        request.POST or None, request.FILES or None, initial={"version": dossier.version}, **kwargs
-    )
+    return form_class(*_bound(request), initial={"version": dossier.version}, **kwargs)
 
 
 @login_required
@@ -1267,3 +1276,44 @@ def transfer_file_download(request, pk: int, transfer_pk: int):
     if not item.response_file:
         raise Http404
     return FileResponse(item.response_file.open("rb"), as_attachment=True, filename=item.response_file_name)
+
+
+@login_required
+def apology_draft(request, pk: int):
+    dossier = _visible(request, pk)
+    form = ApologyForm(*_bound(request))
+
+    def call(data, version):
+        calendar = load_calendar()
+        new_due_at = dt.datetime.combine(data["new_due_at"], calendar.windows[-1][1], calendar.tz)
+        services.dossier_apology_draft(
+            dossier=dossier, actor=request.user, reason=data["reason"], new_due_at=new_due_at
+        )
+
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=call,
+        success=_("Đã lập phiếu xin lỗi và hẹn lại; chờ lãnh đạo duyệt trước ngày hẹn trả."),
+        title=_("Lập phiếu xin lỗi và hẹn lại ngày trả kết quả"),
+        submit_label=_("Lập phiếu, trình lãnh đạo"),
+        intro=_("Phiếu phải được phát hành trước ngày hẹn trả hiện tại; ngày hẹn ban đầu vẫn được lưu."),
+    )
+
+
+@login_required
+def apology_approve(request, pk: int, apology_pk: int):
+    dossier = _visible(request, pk)
+    apology = get_object_or_404(dossier.apologies.select_related("drafted_by"), pk=apology_pk)
+    form = ConfirmForm(*_bound(request))
+    return _action(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_apology_approve(apology=apology, actor=request.user),
+        success=_("Đã duyệt phiếu xin lỗi; ngày hẹn trả kết quả mới đã được thông báo cho người nộp."),
+        title=_("Duyệt phiếu xin lỗi và hẹn lại ngày trả kết quả"),
+        submit_label=_("Duyệt và phát hành"),
+        extra={"apology": apology},
+    )

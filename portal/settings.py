@@ -257,6 +257,12 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=DOSSIER_LOOKUP_PROX
 DEADLINE_WARNING_SHARE = env.float("DEADLINE_WARNING_SHARE", default=0.2)
 # Whether the wait for a financial obligation found after appraisal (status 6) stops the clock.
 DOSSIER_PAYMENT_STOPS_CLOCK = env.bool("DOSSIER_PAYMENT_STOPS_CLOCK", default=True)
+# Minutes between two deadline sweeps (due soon / overdue marks, one Celery task per agency).
+DEADLINE_SWEEP_MINUTES = env.int("DEADLINE_SWEEP_MINUTES", default=30)
+CELERY_BEAT_SCHEDULE["dossiers-sweep-deadlines"] = {
+    "task": "dossiers.tasks.sweep_deadlines",
+    "schedule": DEADLINE_SWEEP_MINUTES * 60.0,
+}
 
 # Kho dữ liệu: files go to S3-compatible object storage (MinIO, a provincial cloud) when a bucket is named,
 # otherwise to MEDIA_ROOT. Either way they are private: downloads pass through permission-checked views.
