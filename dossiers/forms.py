@@ -426,3 +426,17 @@ class ApologyForm(AccessibleFormMixin, forms.Form):
             "invalid": _("Nhập ngày theo dạng ngày/tháng/năm."),
         },
     )
+
+
+class MessageForm(AccessibleFormMixin, forms.Form):
+    body = forms.CharField(
+        label=_("Nội dung trao đổi"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        error_messages={"required": _("Nhập nội dung trao đổi."), "max_length": _("Tối đa 4.000 ký tự.")},
+    )
+    attachment = forms.FileField(
+        label=_("Tệp đính kèm (không bắt buộc; PDF, JPEG, PNG hoặc DOCX)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx"}),
+    )

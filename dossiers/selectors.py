@@ -456,7 +456,10 @@ def dossier_detail(*, pk: int) -> Dossier | None:
         .select_related("applicant", "received_by")
         .prefetch_related(
             Prefetch("files", queryset=DossierFile.objects.select_related("component")),
-            Prefetch("events", queryset=DossierEvent.objects.select_related("actor").order_by("at", "id")),
+            Prefetch(
+                "events",
+                queryset=DossierEvent.objects.select_related("actor", "message").order_by("at", "id"),
+            ),
             "documents",
         )
         .first()

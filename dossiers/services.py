@@ -58,6 +58,7 @@ from .models import (
     DossierEvent,
     DossierFile,
     DossierHandover,
+    DossierMessage,
     Route,
 )
 
@@ -2470,3 +2471,64 @@ def dossier_apology_approve(
         apology.save(update_fields=["approved_by", "approved_at", "event"])
         _schedule_document(locked, DocumentKind.APOLOGY, event)
     return apology
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Messages between officer and applicant
+# ---------------------------------------------------------------------------------------------------------
+def dossier_message_post(
+    *,
+    dossier: Dossier,
+    actor: User,
+    body: str,
+    attachment: UploadedFile | None = None,
+    at: dt.datetime | None = None,
+) -> DossierMessage:
+    """A message on the dossier between the applicant and the officers handling it, with an optional
+    attachment, kept in the timeline of both sides (TT 21/2023/TT-BTTTT: trao đổi trong quá trình giải
+    quyết). Never on the public lookup page."""
+    body = (body or "").strip()
+    if not body:
+        raise _field_error("body", "Nhập nội dung trao đổi.")
+    if len(body) > 4000:
+        raise _field_error("body", "Nội dung trao đổi tối đa 4.000 ký tự.")
+    checked = None
+    if attachment is not None:
+        try:
+            checked = check_upload(attachment)
+        except ApplicationError as exc:
+            raise _field_error("attachment", exc.message, code=exc.code) from exc
+    at = at or timezone.now()
+    with _files_removed_on_error() as stored, transaction.atomic():
+        locked = _lock(dossier, None)
+        if not permissions.can_message(actor, locked):
+            raise NotPermitted("Bạn không tham gia giải quyết hồ sơ này nên không gửi được trao đổi.")
+        from_applicant = permissions.can_act_as_applicant(actor, locked)
+        event = _record_event(
+            dossier=locked,
+            actor=actor,
+            action=EventAction.MESSAGE,
+            from_state=locked.state,
+            at=at,
+            reason=body,
+            payload={"from_applicant": from_applicant},
+            public=False,
+        )
+        message = DossierMessage(
+            dossier=locked,
+            event=event,
+            author=actor,
+            from_applicant=from_applicant,
+            body=body,
+            created_at=at,
+        )
+        if attachment is not None:
+            attachment.seek(0)
+            message.attachment.save(f"trao-doi.{checked.extension}", attachment, save=False)
+            stored.append(message.attachment.name)
+            message.attachment_name = (attachment.name or "tep")[:255]
+            message.attachment_mime = checked.mime_type
+            message.attachment_size = checked.size
+            message.attachment_sha256 = checked.sha256
+        message.save()
+    return message

@@ -43,6 +43,8 @@ urlpatterns = [
     path("<int:pk>/dung-xu-ly/", views.stop, name="stop"),
     path("<int:pk>/xin-loi/", views.apology_draft, name="apology_draft"),
     path("<int:pk>/xin-loi/<int:apology_pk>/duyet/", views.apology_approve, name="apology_approve"),
+    path("<int:pk>/trao-doi/", views.message, name="message"),
+    path("<int:pk>/trao-doi/<int:message_pk>/tep/", views.message_attachment, name="message_attachment"),
     path("<int:pk>/tep/<int:file_pk>/", views.file_download, name="file_download"),
     path("<int:pk>/giay-to/<slug:kind>/", views.document_download, name="document"),
 ]

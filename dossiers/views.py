@@ -43,6 +43,7 @@ from .forms import (
     DeskSupplementForm,
     ForwardForm,
     LookupForm,
+    MessageForm,
     PaymentRecordForm,
     PaymentRequestForm,
     QueueFilterForm,
@@ -506,6 +507,7 @@ def detail(request, pk: int):
             "dossier": dossier,
             "show_processing": officer and dossier.received_at is not None,
             "obligations": list(dossier.obligations.all()),
+            "message_form": MessageForm() if permissions.can_message(request.user, dossier) else None,
             "apologies": list(dossier.apologies.select_related("drafted_by", "approved_by"))
             if officer
             else [],
@@ -1316,4 +1318,52 @@ def apology_approve(request, pk: int, apology_pk: int):
         title=_("Duyệt phiếu xin lỗi và hẹn lại ngày trả kết quả"),
         submit_label=_("Duyệt và phát hành"),
         extra={"apology": apology},
+    )
+
+
+@login_required
+def message(request, pk: int):
+    """Post a message on the dossier (a plain form on the dossier page; errors come back to this page)."""
+    dossier = _visible(request, pk)
+    if not permissions.can_message(request.user, dossier):
+        raise Http404
+    form = MessageForm(*_bound(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_message_post(
+                dossier=dossier,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                attachment=form.cleaned_data.get("attachment"),
+            )
+        except ApplicationError as exc:
+            if not _place_errors(exc, form):
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã gửi trao đổi."))
+            return redirect(f"{reverse('dossiers:detail', args=[pk])}#trao-doi")
+    return render(
+        request,
+        "dossiers/action.html",
+        {
+            "dossier": dossier,
+            "form": form,
+            "title": _("Gửi trao đổi"),
+            "submit_label": _("Gửi"),
+            "multipart": True,
+        },
+    )
+
+
+@login_required
+def message_attachment(request, pk: int, message_pk: int):
+    dossier = _visible(request, pk)
+    item = get_object_or_404(dossier.messages, pk=message_pk)
+    if not item.attachment:
+        raise Http404
+    return FileResponse(
+        item.attachment.open("rb"),
+        as_attachment=True,
+        filename=item.attachment_name,
+        content_type=item.attachment_mime or "application/octet-stream",
     )
