@@ -440,3 +440,31 @@ class MessageForm(AccessibleFormMixin, forms.Form):
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx"}),
     )
+
+
+class WorkQueueFilterForm(AccessibleFormMixin, forms.Form):
+    q = forms.CharField(
+        label=_("Tìm theo mã hồ sơ, tên, CCCD/MST, điện thoại"), required=False, max_length=100
+    )
+    thu_tuc = forms.CharField(label=_("Mã thủ tục"), required=False, max_length=30)
+    tu_ngay = forms.DateField(label=_("Tiếp nhận từ ngày"), required=False, widget=DATE_WIDGET)
+    den_ngay = forms.DateField(label=_("Đến ngày"), required=False, widget=DATE_WIDGET)
+
+
+class BulkAssignForm(AccessibleFormMixin, forms.Form):
+    ho_so = forms.TypedMultipleChoiceField(
+        label=_("Hồ sơ"),
+        coerce=int,
+        error_messages={"required": _("Chọn ít nhất một hồ sơ để phân công.")},
+    )
+    specialist = forms.ModelChoiceField(
+        label=_("Phân công cho"),
+        queryset=None,
+        required=False,
+        empty_label=_("Tự động: chuyên viên đang có ít hồ sơ nhất"),
+    )
+
+    def __init__(self, *args, dossier_ids=(), specialists=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ho_so"].choices = [(pk, pk) for pk in dossier_ids]
+        self.fields["specialist"].queryset = specialists

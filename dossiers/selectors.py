@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.working_time import WorkingCalendar, load_calendar
 from procedures.constants import Channel, TimeUnit
@@ -501,3 +502,108 @@ def agencies_with_running_dossiers() -> list[int]:
         .distinct()
     )
     return sorted({competent or receiving for competent, receiving in rows if competent or receiving})
+
+
+# ---- the work queue of specialists, department heads and leaders ----
+class WorkTab:
+    MINE = "cua-toi"
+    TO_ASSIGN = "cho-phan-cong"
+    TO_APPROVE = "cho-phe-duyet"
+    DUE_SOON = "sap-den-han"
+    OVERDUE = "qua-han"
+    SUPPLEMENT = "cho-bo-sung"
+    RETURNED = "tra-lai"
+    TRANSFERRED = "lien-thong"
+    ALL = "tat-ca"
+
+
+WORK_TAB_LABELS = {
+    WorkTab.MINE: _("Hồ sơ tôi đang xử lý"),
+    WorkTab.TO_ASSIGN: _("Chờ phân công"),
+    WorkTab.TO_APPROVE: _("Chờ phê duyệt"),
+    WorkTab.DUE_SOON: _("Sắp đến hạn"),
+    WorkTab.OVERDUE: _("Quá hạn"),
+    WorkTab.SUPPLEMENT: _("Chờ bổ sung"),
+    WorkTab.RETURNED: _("Trả lại xử lý lại"),
+    WorkTab.TRANSFERRED: _("Liên thông"),
+    WorkTab.ALL: _("Tất cả"),
+}
+LEADER_TABS = (WorkTab.TO_ASSIGN, WorkTab.TO_APPROVE)
+
+
+def work_tabs(*, user: User) -> list[str]:
+    """The tabs an officer has: department heads and leaders also assign and approve."""
+    tabs = [WorkTab.MINE]
+    if permissions.leading_agency_ids(user):
+        tabs += list(LEADER_TABS)
+    return tabs + [
+        WorkTab.DUE_SOON,
+        WorkTab.OVERDUE,
+        WorkTab.SUPPLEMENT,
+        WorkTab.RETURNED,
+        WorkTab.TRANSFERRED,
+        WorkTab.ALL,
+    ]
+
+
+def work_scope(*, user: User) -> Q:
+    """Received dossiers of the agencies where the officer appraises, approves or leads: those it handles
+    now (including those transferred to it) and those it is competent for."""
+    agencies = permissions.processing_agency_ids(user)
+    if not agencies:
+        return Q(pk__in=[])
+    return Q(received_at__isnull=False) & (Q(current_agency__in=agencies) | Q(competent_agency__in=agencies))
+
+
+def _tab_filter(tab: str, user: User) -> Q:
+    from .constants import PROCESSING_STATES, DeadlineStatus
+
+    leading = permissions.leading_agency_ids(user)
+    running = running_states()
+    return {
+        WorkTab.MINE: Q(current_handler=user, state__in=PROCESSING_STATES),
+        WorkTab.TO_ASSIGN: Q(state=DossierState.ASSIGNED, current_agency__in=leading),
+        WorkTab.TO_APPROVE: Q(state=DossierState.AWAITING_APPROVAL, current_agency__in=leading),
+        WorkTab.DUE_SOON: Q(deadline_status=DeadlineStatus.DUE_SOON, state__in=running),
+        WorkTab.OVERDUE: Q(deadline_status=DeadlineStatus.OVERDUE, state__in=running),
+        WorkTab.SUPPLEMENT: Q(state=DossierState.SUPPLEMENT_REQUESTED),
+        WorkTab.RETURNED: Q(state=DossierState.RETURNED_FOR_REWORK),
+        WorkTab.TRANSFERRED: Q(state=DossierState.TRANSFERRED),
+        WorkTab.ALL: Q(),
+    }[tab]
+
+
+@dataclass(frozen=True)
+class WorkFilters:
+    tab: str = WorkTab.MINE
+    q: str = ""
+    procedure: str = ""
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+
+
+def work_queue(*, user: User, filters: WorkFilters) -> QuerySet[Dossier]:
+    """One tab of the officer's queue, filtered and searched; related rows joined (fixed query count)."""
+    qs = Dossier.objects.filter(work_scope(user=user)).filter(_tab_filter(filters.tab, user))
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(
+            Q(code__icontains=term)
+            | Q(applicant_name__icontains=term)
+            | Q(applicant_id_number__startswith=term)
+            | Q(applicant_phone__startswith=term)
+        )
+    if filters.procedure:
+        qs = qs.filter(procedure_version__procedure__code=filters.procedure.strip())
+    if filters.received_from:
+        qs = qs.filter(received_at__date__gte=filters.received_from)
+    if filters.received_to:
+        qs = qs.filter(received_at__date__lte=filters.received_to)
+    return _list_related(qs).select_related("current_agency", "current_handler").order_by("due_at", "id")
+
+
+def work_queue_counts(*, user: User, tabs: list[str]) -> dict[str, int]:
+    """Dossiers per tab in the officer's scope, in one query."""
+    aggregates = {tab.replace("-", "_"): Count("pk", filter=_tab_filter(tab, user)) for tab in tabs}
+    counts = Dossier.objects.filter(work_scope(user=user)).aggregate(**aggregates)
+    return {tab: counts[tab.replace("-", "_")] for tab in tabs}

@@ -35,6 +35,7 @@ from .forms import (
     ApologyForm,
     ApplicantForm,
     AssignForm,
+    BulkAssignForm,
     CompletionRequestForm,
     ConfirmForm,
     CounterIntakeForm,
@@ -53,6 +54,7 @@ from .forms import (
     TransferReturnForm,
     UploadForm,
     WithdrawForm,
+    WorkQueueFilterForm,
 )
 from .models import Dossier, DossierDocument, DossierFile
 
@@ -1367,3 +1369,123 @@ def message_attachment(request, pk: int, message_pk: int):
         filename=item.attachment_name,
         content_type=item.attachment_mime or "application/octet-stream",
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The work queue of specialists, department heads and leaders
+# ---------------------------------------------------------------------------------------------------------
+@login_required
+def work_queue(request):
+    """Tabs (mine, to assign, to approve, due soon, overdue, waiting for supplement, returned, transferred,
+    all) with counts; filters in the URL; bulk assignment for department heads."""
+    if not permissions.processing_agency_ids(request.user):
+        return render(
+            request,
+            "dossiers/forbidden.html",
+            {"message": _("Trang này dành cho chuyên viên và lãnh đạo cơ quan giải quyết.")},
+            status=403,
+        )
+    tabs = selectors.work_tabs(user=request.user)
+    leading = permissions.leading_agency_ids(request.user)
+    default_tab = (
+        selectors.WorkTab.TO_APPROVE
+        if leading and not permissions.specialist_agency_ids(request.user)
+        else selectors.WorkTab.MINE
+    )
+    tab = request.GET.get("tab", default_tab)
+    if tab not in tabs:
+        tab = default_tab
+    form = WorkQueueFilterForm(request.GET or None)
+    filters = selectors.WorkFilters(tab=tab)
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.WorkFilters(
+            tab=tab,
+            q=data["q"],
+            procedure=data["thu_tuc"],
+            received_from=data["tu_ngay"],
+            received_to=data["den_ngay"],
+        )
+    try:
+        size = int(request.GET.get("so_dong", 25))
+    except ValueError:
+        size = 25
+    size = size if size in QUEUE_PAGE_SIZES else 25
+    page = Paginator(selectors.work_queue(user=request.user, filters=filters), size).get_page(
+        request.GET.get("trang")
+    )
+    calendar = load_calendar()
+    rows = [(d, selectors.remaining_working_time(dossier=d, calendar=calendar)) for d in page.object_list]
+    counts = selectors.work_queue_counts(user=request.user, tabs=tabs)
+    query = request.GET.copy()
+    query.pop("trang", None)
+    tab_query = request.GET.copy()
+    for key in ("trang", "tab"):
+        tab_query.pop(key, None)
+    bulk = tab == selectors.WorkTab.TO_ASSIGN and bool(leading)
+    return render(
+        request,
+        "dossiers/work_queue.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "tabs": [(t, selectors.WORK_TAB_LABELS[t], counts[t]) for t in tabs],
+            "current_tab": tab,
+            "query": query.urlencode(),
+            "tab_query": tab_query.urlencode(),
+            "page_sizes": QUEUE_PAGE_SIZES,
+            "page_size": size,
+            "bulk": bulk,
+            "specialists": _specialists_of(leading) if bulk else [],
+        },
+    )
+
+
+def _specialists_of(agency_ids: set[int]):
+    from portal.models import User
+
+    return (
+        User.objects.filter(
+            is_active=True,
+            agency_memberships__agency__in=agency_ids,
+            agency_memberships__role="specialist",
+            agency_memberships__active=True,
+        )
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+
+
+@login_required
+@require_POST
+def bulk_assign(request):
+    """Assign the dossiers ticked in the "to assign" tab to one specialist, or each to the least loaded."""
+    leading = permissions.leading_agency_ids(request.user)
+    if not leading:
+        raise Http404
+    back = request.POST.get("next") or reverse("dossiers:work_queue")
+    if not back.startswith("/"):
+        back = reverse("dossiers:work_queue")
+    ids = [int(v) for v in request.POST.getlist("ho_so") if v.isdigit()]
+    candidates = Dossier.objects.filter(pk__in=ids, current_agency__in=leading).select_related(
+        "procedure_version"
+    )
+    form = BulkAssignForm(
+        request.POST, dossier_ids=[d.pk for d in candidates], specialists=_specialists_of(leading)
+    )
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    chosen = [d for d in candidates if d.pk in form.cleaned_data["ho_so"]]
+    result = services.dossiers_assign_bulk(
+        dossiers=chosen, actor=request.user, specialist=form.cleaned_data["specialist"]
+    )
+    if result.assigned:
+        messages.success(request, _("Đã phân công %(n)s hồ sơ.") % {"n": len(result.assigned)})
+    for pk, reason in result.failed.items():
+        code = next((d.reference for d in chosen if d.pk == pk), str(pk))
+        messages.error(request, _("Hồ sơ %(code)s: %(reason)s") % {"code": code, "reason": reason})
+    return redirect(back)
