@@ -468,3 +468,41 @@ class BulkAssignForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["ho_so"].choices = [(pk, pk) for pk in dossier_ids]
         self.fields["specialist"].queryset = specialists
+
+
+class RegisterForm(AccessibleFormMixin, forms.Form):
+    MAX_DAYS = 366
+
+    co_quan = forms.ModelChoiceField(
+        label=_("Cơ quan"), queryset=None, empty_label=None, error_messages={"required": _("Chọn cơ quan.")}
+    )
+    tu_ngay = forms.DateField(
+        label=_("Từ ngày"),
+        widget=DATE_WIDGET,
+        error_messages={
+            "required": _("Chọn ngày bắt đầu."),
+            "invalid": _("Nhập ngày theo dạng ngày/tháng/năm."),
+        },
+    )
+    den_ngay = forms.DateField(
+        label=_("Đến ngày"),
+        widget=DATE_WIDGET,
+        error_messages={
+            "required": _("Chọn ngày kết thúc."),
+            "invalid": _("Nhập ngày theo dạng ngày/tháng/năm."),
+        },
+    )
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["co_quan"].queryset = agencies
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("tu_ngay"), data.get("den_ngay")
+        if start and end:
+            if end < start:
+                self.add_error("den_ngay", _("Ngày kết thúc phải từ ngày bắt đầu trở đi."))
+            elif (end - start).days >= self.MAX_DAYS:
+                self.add_error("den_ngay", _("Mỗi lần xuất tối đa một năm (366 ngày)."))
+        return data

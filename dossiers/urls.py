@@ -12,6 +12,7 @@ urlpatterns = [
     path("tiep-nhan-truc-tiep/", views.counter_intake, name="counter_intake"),
     path("xu-ly/", views.work_queue, name="work_queue"),
     path("xu-ly/phan-cong/", views.bulk_assign, name="bulk_assign"),
+    path("so-theo-doi/", views.register, name="register"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/soan/", views.edit, name="edit"),
     path("<int:pk>/soan/thong-tin/", views.edit_applicant, name="edit_applicant"),

@@ -49,6 +49,7 @@ from .forms import (
     PaymentRequestForm,
     QueueFilterForm,
     ReasonForm,
+    RegisterForm,
     ResultDraftForm,
     TransferForm,
     TransferReturnForm,
@@ -1489,3 +1490,65 @@ def bulk_assign(request):
         code = next((d.reference for d in chosen if d.pk == pk), str(pk))
         messages.error(request, _("Hồ sơ %(code)s: %(reason)s") % {"code": code, "reason": reason})
     return redirect(back)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The dossier register (Sổ theo dõi hồ sơ)
+# ---------------------------------------------------------------------------------------------------------
+REGISTER_PREVIEW_ROWS = 50
+
+
+@login_required
+def register(request):
+    """The register of an agency for a period: a preview, and the Excel workbook (`?xuat=xlsx`)."""
+    import itertools
+
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from . import register as register_book
+
+    agencies = selectors.register_agencies(user=request.user)
+    if not agencies.exists():
+        return render(
+            request,
+            "dossiers/forbidden.html",
+            {"message": _("Trang này dành cho bộ phận một cửa và lãnh đạo cơ quan.")},
+            status=403,
+        )
+    today = timezone.localdate()
+    if "tu_ngay" in request.GET:
+        form = RegisterForm(request.GET, agencies=agencies)
+    else:
+        form = RegisterForm(
+            agencies=agencies,
+            initial={"co_quan": agencies.first(), "tu_ngay": today.replace(day=1), "den_ngay": today},
+        )
+    context = {"form": form}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        rows = selectors.register_rows(
+            agency=data["co_quan"], date_from=data["tu_ngay"], date_to=data["den_ngay"]
+        )
+        if request.GET.get("xuat") == "xlsx":
+            content = register_book.workbook_bytes(
+                agency_name=data["co_quan"].name,
+                date_from=data["tu_ngay"],
+                date_to=data["den_ngay"],
+                rows=rows,
+            )
+            response = HttpResponse(
+                content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+            name = f"so-theo-doi-ho-so-{data['co_quan'].code}-{data['tu_ngay']:%Y%m%d}-{data['den_ngay']:%Y%m%d}.xlsx"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        query = request.GET.copy()
+        query["xuat"] = "xlsx"
+        context.update(
+            rows=list(itertools.islice(rows, REGISTER_PREVIEW_ROWS)),
+            preview_limit=REGISTER_PREVIEW_ROWS,
+            export_query=query.urlencode(),
+            agency=data["co_quan"],
+        )
+    return render(request, "dossiers/register.html", context)

@@ -21,6 +21,7 @@ BY_ROLE = {
     Role.INTAKE_OFFICER: [
         (_("Tiếp nhận hồ sơ"), "dossiers:intake_queue"),
         (_("Tiếp nhận trực tiếp"), "dossiers:counter_intake"),
+        (_("Sổ theo dõi hồ sơ"), "dossiers:register"),
         (_("Số hóa"), "repository:digitisation_jobs"),
         (_("Lưu trữ hồ sơ"), "repository:archive_list"),
     ],
@@ -30,10 +31,13 @@ BY_ROLE = {
     ],
     Role.APPROVER: [
         (_("Hồ sơ chờ phê duyệt"), "dossiers:work_queue"),
+        (_("Sổ theo dõi hồ sơ"), "dossiers:register"),
         (_("Lưu trữ hồ sơ"), "repository:archive_list"),
     ],
     Role.AGENCY_LEADER: [
         (_("Theo dõi đơn vị"), "reporting:dashboard"),
+        (_("Hồ sơ của đơn vị"), "dossiers:work_queue"),
+        (_("Sổ theo dõi hồ sơ"), "dossiers:register"),
         (_("Lưu trữ hồ sơ"), "repository:archive_list"),
     ],
     Role.PROVINCE_LEADER: [(_("Chỉ số phục vụ"), "reporting:dashboard")],
