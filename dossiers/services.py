@@ -2532,3 +2532,56 @@ def dossier_message_post(
             message.attachment_sha256 = checked.sha256
         message.save()
     return message
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Hook for Kho dữ liệu: a digitisation job made for a dossier component has finished
+# ---------------------------------------------------------------------------------------------------------
+def dossier_file_attach_digitised(
+    *, dossier_id: int, component_id: int, document, version, actor: User
+) -> DossierFile:
+    """Put the PDF of a finished digitisation job into the dossier as a file of its component, marked
+    digitised (TT 01/2023/TT-VPCP; counted by the index, QĐ 766/QĐ-TTg 3.2). Runs in the caller's
+    transaction; the same content for the same component returns the file already there. Refused, with the
+    reason, when the dossier is finished or the component is not one of its procedure's."""
+    from .constants import FINAL_STATES
+
+    locked = Dossier.objects.select_for_update(of=("self",)).filter(pk=dossier_id).first()
+    if locked is None:
+        raise ApplicationError("Không tìm thấy hồ sơ.", code="dossier_not_found")
+    if locked.state == S.DRAFT or locked.state in FINAL_STATES or locked.state == S.RESULT_READY:
+        raise Conflict(
+            f"Hồ sơ đang ở trạng thái “{locked.get_state_display()}”, không nhận thêm tệp số hóa.",
+            code="dossier_closed",
+        )
+    agencies = {locked.receiving_agency_id, locked.competent_agency_id, locked.current_agency_id}
+    if not (agencies & permissions.officer_agency_ids(actor)):
+        raise NotPermitted("Người số hóa không thuộc cơ quan tiếp nhận hoặc giải quyết hồ sơ.")
+    component = locked.procedure_version.components.filter(pk=component_id).first()
+    if component is None:
+        raise ApplicationError("Thành phần không thuộc thủ tục của hồ sơ.", code="wrong_component")
+    existing = locked.files.filter(component=component, sha256=version.sha256).first()
+    if existing is not None:
+        return existing
+    record = DossierFile(
+        dossier=locked,
+        component=component,
+        original_name=(version.original_name or f"{document.title}.pdf")[:255],
+        sha256=version.sha256,
+        mime_type=version.mime_type,
+        size=version.size,
+        digitised=True,
+        uploaded_by=actor,
+    )
+    extension = version.file.name.rsplit(".", 1)[-1] if "." in version.file.name else "pdf"
+    with version.file.open("rb") as source:
+        record.file.save(f"so-hoa.{extension}", source, save=False)
+    name = record.file.name
+    storage = record.file.storage
+    try:
+        record.save()
+    except Exception:
+        storage.delete(name)
+        raise
+    _bump(locked, [])
+    return record
