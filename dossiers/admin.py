@@ -2,7 +2,18 @@
 
 from django.contrib import admin
 
-from .models import Dossier, DossierCodeCounter, DossierDocument, DossierEvent, DossierFile
+from .models import (
+    Dossier,
+    DossierApology,
+    DossierCodeCounter,
+    DossierDocument,
+    DossierEvent,
+    DossierFile,
+    DossierHandover,
+    DossierMessage,
+    DossierObligation,
+    DossierTransfer,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -65,10 +76,10 @@ class DossierAdmin(ReadOnlyAdmin):
         "receiving_agency",
         "due_at",
     ]
-    list_filter = ["state", "channel", "receiving_agency"]
+    list_filter = ["state", "deadline_status", "channel", "receiving_agency"]
     search_fields = ["code", "applicant_name", "applicant_id_number"]
     list_select_related = ["procedure_version__procedure", "receiving_agency"]
-    inlines = [FileInline, EventInline, DocumentInline]
+    inlines = [FileInline, EventInline, DocumentInline]  # handovers, transfers… are listed below
     exclude = ["lookup_secret"]
 
 
@@ -84,3 +95,48 @@ class DossierEventAdmin(ReadOnlyAdmin):
 class DossierCodeCounterAdmin(ReadOnlyAdmin):
     list_display = ["agency", "date", "last_number"]
     list_filter = ["agency"]
+
+
+@admin.register(DossierHandover)
+class DossierHandoverAdmin(ReadOnlyAdmin):
+    list_display = [
+        "handed_at",
+        "dossier",
+        "action",
+        "to_agency",
+        "to_user",
+        "step_due_at",
+        "completed_at",
+        "outcome",
+    ]
+    list_filter = ["action", "outcome"]
+    list_select_related = ["dossier", "to_agency", "to_user"]
+    search_fields = ["dossier__code"]
+
+
+@admin.register(DossierTransfer)
+class DossierTransferAdmin(ReadOnlyAdmin):
+    list_display = ["sent_at", "dossier", "from_agency", "to_agency", "due_at", "returned_at"]
+    list_select_related = ["dossier", "from_agency", "to_agency"]
+    search_fields = ["dossier__code"]
+
+
+@admin.register(DossierApology)
+class DossierApologyAdmin(ReadOnlyAdmin):
+    list_display = ["drafted_at", "dossier", "previous_due_at", "new_due_at", "approved_at"]
+    list_select_related = ["dossier"]
+    search_fields = ["dossier__code"]
+
+
+@admin.register(DossierMessage)
+class DossierMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "dossier", "author", "from_applicant", "attachment_name"]
+    list_select_related = ["dossier", "author"]
+    search_fields = ["dossier__code"]
+
+
+@admin.register(DossierObligation)
+class DossierObligationAdmin(ReadOnlyAdmin):
+    list_display = ["requested_at", "dossier", "description", "amount", "paid_at", "receipt_number"]
+    list_select_related = ["dossier"]
+    search_fields = ["dossier__code", "receipt_number"]

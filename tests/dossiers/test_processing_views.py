@@ -158,3 +158,16 @@ def test_an_officer_without_the_right_gets_a_message_not_a_change(client, provin
     )
     assert "Bạn không có quyền" in response.content.decode()
     assert Dossier.objects.get(pk=dossier.pk).state == S.ASSIGNED
+
+
+@pytest.mark.parametrize(
+    "model", ["dossierhandover", "dossiertransfer", "dossierapology", "dossiermessage", "dossierobligation"]
+)
+def test_the_admin_lists_processing_records_read_only(client, province, model):
+    from tests.portal.factories import UserFactory
+
+    forwarded(province)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listing = client.get(f"/quan-tri/dossiers/{model}/")
+    assert listing.status_code == 200
+    assert client.get(f"/quan-tri/dossiers/{model}/add/").status_code == 403
