@@ -84,7 +84,7 @@ class ArchiveItemKind(models.TextChoices):
     """The parts of a dossier kept in Kho dữ liệu hồ sơ TTHC."""
 
     DOSSIER_FILE = "dossier_file", _("Thành phần hồ sơ")
-    PRINTED_FORM = "printed_form", _("Phiếu, giấy tờ do bộ phận một cửa lập")
+    PRINTED_FORM = "printed_form", _("Phiếu và văn bản do cơ quan lập cho hồ sơ")
     RESULT = "result", _("Kết quả giải quyết")
     KHO_DOCUMENT = "kho_document", _("Giấy tờ trong Kho dữ liệu của người nộp")
     PACKAGE = "package", _("Gói lưu trữ hồ sơ (.zip)")

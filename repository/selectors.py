@@ -444,7 +444,17 @@ def dossier_archive_items(*, dossier: Dossier) -> list[ArchiveItem]:
                 reused=f.reused,
             )
         )
+    results = [
+        document
+        for document in result_documents(dossier_id=dossier.pk).order_by("created_at", "pk")
+        if document.current_version is not None
+    ]
+    # A signed result is kept both with the dossier and in the holder's Kho, byte for byte: list it once, as
+    # the result, so that reading it shows in the holder's own access log too.
+    result_hashes = {document.current_version.sha256 for document in results}
     for d in dossier.documents.order_by("created_at", "pk"):
+        if d.sha256 in result_hashes:
+            continue
         items.append(
             ArchiveItem(
                 kind=ArchiveItemKind.PRINTED_FORM,
@@ -458,9 +468,8 @@ def dossier_archive_items(*, dossier: Dossier) -> list[ArchiveItem]:
                 created_at=d.created_at,
             )
         )
-    for document in result_documents(dossier_id=dossier.pk).order_by("created_at", "pk"):
-        if document.current_version is not None:
-            items.append(_version_item(ArchiveItemKind.RESULT, document, document.current_version))
+    for document in results:
+        items.append(_version_item(ArchiveItemKind.RESULT, document, document.current_version))
     seen: set[int] = set()
     uses = (
         DocumentUse.objects.filter(dossier_id=dossier.pk)

@@ -84,7 +84,7 @@ def test_an_officer_finds_a_dossier_in_the_archive_and_takes_its_package(demo_si
     # then the dossier's files and retention are shown, and the page fits the phone
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hồ sơ {dossier.code}")
     expect(page.get_by_test_id("retention")).to_contain_text("10 năm")
-    expect(page.get_by_role("heading", name="Phiếu, giấy tờ do bộ phận một cửa lập")).to_be_visible()
+    expect(page.get_by_role("heading", name="Phiếu và văn bản do cơ quan lập cho hồ sơ")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     # when they take the archive package

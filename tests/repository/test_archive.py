@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dossiers import services as dossier_services
 from portal.constants import Role
@@ -363,3 +364,37 @@ def test_the_package_downloads_as_a_zip(client, archived, province):
     assert response["Content-Type"] == "application/zip"
     zipped = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert archive_package.MANIFEST_NAME in zipped.namelist()
+
+
+# --- with the processing of the dossiers app ------------------------------------------------------------
+
+
+def test_an_approved_dossier_is_archived_with_its_result_once(
+    province, pki, django_capture_on_commit_callbacks
+):
+    from dossiers.constants import DossierState
+    from tests.dossiers.factories import awaiting_approval, signing_ready
+
+    # given a dossier processed to the end: approved, its electronic result signed into the applicant's Kho
+    signing_ready(province)
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = dossier_services.dossier_approve(
+            dossier=awaiting_approval(province), actor=province.approver
+        )
+    assert dossier.state in (DossierState.RESULT_READY, DossierState.DELIVERED)
+    assert dossier.finished_at is not None
+
+    # when the archive lists it and the nightly sweep runs
+    items = selectors.dossier_archive_items(dossier=dossier)
+    services.archive_records_sweep()
+
+    # then the result is listed once, as the result from the holder's Kho (same bytes as the dossier's copy)
+    results = [i for i in items if i.kind == K.RESULT]
+    assert len(results) == 1 and results[0].stored_document.origin_dossier_id == dossier.pk
+    assert results[0].sha256 == dossier.documents.get(kind="result").sha256
+    assert all(i.sha256 != results[0].sha256 for i in items if i.kind == K.PRINTED_FORM)
+    assert any(i.kind == K.PRINTED_FORM for i in items)  # the receipt and the other forms stay
+    # and its retention runs from the year it ended
+    record = dossier.archive_record
+    assert record.finished_on == timezone.localdate(dossier.finished_at)
+    assert record.retain_until == dt.date(record.finished_on.year + 10, 12, 31)
