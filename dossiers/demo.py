@@ -2,20 +2,28 @@
 
 A handful of dossiers in several states: a draft, dossiers waiting for the desk, one received with its
 receipt, one sent back for completion, one refused, one withdrawn, a walk-in received at the counter and
-one filed for the demo company. Idempotent: nothing is added when the demo citizen already has dossiers.
-Skipped, with a message, when the catalogue has no procedure the demo desks receive.
+one filed for the demo company. Then, at Sở Xây dựng, dossiers at every stage of processing: waiting for
+assignment, in appraisal, awaiting approval, returned for rework, waiting for a supplement, waiting for a
+fee, transferred to Sở Nông nghiệp và Môi trường, overdue, one near its due date with an apology waiting
+for approval, and one signed and delivered electronically into the citizen's Kho dữ liệu.
+Idempotent: each part is added only once. Skipped, with a message, when the catalogue has no procedure
+the demo desks receive.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from portal.models import Agency, Organisation, User
 from procedures.models import ProcedureVersion
 
 from . import permissions, services
-from .constants import ApplicantKind, DeliveryMethod
+from .constants import ApplicantKind, Decision, DeliveryMethod, EventAction
 from .models import Dossier
 
 CENTRE = "000.00.15.H32"
@@ -124,6 +132,7 @@ def load(stdout=None) -> None:
         return
     if Dossier.objects.filter(applicant__in=[citizen, second]).exists():
         say("Hồ sơ mẫu: đã có.")
+        _load_processing(say)
         return
     versions = _versions_at(centre, online=True)
     if not versions:
@@ -184,3 +193,128 @@ def load(stdout=None) -> None:
         if commune_versions and commune_officer:
             services.dossier_receive(dossier=_filed(commune_versions[0], citizen), actor=commune_officer)
     say(f"Hồ sơ mẫu: {Dossier.objects.count()} hồ sơ.")
+    _load_processing(say)
+
+
+SXD = "000.00.20.H32"
+SNNMT = "000.00.22.H32"
+SPECIALIST = "chuyenvien.sxd"
+HEAD = "lanhdaophong.sxd"
+
+
+def _received_at(version: ProcedureVersion, citizen: User, officer: User, at):
+    dossier = _filed(version, citizen, submit=False)
+    dossier = services.dossier_submit(dossier=dossier, actor=citizen, at=at - dt.timedelta(hours=1))
+    return services.dossier_receive(dossier=dossier, actor=officer, at=at)
+
+
+def _received_for_due_soon(version: ProcedureVersion, now):
+    """The earliest reception (whole days back) whose appointment is still more than a day away."""
+    chosen = now - dt.timedelta(days=1)
+    for days in range(1, 120):
+        candidate = now - dt.timedelta(days=days)
+        due = services.selectors.appointment_for(version=version, channel=2, received_at=candidate)
+        if due is None or due <= now + dt.timedelta(days=1):
+            break
+        chosen = candidate
+    return chosen
+
+
+def _load_processing(say) -> None:
+    """Dossiers of Sở Xây dựng at every stage of processing (see the module docstring)."""
+    from repository import services as kho
+
+    from .models import DossierHandover
+
+    if DossierHandover.objects.filter(action=EventAction.FORWARD).exists():
+        say("Hồ sơ mẫu đang giải quyết: đã có.")
+        return
+    names = [CITIZEN, OFFICER, SPECIALIST, HEAD]
+    people = {u.username: u for u in User.objects.filter(username__in=names)}
+    sxd, snnmt = Agency.objects.filter(code=SXD).first(), Agency.objects.filter(code=SNNMT).first()
+    centre = Agency.objects.filter(code=CENTRE).first()
+    version = None
+    if sxd and centre:
+        version = (
+            ProcedureVersion.objects.in_force()
+            .filter(permissions.version_receivable_at({centre.pk}))
+            .filter(competent_agencies=sxd, allows_online=True, components__mandatory=True)
+            .filter(processing_times__isnull=False)
+            .distinct()
+            .order_by("procedure__code")
+            .first()
+        )
+    if version is None or len(people) < len(names) or snnmt is None:
+        say("Hồ sơ mẫu đang giải quyết: bỏ qua (chưa có thủ tục của Sở Xây dựng hoặc tài khoản mẫu).")
+        return
+    citizen, officer = people[CITIZEN], people[OFFICER]
+    specialist, head = people[SPECIALIST], people[HEAD]
+    if kho.signing_certificate_current(sxd) is None:
+        kho.signing_certificate_issue(agency=sxd)
+    now = timezone.now()
+    draft = services.ResultDraft(
+        decision=Decision.GRANT,
+        opinion="Hồ sơ đầy đủ, hợp lệ; công trình phù hợp quy hoạch chi tiết đã được phê duyệt.",
+        title="Giấy phép xây dựng",
+        number="27/GPXD",
+        document_type_code="GPXD",
+        content="Cấp cho ông Nguyễn Văn An được xây dựng công trình nhà ở riêng lẻ tại thửa đất số 215, tờ bản "
+        "đồ số 12, phường Nha Trang, tỉnh Khánh Hòa.\nQuy mô: 3 tầng, tổng diện tích sàn 280 m².\n"
+        "Giấy phép có hiệu lực khởi công trong 12 tháng kể từ ngày cấp.",
+    )
+
+    def appraising(at):
+        dossier = _received_at(version, citizen, officer, at)
+        dossier = services.dossier_forward(dossier=dossier, actor=officer, at=at + dt.timedelta(minutes=30))
+        return services.dossier_assign(
+            dossier=dossier, actor=head, specialist=specialist, at=at + dt.timedelta(hours=1)
+        )
+
+    with transaction.atomic():
+        waiting = _received_at(version, citizen, officer, now - dt.timedelta(hours=3))
+        services.dossier_forward(dossier=waiting, actor=officer, at=now - dt.timedelta(hours=2))
+        appraising(now - dt.timedelta(days=2))
+        services.dossier_submit_for_approval(
+            dossier=appraising(now - dt.timedelta(days=5)), actor=specialist, draft=draft
+        )
+        services.dossier_return_for_rework(
+            dossier=services.dossier_submit_for_approval(
+                dossier=appraising(now - dt.timedelta(days=6)), actor=specialist, draft=draft
+            ),
+            actor=head,
+            reason="Ghi rõ cốt nền công trình và chỉ giới xây dựng trong nội dung giấy phép.",
+        )
+        services.dossier_request_supplement(
+            dossier=appraising(now - dt.timedelta(days=4)),
+            actor=specialist,
+            reason="Bản vẽ mặt bằng móng chưa có chữ ký của chủ nhiệm thiết kế; đề nghị bổ sung bản có đủ "
+            "chữ ký và đóng dấu của đơn vị thiết kế.",
+        )
+        services.dossier_request_payment(
+            dossier=appraising(now - dt.timedelta(days=3)),
+            actor=specialist,
+            amount=Decimal(1250000),
+            description="Phí thẩm định thiết kế xây dựng",
+        )
+        services.dossier_transfer(
+            dossier=appraising(now - dt.timedelta(days=7)),
+            actor=specialist,
+            to_agency=snnmt,
+            request="Đề nghị Sở Nông nghiệp và Môi trường xác nhận mục đích sử dụng đất của thửa đất số 215, "
+            "tờ bản đồ số 12.",
+        )
+        appraising(now - dt.timedelta(days=45))  # overdue
+        near = appraising(_received_for_due_soon(version, now))
+        if near.due_at and near.due_at > now:
+            services.dossier_apology_draft(
+                dossier=near,
+                actor=specialist,
+                reason="Phải chờ ý kiến của Sở Nông nghiệp và Môi trường về mục đích sử dụng đất.",
+                new_due_at=near.due_at + dt.timedelta(days=7),
+            )
+        delivered = services.dossier_submit_for_approval(
+            dossier=appraising(now - dt.timedelta(days=8)), actor=specialist, draft=draft
+        )
+        services.dossier_approve(dossier=delivered, actor=head)
+        services.dossier_deadlines_sweep(agency_id=sxd.pk, now=now)
+    say("Hồ sơ mẫu đang giải quyết: đã tạo tại Sở Xây dựng.")

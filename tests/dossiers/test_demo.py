@@ -52,3 +52,30 @@ def test_demo_is_skipped_without_a_catalogue(db):
     portal_demo.load()
     dossier_demo.load()
     assert not Dossier.objects.exists()
+
+
+def test_demo_processing_covers_every_stage_and_loads_twice(demo_province, django_capture_on_commit_callbacks):
+    from dossiers.constants import DeadlineStatus, DocumentKind
+    from dossiers.models import DossierApology, DossierHandover
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_demo.load()
+    at_sxd = Dossier.objects.filter(competent_agency__code="000.00.20.H32")
+    states = set(at_sxd.values_list("state", flat=True))
+    assert {
+        DossierState.ASSIGNED,
+        DossierState.APPRAISING,
+        DossierState.AWAITING_APPROVAL,
+        DossierState.RETURNED_FOR_REWORK,
+        DossierState.SUPPLEMENT_REQUESTED,
+        DossierState.AWAITING_PAYMENT,
+        DossierState.TRANSFERRED,
+        DossierState.DELIVERED,
+    } <= states
+    assert at_sxd.filter(deadline_status=DeadlineStatus.OVERDUE).exists()
+    assert DossierApology.objects.filter(approved_at__isnull=True).exists()
+    delivered = at_sxd.get(state=DossierState.DELIVERED)
+    assert delivered.documents.get(kind=DocumentKind.RESULT).kho_document.owner_user.username == "056090001234"
+    handovers = DossierHandover.objects.count()
+    dossier_demo.load()
+    assert DossierHandover.objects.count() == handovers
