@@ -27,7 +27,9 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_SCHEMA = "kho-du-lieu/goi-luu-tru-ho-so/1"
 FOLDERS = {
     ArchiveItemKind.DOSSIER_FILE: "thanh-phan-ho-so",
-    ArchiveItemKind.PRINTED_FORM: "phieu-mot-cua",
+    ArchiveItemKind.PRINTED_FORM: "van-ban-co-quan-lap",
+    ArchiveItemKind.MESSAGE_FILE: "trao-doi",
+    ArchiveItemKind.TRANSFER_FILE: "lien-thong",
     ArchiveItemKind.RESULT: "ket-qua",
     ArchiveItemKind.KHO_DOCUMENT: "kho-du-lieu",
 }
@@ -107,6 +109,12 @@ def _dossier_manifest(archive: DossierArchive) -> dict:
     }
 
 
+def _integrity(recorded: str, actual: str) -> str:
+    if not recorded:
+        return "unrecorded"  # no checksum was kept when the file was stored; the one computed now is listed
+    return "ok" if recorded == actual else "mismatch"
+
+
 def build(archive: DossierArchive, *, generated_by) -> Package:
     """Write the zip to a temporary file (spilled to disk past a few MB) and return it rewound."""
     retention = archive.retention.as_manifest()
@@ -146,9 +154,7 @@ def build(archive: DossierArchive, *, generated_by) -> Package:
             except (FileNotFoundError, OSError):
                 entry.update(path=None, sha256=None, integrity="missing")
             else:
-                entry.update(
-                    sha256=sha256, size=size, integrity="ok" if sha256 == item.sha256 else "mismatch"
-                )
+                entry.update(sha256=sha256, size=size, integrity=_integrity(item.sha256, sha256))
             entries.append(entry)
         manifest = {
             "schema": MANIFEST_SCHEMA,
@@ -161,6 +167,7 @@ def build(archive: DossierArchive, *, generated_by) -> Package:
                 "count": len(entries),
                 "missing": sum(1 for e in entries if e["integrity"] == "missing"),
                 "mismatch": sum(1 for e in entries if e["integrity"] == "mismatch"),
+                "unrecorded": sum(1 for e in entries if e["integrity"] == "unrecorded"),
             },
         }
         zipped.writestr(MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=2))

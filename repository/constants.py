@@ -85,6 +85,8 @@ class ArchiveItemKind(models.TextChoices):
 
     DOSSIER_FILE = "dossier_file", _("Thành phần hồ sơ")
     PRINTED_FORM = "printed_form", _("Phiếu và văn bản do cơ quan lập cho hồ sơ")
+    MESSAGE_FILE = "message_file", _("Tệp đính kèm trao đổi với người nộp")
+    TRANSFER_FILE = "transfer_file", _("Kết quả phối hợp liên thông")
     RESULT = "result", _("Kết quả giải quyết")
     KHO_DOCUMENT = "kho_document", _("Giấy tờ trong Kho dữ liệu của người nộp")
     PACKAGE = "package", _("Gói lưu trữ hồ sơ (.zip)")

@@ -127,9 +127,25 @@ def can_use_archive(user: User) -> bool:
     return is_archive_administrator(user) or bool(archive_agency_ids(user))
 
 
+def archive_scope(agency_ids: set[int]):
+    """A filter on dossiers: received, handled or being handled by one of these agencies, or transferred to one
+    of them for coordination (liên thông)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from dossiers.models import DossierTransfer
+
+    transferred = DossierTransfer.objects.filter(dossier=OuterRef("pk"), to_agency__in=agency_ids)
+    return (
+        Q(receiving_agency__in=agency_ids)
+        | Q(competent_agency__in=agency_ids)
+        | Q(current_agency__in=agency_ids)
+        | Exists(transferred)
+    )
+
+
 def can_view_archive(user: User, dossier) -> bool:
-    """The administrator, or an officer of the agency that received or handles the dossier. Drafts are not
-    dossiers yet and are never in the archive."""
+    """The administrator, or an officer of an agency that received, handles or handled the dossier (including
+    one it was transferred to). Drafts are not dossiers yet and are never in the archive."""
     from dossiers.constants import DossierState
 
     if not user.is_authenticated or dossier.state == DossierState.DRAFT:
@@ -137,4 +153,8 @@ def can_view_archive(user: User, dossier) -> bool:
     if is_archive_administrator(user):
         return True
     agencies = archive_agency_ids(user)
-    return dossier.receiving_agency_id in agencies or dossier.competent_agency_id in agencies
+    if not agencies:
+        return False
+    if {dossier.receiving_agency_id, dossier.competent_agency_id, dossier.current_agency_id} & agencies:
+        return True
+    return dossier.transfers.filter(to_agency__in=agencies).exists()

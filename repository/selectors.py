@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -30,7 +31,7 @@ from .models import (
     RetentionRule,
     StoredDocument,
 )
-from .permissions import archive_agency_ids, digitising_agencies, is_archive_administrator
+from .permissions import archive_agency_ids, archive_scope, digitising_agencies, is_archive_administrator
 
 if TYPE_CHECKING:
     from dossiers.models import Dossier
@@ -422,9 +423,17 @@ def _version_item(kind: str, document: StoredDocument, version, note: str = "") 
     )
 
 
+def _stored_size(field) -> int:
+    try:
+        return field.size
+    except (FileNotFoundError, OSError):
+        return 0
+
+
 def dossier_archive_items(*, dossier: Dossier) -> list[ArchiveItem]:
-    """Every file kept for a dossier: its component files (uploaded, scanned, copied from Kho), the forms the
-    desk printed, the results issued for it, and the Kho documents it used or that were digitised for it."""
+    """Every file kept for a dossier: its component files (uploaded, scanned, copied from Kho), the forms and
+    documents the agencies made for it, attachments of the messages with the applicant, the answers of agencies
+    it was transferred to, the results issued for it, and the Kho documents it used or were digitised for it."""
     items: list[ArchiveItem] = []
     for f in dossier.files.select_related("component").order_by("component__order", "uploaded_at", "pk"):
         items.append(
@@ -466,6 +475,37 @@ def dossier_archive_items(*, dossier: Dossier) -> list[ArchiveItem]:
                 size=d.size,
                 sha256=d.sha256,
                 created_at=d.created_at,
+            )
+        )
+    for message in dossier.messages.exclude(attachment="").order_by("created_at", "pk"):
+        items.append(
+            ArchiveItem(
+                kind=ArchiveItemKind.MESSAGE_FILE,
+                pk=message.pk,
+                title=message.attachment_name or "Tệp đính kèm",
+                file=message.attachment,
+                original_name=message.attachment_name,
+                mime_type=message.attachment_mime or "application/octet-stream",
+                size=message.attachment_size or 0,
+                sha256=message.attachment_sha256,
+                created_at=message.created_at,
+                note="Người nộp gửi" if message.from_applicant else "Cán bộ gửi",
+            )
+        )
+    for transfer in dossier.transfers.exclude(response_file="").select_related("to_agency"):
+        items.append(
+            ArchiveItem(
+                kind=ArchiveItemKind.TRANSFER_FILE,
+                pk=transfer.pk,
+                title=f"Kết quả phối hợp của {transfer.to_agency.name}",
+                file=transfer.response_file,
+                original_name=transfer.response_file_name or transfer.response_file.name.rsplit("/", 1)[-1],
+                mime_type=mimetypes.guess_type(transfer.response_file_name or transfer.response_file.name)[0]
+                or "application/octet-stream",
+                size=_stored_size(transfer.response_file),
+                # No checksum was recorded for these; the package computes the actual one.
+                sha256="",
+                created_at=transfer.returned_at,
             )
         )
     for document in results:
@@ -538,12 +578,11 @@ def archive_dossiers(*, user: User, filters: ArchiveFilters, on: dt.date | None 
     on = on or timezone.localdate()
     qs = Dossier.objects.exclude(state=DossierState.DRAFT)
     if not is_archive_administrator(user):
-        agencies = archive_agency_ids(user)
-        qs = qs.filter(Q(receiving_agency__in=agencies) | Q(competent_agency__in=agencies))
+        qs = qs.filter(archive_scope(archive_agency_ids(user)))
     if filters.code:
         qs = qs.filter(code__icontains=filters.code.strip())
     if filters.agency_id:
-        qs = qs.filter(Q(receiving_agency_id=filters.agency_id) | Q(competent_agency_id=filters.agency_id))
+        qs = qs.filter(archive_scope({filters.agency_id}))
     if filters.received_from:
         qs = qs.filter(received_at__date__gte=filters.received_from)
     if filters.received_to:

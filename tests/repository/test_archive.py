@@ -188,7 +188,7 @@ def test_the_archive_package_holds_every_file_and_a_manifest(archived, province)
     assert manifest["dossier"]["receiving_agency"]["code"] == province.centre.code
     assert manifest["retention"]["years"] == 10 and manifest["retention"]["retain_until"] is None
     items = selectors.dossier_archive_items(dossier=archived)
-    assert manifest["summary"] == {"count": len(items), "missing": 0, "mismatch": 0}
+    assert manifest["summary"] == {"count": len(items), "missing": 0, "mismatch": 0, "unrecorded": 0}
     for entry in manifest["files"]:
         content = zipped.read(entry["path"])
         assert hashlib.sha256(content).hexdigest() == entry["sha256"] == entry["sha256_recorded"]
@@ -398,3 +398,51 @@ def test_an_approved_dossier_is_archived_with_its_result_once(
     record = dossier.archive_record
     assert record.finished_on == timezone.localdate(dossier.finished_at)
     assert record.retain_until == dt.date(record.finished_on.year + 10, 12, 31)
+
+
+def test_messages_and_answers_of_transferred_agencies_are_archived(
+    province, django_capture_on_commit_callbacks
+):
+    from tests.dossiers.factories import PDF_BYTES, appraising
+
+    # given a dossier under appraisal: the specialist sends the applicant a message with an attachment, then
+    # transfers it to the commune, whose specialist answers with a document
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = appraising(province)
+    dossier_services.dossier_message_post(
+        dossier=dossier,
+        actor=province.specialist,
+        body="Đề nghị ông xem bản vẽ đã chỉnh sửa đính kèm.",
+        attachment=pdf_upload("ban-ve-chinh-sua.pdf"),
+    )
+    commune_specialist = officer_in(province.commune, Role.SPECIALIST)
+    dossier = dossier_services.dossier_transfer(
+        dossier=dossier,
+        actor=province.specialist,
+        to_agency=province.commune,
+        request="Đề nghị xác nhận hiện trạng sử dụng đất của thửa đất.",
+    )
+    dossier = dossier_services.dossier_return_transfer(
+        dossier=dossier,
+        actor=commune_specialist,
+        response="Đã xác nhận hiện trạng, không có tranh chấp.",
+        upload=pdf_upload("van-ban-tra-loi.pdf"),
+    )
+
+    # when
+    items = selectors.dossier_archive_items(dossier=dossier)
+
+    # then both files are in the archive
+    message_file = next(i for i in items if i.kind == K.MESSAGE_FILE)
+    answer = next(i for i in items if i.kind == K.TRANSFER_FILE)
+    assert message_file.original_name == "ban-ve-chinh-sua.pdf" and message_file.sha256
+    assert answer.original_name == "van-ban-tra-loi.pdf" and answer.size == len(PDF_BYTES)
+    # and the commune, which took part, may read the archive; its package lists the answer's actual checksum
+    package = services.archive_package_export(actor=commune_specialist, dossier=dossier)
+    _zipped, manifest = _unzip(package)
+    by_kind = {e["kind"]: e for e in manifest["files"]}
+    assert by_kind[K.MESSAGE_FILE]["integrity"] == "ok"
+    assert by_kind[K.TRANSFER_FILE]["integrity"] == "unrecorded"
+    assert by_kind[K.TRANSFER_FILE]["sha256"] == hashlib.sha256(PDF_BYTES).hexdigest()
+    listed = selectors.archive_dossiers(user=commune_specialist, filters=selectors.ArchiveFilters())
+    assert list(listed) == [dossier]
