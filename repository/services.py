@@ -53,7 +53,14 @@ from .models import (
     SigningCertificate,
     StoredDocument,
 )
-from .permissions import can_digitise, can_read_document, can_revoke, can_view_archive, user_acts_for
+from .permissions import (
+    archive_scope,
+    can_digitise,
+    can_read_document,
+    can_revoke,
+    can_view_archive,
+    user_acts_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -538,8 +545,8 @@ def result_issue(
 def _check_dossier_component(
     *, agency: Agency, owner: Owner, dossier_id: int | None, component_id: int | None
 ) -> None:
-    """A job made for a dossier names one of its components, belongs to the dossier's agency and stores the
-    document for the dossier's own applicant."""
+    """A job made for a dossier names one of its components, is done by an agency that received, handles or
+    took part in the dossier, and stores the document for the dossier's own applicant."""
     from dossiers.constants import DossierState
     from dossiers.models import Dossier
 
@@ -548,7 +555,7 @@ def _check_dossier_component(
     dossier = Dossier.objects.select_related("procedure_version").filter(pk=dossier_id).first()
     if dossier is None or dossier.state == DossierState.DRAFT:
         raise ApplicationError("Không tìm thấy hồ sơ cần số hóa.", code="dossier_not_found")
-    if agency.pk not in (dossier.receiving_agency_id, dossier.competent_agency_id):
+    if not Dossier.objects.filter(pk=dossier.pk).filter(archive_scope({agency.pk})).exists():
         raise NotPermitted("Hồ sơ không thuộc cơ quan số hóa.")
     if not dossier.procedure_version.components.filter(pk=component_id).exists():
         raise ApplicationError("Thành phần không thuộc thủ tục của hồ sơ.", code="wrong_component")
