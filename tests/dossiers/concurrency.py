@@ -77,6 +77,51 @@ def receive_race(dossier_id: int, officer_ids: list[int]) -> list[str]:
     return in_parallel(one, [(pk,) for pk in officer_ids])
 
 
+def approve_race(dossier_id: int, approver_ids: list[int]) -> list[str]:
+    """Two department heads press "Phê duyệt và ký số" on the same draft at the same moment."""
+    from dossiers.models import Dossier
+    from dossiers.services import dossier_approve
+    from portal.errors import Conflict
+    from portal.models import User
+
+    def one(approver_id):
+        try:
+            dossier_approve(
+                dossier=Dossier.objects.get(pk=dossier_id), actor=User.objects.get(pk=approver_id)
+            )
+        except Conflict:
+            return "conflict"
+        return "approved"
+
+    return in_parallel(one, [(pk,) for pk in approver_ids])
+
+
+def approve_scenario() -> dict:
+    from dossiers.constants import DocumentKind
+    from dossiers.models import Dossier
+    from portal.constants import Role
+    from repository.constants import DocumentSource
+    from repository.models import StoredDocument
+    from tests.dossiers.factories import Province, awaiting_approval, signing_ready
+    from tests.portal.factories import officer_in
+
+    province = Province()
+    second = officer_in(province.department, Role.APPROVER)
+    signing_ready(province)
+    dossier = awaiting_approval(province)
+    outcomes = approve_race(dossier.pk, [province.approver.pk, second.pk])
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    return {
+        "outcomes": [o if isinstance(o, str) else repr(o) for o in outcomes],
+        "state": dossier.state,
+        "results": dossier.documents.filter(kind=DocumentKind.RESULT).count(),
+        "kho_results": StoredDocument.objects.filter(
+            origin_dossier_id=dossier.pk, source=DocumentSource.ISSUED_RESULT
+        ).count(),
+        "approve_events": dossier.events.filter(action="approve").count(),
+    }
+
+
 # ---- child process on a SQLite file -----------------------------------------------------------------------
 
 
@@ -110,7 +155,7 @@ def _scenario_receive() -> dict:
     }
 
 
-SCENARIOS = {"codes": _scenario_codes, "receive": _scenario_receive}
+SCENARIOS = {"codes": _scenario_codes, "receive": _scenario_receive, "approve": approve_scenario}
 
 
 def run_on_sqlite_file(scenario: str, tmp_path: Path) -> dict:

@@ -439,3 +439,17 @@ def test_the_control_slip_lists_every_handover_with_its_outcome(province):
     rows = dossier.handovers.count()
     outcomes = sum(text.count(label) for label in ("Trước hạn", "Đúng hạn", "Quá hạn"))
     assert outcomes >= rows  # one per row, plus the column header
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_heads_approving_at_once_sign_one_result(tmp_path, settings):
+    """Parallel connections: two heads press "Phê duyệt và ký số" at the same moment; one result is signed."""
+    from django.db import connection
+
+    from .concurrency import approve_scenario, run_on_sqlite_file
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    result = run_on_sqlite_file("approve", tmp_path) if connection.vendor == "sqlite" else approve_scenario()
+    assert sorted(result["outcomes"]) == ["approved", "conflict"]
+    assert result["state"] == S.RESULT_READY
+    assert (result["results"], result["kho_results"], result["approve_events"]) == (1, 1, 1)
