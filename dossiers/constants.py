@@ -209,6 +209,9 @@ class DocumentKind(models.TextChoices):
     RESULT = "result", _("Kết quả giải quyết (đã ký số)")
 
 
+# Working papers of the agency, never shown to the applicant.
+OFFICER_ONLY_DOCUMENTS = frozenset({DocumentKind.RESULT_DRAFT, DocumentKind.CONTROL_SLIP})
+
 # Unambiguous characters for the lookup secret printed on the receipt (no 0/O, 1/I/L).
 LOOKUP_SECRET_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LOOKUP_SECRET_LENGTH = 6

@@ -26,6 +26,7 @@ from . import permissions, ratelimit, selectors, services
 from .constants import (
     APPLICANT_VISIBLE_ACTIONS,
     INTAKE_QUEUE_STATES,
+    OFFICER_ONLY_DOCUMENTS,
     DeliveryMethod,
     DocumentKind,
     DossierState,
@@ -555,8 +556,6 @@ DOCUMENT_EVENTS = {
     # The control slip is printed from the handovers as they stand at the latest one.
     DocumentKind.CONTROL_SLIP: None,
 }
-# Working papers the applicant does not see.
-OFFICER_ONLY_DOCUMENTS = (DocumentKind.RESULT_DRAFT, DocumentKind.CONTROL_SLIP)
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..constants import NATIONAL_STATUS, DossierState, NationalStatus
+from ..constants import NATIONAL_STATUS, OFFICER_ONLY_DOCUMENTS, DossierState, NationalStatus
 from ..models import Dossier, DossierDocument, DossierEvent, DossierFile
 
 
@@ -98,7 +98,7 @@ class DossierDetailSerializer(DossierListSerializer):
     lookup_secret = serializers.CharField(read_only=True)
     events = serializers.SerializerMethodField()
     files = FileSerializer(many=True, read_only=True)
-    documents = DocumentSerializer(many=True, read_only=True)
+    documents = serializers.SerializerMethodField()
 
     class Meta(DossierListSerializer.Meta):
         fields = [
@@ -121,6 +121,12 @@ class DossierDetailSerializer(DossierListSerializer):
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, obj):
         return EventSerializer([e for e in obj.events.all() if e.public], many=True).data
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, obj):
+        """The applicant's documents: working papers (draft result, control slip) are the agency's."""
+        documents = [d for d in obj.documents.all() if d.kind not in OFFICER_ONLY_DOCUMENTS]
+        return DocumentSerializer(documents, many=True).data
 
 
 class LookupRequestSerializer(serializers.Serializer):

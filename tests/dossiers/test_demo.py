@@ -54,7 +54,9 @@ def test_demo_is_skipped_without_a_catalogue(db):
     assert not Dossier.objects.exists()
 
 
-def test_demo_processing_covers_every_stage_and_loads_twice(demo_province, django_capture_on_commit_callbacks):
+def test_demo_processing_covers_every_stage_and_loads_twice(
+    demo_province, django_capture_on_commit_callbacks
+):
     from dossiers.constants import DeadlineStatus, DocumentKind
     from dossiers.models import DossierApology, DossierHandover
 
@@ -75,7 +77,9 @@ def test_demo_processing_covers_every_stage_and_loads_twice(demo_province, djang
     assert at_sxd.filter(deadline_status=DeadlineStatus.OVERDUE).exists()
     assert DossierApology.objects.filter(approved_at__isnull=True).exists()
     delivered = at_sxd.get(state=DossierState.DELIVERED)
-    assert delivered.documents.get(kind=DocumentKind.RESULT).kho_document.owner_user.username == "056090001234"
+    assert (
+        delivered.documents.get(kind=DocumentKind.RESULT).kho_document.owner_user.username == "056090001234"
+    )
     handovers = DossierHandover.objects.count()
     dossier_demo.load()
     assert DossierHandover.objects.count() == handovers

@@ -171,3 +171,15 @@ def test_the_admin_lists_processing_records_read_only(client, province, model):
     listing = client.get(f"/quan-tri/dossiers/{model}/")
     assert listing.status_code == 200
     assert client.get(f"/quan-tri/dossiers/{model}/add/").status_code == 403
+
+
+def test_the_api_gives_the_applicant_the_result_but_not_working_papers(client, province):
+    from dossiers import services
+
+    signing_ready(province)
+    dossier = services.dossier_approve(dossier=awaiting_approval(province), actor=province.approver)
+    client.force_login(province.citizen)
+    body = client.get(f"/api/ho-so/{dossier.pk}/").json()
+    kinds = {d["kind"] for d in body["documents"]}
+    assert DocumentKind.RESULT in kinds
+    assert not kinds & {DocumentKind.RESULT_DRAFT, DocumentKind.CONTROL_SLIP}
