@@ -343,3 +343,40 @@ def test_a_specialist_of_the_competent_department_may_digitise_for_it(province, 
 
     job.refresh_from_db()
     assert job.dossier_link == DossierLinkState.LINKED
+
+
+# --- with the dossiers app's own hook -------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(dossier_services, HOOK), reason="the dossiers app does not offer the hook")
+def test_with_the_dossiers_hook_the_component_is_flagged_digitised(province, received):
+    # given scans of the drawings for a received dossier, and the dossiers app's real hook
+    component = _component(province, "BAN_VE")
+    job = _digitise(province, received, component)
+
+    # when the job runs
+    services.digitisation_job_run(job_id=job.pk)
+
+    # then the dossier has the file, marked digitised, with the stored document's content
+    job.refresh_from_db()
+    assert job.dossier_link == DossierLinkState.LINKED
+    dossier_file = DossierFile.objects.get(pk=job.dossier_file_id)
+    assert dossier_file.digitised and dossier_file.component == component
+    assert dossier_file.sha256 == job.output_document.current_version.sha256
+
+
+@pytest.mark.skipif(not hasattr(dossier_services, HOOK), reason="the dossiers app does not offer the hook")
+def test_with_the_dossiers_hook_a_withdrawn_dossier_refuses_the_file(province, received):
+    # given a job queued for a dossier the applicant then withdraws
+    job = _digitise(province, received, _component(province, "BAN_VE"))
+    dossier_services.dossier_withdraw(dossier=received, actor=province.citizen, reason="Không làm nữa")
+
+    # when the job runs
+    services.digitisation_job_run(job_id=job.pk)
+
+    # then the document stays in the applicant's Kho and the job says why the dossier did not take it
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.output_document is not None
+    assert job.dossier_link == DossierLinkState.REFUSED
+    assert "không nhận thêm tệp số hóa" in job.dossier_link_message
+    assert not DossierFile.objects.filter(dossier=received, digitised=True).exists()
