@@ -183,3 +183,70 @@ def test_the_api_gives_the_applicant_the_result_but_not_working_papers(client, p
     kinds = {d["kind"] for d in body["documents"]}
     assert DocumentKind.RESULT in kinds
     assert not kinds & {DocumentKind.RESULT_DRAFT, DocumentKind.CONTROL_SLIP}
+
+
+def test_the_desk_takes_a_supplement_and_a_payment_through_the_pages(client, province):
+    from decimal import Decimal
+
+    from dossiers import services
+
+    from .factories import appraising, png_upload
+
+    # a supplement brought to the desk
+    part = province.version.components.get(code="BAN_VE")
+    dossier = services.dossier_request_supplement(
+        dossier=appraising(province),
+        actor=province.specialist,
+        reason="Thiếu bản vẽ mặt cắt công trình.",
+        components=[part],
+    )
+    client.force_login(province.officer)
+    page = client.get(url("detail", dossier.pk)).content.decode()
+    assert url("supplement_at_desk", dossier.pk) in page
+    form = client.get(url("supplement_at_desk", dossier.pk)).content.decode()
+    assert "Được yêu cầu bổ sung" in form and "Thiếu bản vẽ mặt cắt" in form
+    response = client.post(
+        url("supplement_at_desk", dossier.pk),
+        {"version": dossier.version, f"component_{part.pk}": png_upload()},
+    )
+    assert response.status_code == 302
+    assert Dossier.objects.get(pk=dossier.pk).state == S.SUPPLEMENT_RECEIVED
+
+    # a fee found after appraisal, paid at the desk
+    client.force_login(province.specialist)
+    dossier.refresh_from_db()
+    response = client.post(
+        url("request_payment", dossier.pk),
+        {"version": dossier.version, "description": "Phí thẩm định", "amount": "1,5"},
+    )
+    assert "Nhập số tiền bằng chữ số, ví dụ 1250000." in response.content.decode()
+    client.post(
+        url("request_payment", dossier.pk),
+        {"version": dossier.version, "description": "Phí thẩm định", "amount": "500000"},
+    )
+    dossier.refresh_from_db()
+    assert dossier.state == S.AWAITING_PAYMENT
+    client.force_login(province.citizen)
+    assert "500.000 ₫" in client.get(url("detail", dossier.pk)).content.decode()
+    client.force_login(province.officer)
+    form = client.get(url("record_payment", dossier.pk)).content.decode()
+    assert 'value="500000"' in form
+    client.post(
+        url("record_payment", dossier.pk),
+        {"version": dossier.version, "amount": "500000", "receipt_number": "BL-77"},
+    )
+    dossier.refresh_from_db()
+    assert dossier.state == S.APPRAISING and dossier.obligations.get().paid_amount == Decimal(500000)
+
+
+def test_the_head_stops_processing_from_the_page(client, province):
+    dossier = forwarded(province)
+    client.force_login(province.approver)
+    assert url("stop", dossier.pk) in client.get(url("detail", dossier.pk)).content.decode()
+    response = client.post(url("stop", dossier.pk), {"version": dossier.version, "reason": "ngắn"})
+    assert "ít nhất 10 ký tự" in response.content.decode()
+    client.post(
+        url("stop", dossier.pk),
+        {"version": dossier.version, "reason": "Người nộp đề nghị dừng để điều chỉnh thiết kế."},
+    )
+    assert Dossier.objects.get(pk=dossier.pk).state == S.STOPPED
