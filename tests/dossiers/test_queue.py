@@ -140,3 +140,22 @@ def test_people_without_a_processing_role_are_turned_away(client, province):
     assert client.get(QUEUE).status_code == 403
     client.force_login(province.citizen)
     assert client.get(QUEUE).status_code == 403
+
+
+def test_finished_dossiers_are_listed_without_a_current_agency(client, province):
+    from .factories import signing_ready
+
+    signing_ready(province)
+    delivered = services.dossier_deliver(
+        dossier=services.dossier_approve(dossier=awaiting_approval(province), actor=province.approver),
+        actor=province.officer,
+        method="desk",
+        collected_by="Nguyễn Văn An",
+    )
+    stopped = services.dossier_stop(
+        dossier=appraising(province), actor=province.approver, reason="Người nộp đề nghị dừng giải quyết."
+    )
+    client.force_login(province.approver)
+    response = client.get(QUEUE, {"tab": WorkTab.ALL})
+    assert response.status_code == 200
+    assert tab_codes(response, WorkTab.ALL) == {delivered.code, stopped.code}
