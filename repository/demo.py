@@ -54,6 +54,7 @@ def _held(owner, title: str) -> bool:
 
 
 def load(stdout=None) -> None:
+    services.retention_rules_seed_defaults()
     for agency in Agency.objects.filter(active=True):
         if services.signing_certificate_current(agency) is None:
             services.signing_certificate_issue(agency=agency)

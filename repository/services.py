@@ -50,6 +50,7 @@ from .models import (
     DocumentEvent,
     DocumentUse,
     DocumentVersion,
+    RetentionRule,
     SigningCertificate,
     StoredDocument,
 )
@@ -1245,3 +1246,19 @@ def archive_package_export(*, actor: User, dossier, ip_address: str | None = Non
         if item.stored_document is not None:
             _log_kho_read(actor, item, ip_address)
     return package
+
+
+@transaction.atomic
+def retention_rules_seed_defaults() -> int:
+    """Create the starting retention rules that are missing; rules an administrator edited are left alone."""
+    from .retention import DEFAULT_RULES
+
+    created = 0
+    for scope, code, name, permanent, years, legal_basis in DEFAULT_RULES:
+        _, was_created = RetentionRule.objects.get_or_create(
+            scope=scope,
+            code=code,
+            defaults={"name": name, "permanent": permanent, "years": years, "legal_basis": legal_basis},
+        )
+        created += was_created
+    return created

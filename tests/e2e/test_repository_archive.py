@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from portal.models import Agency, User
 from repository.models import ArchiveAccessLog
+from repository.services import retention_rules_seed_defaults
 from tests.dossiers.factories import received
 
 from .conftest import login
@@ -63,6 +64,8 @@ def _open_menu(page):
 
 
 def test_an_officer_finds_a_dossier_in_the_archive_and_takes_its_package(demo_site, browser):
+    # the starting retention rules (a live-server test starts from emptied tables, without migration data)
+    retention_rules_seed_defaults()
     # given a dossier received at the provincial desk, with its printed receipt
     dossier = _demo_dossier()
     context = browser.new_context(
