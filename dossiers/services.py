@@ -30,7 +30,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from portal.constants import Role
 from portal.errors import ApplicationError, Conflict, NotPermitted
 from portal.models import AgencyMembership
-from portal.uploads import check_upload
+from portal.uploads import CheckedUpload, check_upload
 from portal.validators import validate_cccd, validate_mst
 from portal.working_time import WorkingCalendar, load_calendar
 from procedures.constants import Channel
@@ -101,6 +101,21 @@ def dossier_code_issue(*, agency: Agency, on: dt.date) -> tuple[str, int]:
 
 def _new_lookup_secret() -> str:
     return "".join(secrets.choice(LOOKUP_SECRET_ALPHABET) for _ in range(LOOKUP_SECRET_LENGTH))
+
+
+def _reception(*, actor: User, desk: Agency, at: dt.datetime) -> dict[str, Any]:
+    """The transition arguments every reception decision shares (reception, refusal, counter and postal
+    intake): who received it, at which desk and when, the desk's next dossier code for the day and a new
+    lookup secret. Call it only once the change will happen, since the code is taken from the counter."""
+    code, number = dossier_code_issue(agency=desk, on=timezone.localdate(at))
+    return {
+        "at": at,
+        "by": actor,
+        "agency": desk,
+        "code": code,
+        "number": number,
+        "secret": _new_lookup_secret(),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -259,6 +274,18 @@ class ApplicantData:
     kind: str = ApplicantKind.CITIZEN
 
 
+def _applicant_fields(data: ApplicantData) -> dict[str, str]:
+    """The applicant's declaration as the dossier's snapshot fields."""
+    return {
+        "applicant_kind": data.kind,
+        "applicant_name": data.name.strip(),
+        "applicant_id_number": data.id_number.strip(),
+        "applicant_address": data.address.strip(),
+        "applicant_phone": data.phone.strip(),
+        "applicant_email": data.email.strip(),
+    }
+
+
 def _validate_applicant(data: ApplicantData) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.name.strip():
@@ -338,25 +365,11 @@ def dossier_update_applicant(
     errors.update({f"form_{k}": v for k, v in form_errors.items()})
     if errors:
         raise ApplicationError("Thông tin chưa hợp lệ.", code="invalid_applicant", extra={"errors": errors})
-    locked.applicant_kind = applicant.kind
-    locked.applicant_name = applicant.name.strip()
-    locked.applicant_id_number = applicant.id_number.strip()
-    locked.applicant_address = applicant.address.strip()
-    locked.applicant_phone = applicant.phone.strip()
-    locked.applicant_email = applicant.email.strip()
+    fields = _applicant_fields(applicant)
+    for name, value in fields.items():
+        setattr(locked, name, value)
     locked.form_data = cleaned
-    _bump(
-        locked,
-        [
-            "applicant_kind",
-            "applicant_name",
-            "applicant_id_number",
-            "applicant_address",
-            "applicant_phone",
-            "applicant_email",
-            "form_data",
-        ],
-    )
+    _bump(locked, [*fields, "form_data"])
     return locked
 
 
@@ -450,6 +463,37 @@ def _store_file(
     return record
 
 
+def _file_from_version(
+    *,
+    dossier: Dossier,
+    component: Component,
+    version,
+    original_name: str,
+    actor: User,
+    stem: str,
+    default_extension: str,
+    reused: bool = False,
+    digitised: bool = False,
+) -> DossierFile:
+    """An unsaved file row holding the dossier's own copy of a stored document version from Kho dữ liệu
+    (the copy stays with the dossier whatever later happens to the stored document)."""
+    record = DossierFile(
+        dossier=dossier,
+        component=component,
+        original_name=original_name[:255],
+        sha256=version.sha256,
+        mime_type=version.mime_type,
+        size=version.size,
+        reused=reused,
+        digitised=digitised,
+        uploaded_by=actor,
+    )
+    extension = version.file.name.rsplit(".", 1)[-1] if "." in version.file.name else default_extension
+    with version.file.open("rb") as source:
+        record.file.save(f"{stem}.{extension}", source, save=False)
+    return record
+
+
 def _applicant_unit(dossier: Dossier) -> int | None:
     return dossier.applicant.administrative_unit_id if dossier.applicant_id else None
 
@@ -508,19 +552,16 @@ def dossier_attach_stored_document(
         existing = locked.files.filter(component=component, reused=True, sha256=version.sha256).first()
         if existing:
             return existing
-        record = DossierFile(
+        record = _file_from_version(
             dossier=locked,
             component=component,
-            original_name=version.original_name[:255],
-            sha256=version.sha256,
-            mime_type=version.mime_type,
-            size=version.size,
+            version=version,
+            original_name=version.original_name,
+            actor=actor,
+            stem="kho",
+            default_extension="bin",
             reused=True,
-            uploaded_by=actor,
         )
-        extension = version.file.name.rsplit(".", 1)[-1] if "." in version.file.name else "bin"
-        with version.file.open("rb") as source:
-            record.file.save(f"kho.{extension}", source, save=False)
         stored.append(record.file.name)
         record.save()
         _bump(locked, [])
@@ -671,7 +712,7 @@ def dossier_receive(
             raise ApplicationError(
                 "Thời điểm tiếp nhận không thể trước thời điểm nộp hồ sơ.", code="bad_time"
             )
-        code, number = dossier_code_issue(agency=desk, on=timezone.localdate(at))
+        reception = _reception(actor=actor, desk=desk, at=at)
         due = selectors.appointment_for(
             version=locked.procedure_version, channel=locked.channel, received_at=at
         )
@@ -679,15 +720,7 @@ def dossier_receive(
             locked.competent_agency = selectors.competent_agency_for(
                 version=locked.procedure_version, desk=desk
             )
-        return {
-            "at": at,
-            "by": actor,
-            "agency": desk,
-            "code": code,
-            "number": number,
-            "secret": _new_lookup_secret(),
-            "due_at": due,
-        }
+        return {**reception, "due_at": due}
 
     return _transition(
         dossier=dossier,
@@ -716,26 +749,11 @@ def dossier_refuse(
     The refusal is the desk's reception decision, so the dossier gets its code here too: the register
     (Sổ theo dõi hồ sơ) lists it and the national portal receives it with status 3.
     """
-    reason = (reason or "").strip()
-    if len(reason) < 10:
-        raise ApplicationError(
-            "Nhập lý do từ chối cụ thể (ít nhất 10 ký tự).",
-            code="reason_required",
-            extra={"errors": {"reason": "Nhập lý do từ chối cụ thể (ít nhất 10 ký tự)."}},
-        )
+    reason = _reason_required(reason, what="lý do từ chối")
     at = at or timezone.now()
 
     def prepare(locked: Dossier) -> dict:
-        desk = _desk(actor, locked, agency)
-        code, number = dossier_code_issue(agency=desk, on=timezone.localdate(at))
-        return {
-            "at": at,
-            "by": actor,
-            "agency": desk,
-            "code": code,
-            "number": number,
-            "secret": _new_lookup_secret(),
-        }
+        return _reception(actor=actor, desk=_desk(actor, locked, agency), at=at)
 
     return _transition(
         dossier=dossier,
@@ -763,13 +781,9 @@ def dossier_request_completion(
     """Ask the applicant to complete an online dossier before it is received (status 5), listing what
     and why (NĐ 118/2025/NĐ-CP, Điều 15: hướng dẫn hoàn thiện hồ sơ một lần, đầy đủ). No code is issued
     and no deadline runs; this does not count as a supplement request during processing."""
-    reason = (reason or "").strip()
-    if len(reason) < 10:
-        raise ApplicationError(
-            "Nêu cụ thể nội dung cần bổ sung, hoàn thiện (ít nhất 10 ký tự).",
-            code="reason_required",
-            extra={"errors": {"reason": "Nêu cụ thể nội dung cần bổ sung, hoàn thiện (ít nhất 10 ký tự)."}},
-        )
+    reason = _reason_required(
+        reason, message="Nêu cụ thể nội dung cần bổ sung, hoàn thiện (ít nhất 10 ký tự)."
+    )
     components = list(components)
     for component in components:
         _check_component(dossier, component)
@@ -877,12 +891,7 @@ def dossier_receive_in_person(
             applicant=account,
             organisation=organisation,
             created_by=actor,
-            applicant_kind=applicant.kind,
-            applicant_name=applicant.name.strip(),
-            applicant_id_number=applicant.id_number.strip(),
-            applicant_address=applicant.address.strip(),
-            applicant_phone=applicant.phone.strip(),
-            applicant_email=applicant.email.strip(),
+            **_applicant_fields(applicant),
             form_data=cleaned,
             set_count=set_count,
             receiving_agency=agency,
@@ -905,17 +914,9 @@ def dossier_receive_in_person(
             )
 
         def prepare(locked: Dossier) -> dict:
-            code, number = dossier_code_issue(agency=agency, on=timezone.localdate(at))
+            reception = _reception(actor=actor, desk=agency, at=at)
             due = selectors.appointment_for(version=version, channel=channel, received_at=at)
-            return {
-                "at": at,
-                "by": actor,
-                "agency": agency,
-                "code": code,
-                "number": number,
-                "secret": _new_lookup_secret(),
-                "due_at": due,
-            }
+            return {**reception, "due_at": due}
 
         dossier = _transition(
             dossier=dossier,
@@ -946,12 +947,7 @@ def dossier_document_generate(*, dossier_id: int, kind: str, event_id: int | Non
     pdf = documents.render(dossier=dossier, kind=kind, event=event)
     try:
         with _files_removed_on_error() as stored, transaction.atomic():
-            record = DossierDocument(
-                dossier=dossier, kind=kind, event=event, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf)
-            )
-            record.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
-            stored.append(record.file.name)
-            record.save()
+            record = _store_document(dossier=dossier, kind=kind, event=event, pdf=pdf, stored=stored)
     except IntegrityError:
         # Printed concurrently by another worker: keep theirs.
         return DossierDocument.objects.get(dossier_id=dossier_id, kind=kind, event_id=event_id)
@@ -1054,6 +1050,33 @@ def _hand_over(
     )
 
 
+def _hand_over_along_route(
+    *,
+    dossier: Dossier,
+    event: DossierEvent,
+    actor: User | None,
+    step: ProcessStep | None,
+    minutes: float | None = None,
+    note: str = "",
+    calendar: WorkingCalendar,
+) -> DossierHandover:
+    """The handover to where the transition has just routed the dossier (its current agency, department,
+    role and officer), for `step` of the internal process."""
+    return _hand_over(
+        dossier=dossier,
+        event=event,
+        from_user=actor,
+        to_user=dossier.current_handler,
+        to_agency=dossier.current_agency,
+        to_department=dossier.current_department,
+        to_role=dossier.current_role,
+        step=step,
+        minutes=minutes,
+        note=note,
+        calendar=calendar,
+    )
+
+
 def _after_reception(dossier: Dossier, event: DossierEvent, actor: User) -> None:
     """The first handover: the desk holds the dossier for the reception step (Bước 1)."""
     step = selectors.process_step(version=dossier.procedure_version, role=Role.INTAKE_OFFICER)
@@ -1074,16 +1097,27 @@ def _after_reception(dossier: Dossier, event: DossierEvent, actor: User) -> None
     _schedule_document(dossier, DocumentKind.RECEIPT, event)
 
 
-def _reason_required(reason: str, *, field: str = "reason", what: str = "lý do") -> str:
+def _reason_required(
+    reason: str, *, field: str = "reason", what: str = "lý do", message: str | None = None
+) -> str:
+    """The reason, stripped; refused when shorter than 10 characters (a reason must say something)."""
     reason = (reason or "").strip()
     if len(reason) < 10:
-        message = f"Nhập {what} cụ thể (ít nhất 10 ký tự)."
+        message = message or f"Nhập {what} cụ thể (ít nhất 10 ký tự)."
         raise ApplicationError(message, code="reason_required", extra={"errors": {field: message}})
     return reason
 
 
 def _field_error(field: str, message: str, code: str = "invalid") -> ApplicationError:
     return ApplicationError(message, code=code, extra={"errors": {field: message}})
+
+
+def _check_upload_for(field: str, upload: UploadedFile, **options: Any) -> CheckedUpload:
+    """`check_upload`, its refusal reported next to the form field that carried the file."""
+    try:
+        return check_upload(upload, **options)
+    except ApplicationError as exc:
+        raise _field_error(field, exc.message, code=exc.code) from exc
 
 
 def _last_event(dossier: Dossier, action: str) -> DossierEvent | None:
@@ -1129,16 +1163,8 @@ def dossier_forward(
         return {"route": Route(agency=agency, department=department, role=Role.SPECIALIST)}
 
     def after(locked: Dossier, event: DossierEvent) -> None:
-        _hand_over(
-            dossier=locked,
-            event=event,
-            from_user=actor,
-            to_agency=locked.current_agency,
-            to_department=locked.current_department,
-            to_role=Role.SPECIALIST,
-            step=state["step"],
-            note=note,
-            calendar=calendar,
+        _hand_over_along_route(
+            dossier=locked, event=event, actor=actor, step=state["step"], note=note, calendar=calendar
         )
 
     with transaction.atomic():
@@ -1193,15 +1219,12 @@ def _assign(
         }
 
     def after(locked: Dossier, event: DossierEvent) -> None:
+        # The specialist takes over the step in progress.
         previous = _open_handover(locked)
-        _hand_over(
+        _hand_over_along_route(
             dossier=locked,
             event=event,
-            from_user=actor,
-            to_user=specialist,
-            to_agency=locked.current_agency,
-            to_department=locked.current_department,
-            to_role=Role.SPECIALIST,
+            actor=actor,
             step=previous.step if previous else None,
             calendar=calendar,
         )
@@ -1305,10 +1328,7 @@ def _draft_pdf(dossier: Dossier, draft: ResultDraft, actor: User) -> tuple[bytes
     if errors:
         raise ApplicationError("Dự thảo kết quả chưa hợp lệ.", code="invalid_draft", extra={"errors": errors})
     if draft.upload is not None:
-        try:
-            check_upload(draft.upload, allowed=PDF_ONLY)
-        except ApplicationError as exc:
-            raise _field_error("upload", exc.message, code=exc.code) from exc
+        _check_upload_for("upload", draft.upload, allowed=PDF_ONLY)
         draft.upload.seek(0)
         return draft.upload.read(), {}
     pdf = documents.render_result(
@@ -1327,7 +1347,7 @@ def _store_document(
     *,
     dossier: Dossier,
     kind: str,
-    event: DossierEvent,
+    event: DossierEvent | None,
     pdf: bytes,
     stored: list[str],
     kho_document=None,
@@ -1378,15 +1398,8 @@ def dossier_submit_for_approval(
         }
 
     def after(locked: Dossier, event: DossierEvent) -> None:
-        _hand_over(
-            dossier=locked,
-            event=event,
-            from_user=actor,
-            to_agency=locked.current_agency,
-            to_department=locked.current_department,
-            to_role=Role.APPROVER,
-            step=state["step"],
-            calendar=calendar,
+        _hand_over_along_route(
+            dossier=locked, event=event, actor=actor, step=state["step"], calendar=calendar
         )
         _store_document(dossier=locked, kind=DocumentKind.RESULT_DRAFT, event=event, pdf=pdf, stored=stored)
 
@@ -1441,17 +1454,8 @@ def dossier_return_for_rework(
         }
 
     def after(locked: Dossier, event: DossierEvent) -> None:
-        _hand_over(
-            dossier=locked,
-            event=event,
-            from_user=actor,
-            to_user=state["specialist"],
-            to_agency=locked.current_agency,
-            to_department=locked.current_department,
-            to_role=Role.SPECIALIST,
-            step=state["step"],
-            note=reason,
-            calendar=calendar,
+        _hand_over_along_route(
+            dossier=locked, event=event, actor=actor, step=state["step"], note=reason, calendar=calendar
         )
 
     return _transition(
@@ -1572,15 +1576,8 @@ def dossier_approve(
         }
 
     def after(locked: Dossier, event: DossierEvent) -> None:
-        _hand_over(
-            dossier=locked,
-            event=event,
-            from_user=actor,
-            to_agency=locked.receiving_agency,
-            to_department=locked.current_department,
-            to_role=Role.INTAKE_OFFICER,
-            step=state["step"],
-            calendar=calendar,
+        _hand_over_along_route(
+            dossier=locked, event=event, actor=actor, step=state["step"], calendar=calendar
         )
         _store_document(
             dossier=locked,
@@ -1729,6 +1726,60 @@ def _check_not_held(dossier: Dossier, components: Iterable[Component]) -> None:
         raise ApplicationError(message, code="held_in_kho", extra={"errors": {"components": message}})
 
 
+def _route_keeping_handler(locked: Dossier, role: str) -> Route:
+    """The same agency, department and officer; only who is expected to act changes (the applicant while
+    the dossier waits for them, the specialist when it comes back)."""
+    return Route(
+        agency=locked.current_agency,
+        department=locked.current_department,
+        role=role,
+        handler=locked.current_handler,
+    )
+
+
+def _hand_to_applicant(
+    *, dossier: Dossier, event: DossierEvent, actor: User, note: str, calendar: WorkingCalendar
+) -> DossierHandover:
+    """The dossier waits for the applicant (to supplement or to pay): no step deadline runs meanwhile."""
+    return _hand_over(
+        dossier=dossier,
+        event=event,
+        from_user=actor,
+        to_user=dossier.applicant,
+        to_role=Role.CITIZEN,
+        due_from_step=False,
+        step_due_at=None,
+        note=note,
+        calendar=calendar,
+    )
+
+
+def _hand_back_after_wait(
+    *,
+    dossier: Dossier,
+    event: DossierEvent,
+    actor: User | None,
+    request: DossierEvent | None,
+    resume_step_time: bool = True,
+    note: str = "",
+    calendar: WorkingCalendar,
+) -> DossierHandover:
+    """Back to the specialist once the applicant has supplemented or paid, for the step that was open when
+    `request` asked them (its id is kept in the request's payload). With `resume_step_time` the step's
+    deadline runs on from the working time it had left when the clock stopped, instead of a fresh share."""
+    payload = request.payload if request else {}
+    step = ProcessStep.objects.filter(pk=payload.get("step_id")).first() if payload.get("step_id") else None
+    return _hand_over_along_route(
+        dossier=dossier,
+        event=event,
+        actor=actor,
+        step=step,
+        minutes=payload.get("step_remaining_minutes") if resume_step_time else None,
+        note=note,
+        calendar=calendar,
+    )
+
+
 def _remaining_step_minutes(dossier: Dossier, at: dt.datetime, calendar: WorkingCalendar) -> tuple:
     current = _open_handover(dossier)
     if current is None or current.step_due_at is None:
@@ -1768,28 +1819,10 @@ def dossier_request_supplement(
             # Files above this id were added for the supplement (the applicant may still remove those).
             last_file_id=last_file,
         )
-        return {
-            "at": at,
-            "route": Route(
-                agency=locked.current_agency,
-                department=locked.current_department,
-                role=Role.CITIZEN,
-                handler=locked.current_handler,
-            ),
-        }
+        return {"at": at, "route": _route_keeping_handler(locked, Role.CITIZEN)}
 
     def after(locked: Dossier, event: DossierEvent) -> None:
-        _hand_over(
-            dossier=locked,
-            event=event,
-            from_user=actor,
-            to_user=locked.applicant,
-            to_role=Role.CITIZEN,
-            due_from_step=False,
-            step_due_at=None,
-            note=reason,
-            calendar=calendar,
-        )
+        _hand_to_applicant(dossier=locked, event=event, actor=actor, note=reason, calendar=calendar)
         _schedule_document(locked, DocumentKind.SUPPLEMENT_REQUEST, event)
 
     return _transition(
@@ -1857,34 +1890,11 @@ def _supplement(
         due_at, waited = _resume_after_wait(locked, at=at, calendar=calendar)
         state.update(request=request)
         payload.update(waited_minutes=round(waited, 1), previous_due_at=locked.due_at, due_at=due_at)
-        return {
-            "due_at": due_at,
-            "route": Route(
-                agency=locked.current_agency,
-                department=locked.current_department,
-                role=Role.SPECIALIST,
-                handler=locked.current_handler,
-            ),
-        }
+        return {"due_at": due_at, "route": _route_keeping_handler(locked, Role.SPECIALIST)}
 
     def after(locked: Dossier, event: DossierEvent) -> None:
-        request = state["request"]
-        payload = request.payload if request else {}
-        step = (
-            ProcessStep.objects.filter(pk=payload.get("step_id")).first() if payload.get("step_id") else None
-        )
-        _hand_over(
-            dossier=locked,
-            event=event,
-            from_user=actor,
-            to_user=locked.current_handler,
-            to_agency=locked.current_agency,
-            to_department=locked.current_department,
-            to_role=Role.SPECIALIST,
-            step=step,
-            minutes=payload.get("step_remaining_minutes"),
-            note=note,
-            calendar=calendar,
+        _hand_back_after_wait(
+            dossier=locked, event=event, actor=actor, request=state["request"], note=note, calendar=calendar
         )
 
     return _transition(
@@ -1985,29 +1995,16 @@ def dossier_request_payment(
     def prepare(locked: Dossier) -> dict:
         step_id, minutes = _remaining_step_minutes(locked, at, calendar)
         payload.update(step_id=step_id, step_remaining_minutes=minutes)
-        return {
-            "at": at,
-            "stop_clock": stop_clock,
-            "route": Route(
-                agency=locked.current_agency,
-                department=locked.current_department,
-                role=Role.CITIZEN,
-                handler=locked.current_handler,
-            ),
-        }
+        return {"at": at, "stop_clock": stop_clock, "route": _route_keeping_handler(locked, Role.CITIZEN)}
 
     def after(locked: Dossier, event: DossierEvent) -> None:
         DossierObligation.objects.create(
             dossier=locked, description=description, amount=amount, requested_by=actor, requested_at=at
         )
-        _hand_over(
+        _hand_to_applicant(
             dossier=locked,
             event=event,
-            from_user=actor,
-            to_user=locked.applicant,
-            to_role=Role.CITIZEN,
-            due_from_step=False,
-            step_due_at=None,
+            actor=actor,
             note=f"{description}: {_money(amount)}",
             calendar=calendar,
         )
@@ -2064,15 +2061,7 @@ def dossier_record_payment(
             )
         state["outstanding"] = outstanding
         due_at, _ = _resume_after_wait(locked, at=at, calendar=calendar)
-        return {
-            "due_at": due_at,
-            "route": Route(
-                agency=locked.current_agency,
-                department=locked.current_department,
-                role=Role.SPECIALIST,
-                handler=locked.current_handler,
-            ),
-        }
+        return {"due_at": due_at, "route": _route_keeping_handler(locked, Role.SPECIALIST)}
 
     def after(locked: Dossier, event: DossierEvent) -> None:
         for obligation in state["outstanding"]:
@@ -2084,21 +2073,13 @@ def dossier_record_payment(
             obligation.save(
                 update_fields=["paid_amount", "paid_at", "receipt_number", "payment_channel", "recorded_by"]
             )
-        request = _last_event(locked, EventAction.REQUEST_PAYMENT)
-        payload = request.payload if request else {}
-        step = (
-            ProcessStep.objects.filter(pk=payload.get("step_id")).first() if payload.get("step_id") else None
-        )
-        _hand_over(
+        # The step's time left was frozen only if the payment stopped the clock; otherwise it ran on.
+        _hand_back_after_wait(
             dossier=locked,
             event=event,
-            from_user=actor,
-            to_user=locked.current_handler,
-            to_agency=locked.current_agency,
-            to_department=locked.current_department,
-            to_role=Role.SPECIALIST,
-            step=step,
-            minutes=payload.get("step_remaining_minutes") if _payment_stops_clock() else None,
+            actor=actor,
+            request=_last_event(locked, EventAction.REQUEST_PAYMENT),
+            resume_step_time=_payment_stops_clock(),
             calendar=calendar,
         )
 
@@ -2212,12 +2193,7 @@ def dossier_return_transfer(
     response = _reason_required(response, field="response", what="kết quả phối hợp")
     at = at or timezone.now()
     calendar = load_calendar()
-    checked = None
-    if upload is not None:
-        try:
-            checked = check_upload(upload)
-        except ApplicationError as exc:
-            raise _field_error("upload", exc.message, code=exc.code) from exc
+    checked = _check_upload_for("upload", upload) if upload is not None else None
     state: dict[str, Any] = {}
 
     def prepare(locked: Dossier) -> dict:
@@ -2492,12 +2468,7 @@ def dossier_message_post(
         raise _field_error("body", "Nhập nội dung trao đổi.")
     if len(body) > 4000:
         raise _field_error("body", "Nội dung trao đổi tối đa 4.000 ký tự.")
-    checked = None
-    if attachment is not None:
-        try:
-            checked = check_upload(attachment)
-        except ApplicationError as exc:
-            raise _field_error("attachment", exc.message, code=exc.code) from exc
+    checked = _check_upload_for("attachment", attachment) if attachment is not None else None
     at = at or timezone.now()
     with _files_removed_on_error() as stored, transaction.atomic():
         locked = _lock(dossier, None)
@@ -2563,19 +2534,16 @@ def dossier_file_attach_digitised(
     existing = locked.files.filter(component=component, sha256=version.sha256).first()
     if existing is not None:
         return existing
-    record = DossierFile(
+    record = _file_from_version(
         dossier=locked,
         component=component,
-        original_name=(version.original_name or f"{document.title}.pdf")[:255],
-        sha256=version.sha256,
-        mime_type=version.mime_type,
-        size=version.size,
+        version=version,
+        original_name=version.original_name or f"{document.title}.pdf",
+        actor=actor,
+        stem="so-hoa",
+        default_extension="pdf",
         digitised=True,
-        uploaded_by=actor,
     )
-    extension = version.file.name.rsplit(".", 1)[-1] if "." in version.file.name else "pdf"
-    with version.file.open("rb") as source:
-        record.file.save(f"so-hoa.{extension}", source, save=False)
     name = record.file.name
     storage = record.file.storage
     try:

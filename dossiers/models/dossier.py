@@ -241,9 +241,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         permission=lambda d, user: permissions.can_intake(user, d),
     )
     def receive(self, *, at, by, agency, code, number, secret, due_at) -> None:
-        self._set_reception(at=at, by=by, agency=agency, code=code, number=number, secret=secret)
-        self.due_at = self.original_due_at = due_at
-        self._route(Route(agency=agency, role="intake", handler=by))
+        self._accept(at=at, by=by, agency=agency, code=code, number=number, secret=secret, due_at=due_at)
 
     @transition(
         field=state,
@@ -255,9 +253,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     def receive_in_person(self, *, at, by, agency, code, number, secret, due_at) -> None:
         """Counter or postal intake: the officer creates the dossier already received."""
         self.submitted_at = at
-        self._set_reception(at=at, by=by, agency=agency, code=code, number=number, secret=secret)
-        self.due_at = self.original_due_at = due_at
-        self._route(Route(agency=agency, role="intake", handler=by))
+        self._accept(at=at, by=by, agency=agency, code=code, number=number, secret=secret, due_at=due_at)
 
     @transition(
         field=state,
@@ -379,9 +375,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         permission=lambda d, user: permissions.can_supplement(user, d),
     )
     def supplement(self, *, due_at, route: Route) -> None:
-        self.clock_stopped_at = None
-        self.due_at = due_at
-        self._route(route)
+        self._restart_clock(due_at=due_at, route=route)
 
     @transition(
         field=state,
@@ -403,9 +397,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         ),
     )
     def record_payment(self, *, due_at, route: Route) -> None:
-        self.clock_stopped_at = None
-        self.due_at = due_at
-        self._route(route)
+        self._restart_clock(due_at=due_at, route=route)
 
     @transition(
         field=state,
@@ -463,6 +455,19 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         self.code = code
         self.register_number = number
         self.lookup_secret = secret
+
+    def _accept(self, *, at, by, agency, code, number, secret, due_at) -> None:
+        """Received for processing (online or in person): the appointment is set, and kept as the original
+        one, and the receiving officer holds the dossier."""
+        self._set_reception(at=at, by=by, agency=agency, code=code, number=number, secret=secret)
+        self.due_at = self.original_due_at = due_at
+        self._route(Route(agency=agency, role="intake", handler=by))
+
+    def _restart_clock(self, *, due_at, route: Route) -> None:
+        """The applicant has supplemented or paid: the clock runs again to the appointment moved by the wait."""
+        self.clock_stopped_at = None
+        self.due_at = due_at
+        self._route(route)
 
 
 class DossierFile(models.Model):
