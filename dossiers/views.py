@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
+from portal import ratelimit
 from portal.errors import ApplicationError
 from portal.models import Agency
 from portal.working_time import load_calendar
@@ -22,7 +23,7 @@ from procedures.constants import Channel
 from procedures.forms_schema import applicant_form_class, field_labels, field_order
 from procedures.models import ProcedureVersion
 
-from . import permissions, ratelimit, selectors, services
+from . import permissions, selectors, services
 from .constants import (
     APPLICANT_VISIBLE_ACTIONS,
     INTAKE_QUEUE_STATES,
@@ -850,16 +851,16 @@ def lookup(request):
     status = 200
     if form.is_bound and form.is_valid():
         ip = ratelimit.client_ip(request)
-        limit, window = ratelimit.lookup_limits()
-        if ratelimit.is_blocked("lookup", ip, limit=limit):
-            context["blocked_minutes"] = max(1, window // 60)
+        limit = ratelimit.lookup_limit()
+        if ratelimit.is_blocked(limit, ip):
+            context["blocked_minutes"] = limit.minutes
             status = 429
         else:
             dossier = selectors.dossier_lookup(
                 code=form.cleaned_data["ma"], secret=form.cleaned_data["ma_tra_cuu"]
             )
             if dossier is None:
-                ratelimit.record_failure("lookup", ip, window=window)
+                ratelimit.hit(limit, ip)
                 context["not_found"] = True
             else:
                 context.update(

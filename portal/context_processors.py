@@ -7,9 +7,14 @@ from .navigation import menu_for
 
 # Each language named in itself, NFC-normalised (Django's own table stores some names decomposed).
 _LANGUAGE_CHOICES = [
-    (code, unicodedata.normalize("NFC", get_language_info(code)["name_local"])) for code, _ in settings.LANGUAGES
+    (code, unicodedata.normalize("NFC", get_language_info(code)["name_local"]))
+    for code, _ in settings.LANGUAGES
 ]
 
 
 def navigation(request):
-    return {"nav_items": menu_for(request.user), "SITE_URL": settings.SITE_URL, "language_choices": _LANGUAGE_CHOICES}
+    return {
+        "nav_items": menu_for(request.user),
+        "SITE_URL": settings.SITE_URL,
+        "language_choices": _LANGUAGE_CHOICES,
+    }

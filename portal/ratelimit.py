@@ -24,15 +24,10 @@ class Limit:
         return max(1, -(-self.window // 60))
 
 
-def trusted_proxy_count() -> int:
-    # DOSSIER_LOOKUP_PROXY_COUNT predates this module; TRUSTED_PROXY_COUNT defaults to it.
-    return int(getattr(settings, "TRUSTED_PROXY_COUNT", getattr(settings, "DOSSIER_LOOKUP_PROXY_COUNT", 0)))
-
-
 def client_ip(request) -> str:
     """The client's address; behind N trusted proxies, the N-th address from the right of X-Forwarded-For
     (the left part can be forged by the client, the right part was written by our own proxies)."""
-    proxies = trusted_proxy_count()
+    proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= proxies:
@@ -69,3 +64,8 @@ def allow(limit: Limit, ip: str) -> bool:
     if is_blocked(limit, ip):
         return False
     return hit(limit, ip) <= limit.limit
+
+
+def lookup_limit() -> Limit:
+    """Failed public lookups (code + secret) allowed per client address (DOSSIER_LOOKUP_* settings)."""
+    return Limit("lookup", settings.DOSSIER_LOOKUP_LIMIT, settings.DOSSIER_LOOKUP_WINDOW_SECONDS)

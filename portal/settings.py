@@ -249,10 +249,9 @@ DOSSIER_CODE_PATTERN = env.str("DOSSIER_CODE_PATTERN", default="{agency}-{date:%
 # Public status lookup: failed attempts allowed per client address within the window (seconds).
 DOSSIER_LOOKUP_LIMIT = env.int("DOSSIER_LOOKUP_LIMIT", default=10)
 DOSSIER_LOOKUP_WINDOW_SECONDS = env.int("DOSSIER_LOOKUP_WINDOW_SECONDS", default=900)
-# Reverse proxies in front of the portal whose X-Forwarded-For is trusted for the client address (0: none).
-DOSSIER_LOOKUP_PROXY_COUNT = env.int("DOSSIER_LOOKUP_PROXY_COUNT", default=0)
-# The same, for every per-client rate limit (portal.ratelimit); defaults to DOSSIER_LOOKUP_PROXY_COUNT.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=DOSSIER_LOOKUP_PROXY_COUNT)
+# Reverse proxies in front of the portal whose X-Forwarded-For is trusted for the client address (0: none);
+# used by every per-client rate limit (portal.ratelimit).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Processing: a running dossier is "due soon" when less than this share of its legal time is left.
 DEADLINE_WARNING_SHARE = env.float("DEADLINE_WARNING_SHARE", default=0.2)
 # Whether the wait for a financial obligation found after appraisal (status 6) stops the clock.

@@ -8,9 +8,10 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal import ratelimit
 from portal.errors import ApplicationError
 
-from .. import ratelimit, selectors
+from .. import selectors
 from ..models import Dossier
 from ..permissions import can_view
 from .serializers import (
@@ -74,16 +75,14 @@ class LookupView(APIView):
         payload = LookupRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         ip = ratelimit.client_ip(request)
-        limit, window = ratelimit.lookup_limits()
-        if ratelimit.is_blocked("lookup", ip, limit=limit):
-            raise TooManyLookups(
-                f"Tra cứu sai quá nhiều lần. Vui lòng thử lại sau {max(1, window // 60)} phút."
-            )
+        limit = ratelimit.lookup_limit()
+        if ratelimit.is_blocked(limit, ip):
+            raise TooManyLookups(f"Tra cứu sai quá nhiều lần. Vui lòng thử lại sau {limit.minutes} phút.")
         dossier = selectors.dossier_lookup(
             code=payload.validated_data["code"], secret=payload.validated_data["secret"]
         )
         if dossier is None:
-            ratelimit.record_failure("lookup", ip, window=window)
+            ratelimit.hit(limit, ip)
             raise NotFound("Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này.")
         response = Response(PublicStatusSerializer(dossier).data, status=status.HTTP_200_OK)
         response["Cache-Control"] = "no-store"

@@ -86,7 +86,7 @@ def test_failed_lookups_are_rate_limited_per_client(client, dossier, settings):
 
 def test_behind_a_proxy_the_forwarded_address_counts(client, dossier, settings):
     settings.DOSSIER_LOOKUP_LIMIT = 1
-    settings.DOSSIER_LOOKUP_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     headers = {"REMOTE_ADDR": "10.0.0.1"}
     client.get(
         LOOKUP, {"ma": dossier.code, "ma_tra_cuu": "WRONG1"}, HTTP_X_FORWARDED_FOR="203.0.113.9", **headers
