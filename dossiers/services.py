@@ -40,6 +40,7 @@ from procedures.models import ProcedureVersion, ProcessStep
 from . import permissions, selectors
 from .constants import (
     APPLICANT_EDITABLE_STATES,
+    FINAL_STATES,
     LOOKUP_SECRET_ALPHABET,
     LOOKUP_SECRET_LENGTH,
     ApplicantKind,
@@ -215,7 +216,17 @@ def _transition(
         )
         if after:
             after(locked, event)
+        if locked.state in FINAL_STATES and locked.finished_at:
+            _archive_finished(locked)
     return locked
+
+
+def _archive_finished(dossier: Dossier) -> None:
+    """A finished dossier gets its retention period in Kho dữ liệu hồ sơ TTHC at once (Luật Lưu trữ 2024),
+    in the same transaction; the nightly archive sweep recomputes it when the rules change."""
+    from repository.services import archive_record_refresh
+
+    archive_record_refresh(dossier=dossier)
 
 
 def _schedule_document(dossier: Dossier, kind: str, event: DossierEvent) -> None:
@@ -2515,7 +2526,6 @@ def dossier_file_attach_digitised(
     digitised (TT 01/2023/TT-VPCP; counted by the index, QĐ 766/QĐ-TTg 3.2). Runs in the caller's
     transaction; the same content for the same component returns the file already there. Refused, with the
     reason, when the dossier is finished or the component is not one of its procedure's."""
-    from .constants import FINAL_STATES
 
     locked = Dossier.objects.select_for_update(of=("self",)).filter(pk=dossier_id).first()
     if locked is None:

@@ -16,7 +16,7 @@ from dossiers.models import Dossier, DossierHandover
 from portal.constants import Role
 from portal.errors import ApplicationError, Conflict, NotPermitted
 from repository.constants import DocumentSource, VerificationStatus
-from repository.models import StoredDocument
+from repository.models import ArchiveRecord, StoredDocument
 from repository.signing import verify_signed_pdf
 from tests.portal.factories import AgencyFactory, officer_in
 
@@ -99,6 +99,10 @@ def test_straight_through_to_an_electronic_result_that_verifies(province):
     assert verification.status == VerificationStatus.VALID
     assert verification.document == stored
     assert "GIẤY PHÉP XÂY DỰNG" in pdf_text(signed).upper()
+    # and the finished dossier already has its retention period in the archive
+    record = ArchiveRecord.objects.get(dossier=dossier)
+    assert record.finished_on == dossier.finished_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    assert record.permanent or record.retain_until.year > dossier.finished_at.year
 
 
 def test_a_tampered_result_fails_verification(province):

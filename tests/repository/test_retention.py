@@ -223,9 +223,12 @@ def test_a_result_of_a_permanent_type_makes_the_whole_dossier_permanent(
 
 @pytest.mark.django_db
 def test_the_sweep_fills_missing_rows_and_recomputes_after_a_rule_change(province):
-    # given two finished dossiers and one still open
+    # given two finished dossiers and one still open: finishing writes the retention row at once
     first, second = _withdrawn(province), _withdrawn(province)
     submitted(province)
+    assert set(ArchiveRecord.objects.values_list("dossier_id", flat=True)) == {first.pk, second.pk}
+    # (rows missing, as for dossiers finished before the archive existed)
+    ArchiveRecord.objects.all().delete()
 
     # when the sweep runs twice
     written = services.archive_records_sweep()
