@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from .models import (
     Dossier,
+    DossierAccessLog,
     DossierApology,
     DossierCodeCounter,
     DossierDocument,
@@ -140,3 +141,11 @@ class DossierObligationAdmin(ReadOnlyAdmin):
     list_display = ["requested_at", "dossier", "description", "amount", "paid_at", "receipt_number"]
     list_select_related = ["dossier"]
     search_fields = ["dossier__code", "receipt_number"]
+
+
+@admin.register(DossierAccessLog)
+class DossierAccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "dossier", "purpose", "detail"]
+    list_filter = ["purpose"]
+    list_select_related = ["dossier", "user"]
+    search_fields = ["dossier__code", "user__username", "user__full_name"]

@@ -53,6 +53,7 @@ from .constants import (
 )
 from .models import (
     Dossier,
+    DossierAccessLog,
     DossierApology,
     DossierCodeCounter,
     DossierDocument,
@@ -2563,3 +2564,11 @@ def dossier_file_attach_digitised(
         raise
     _bump(locked, [])
     return record
+
+
+def dossier_record_officer_read(*, dossier: Dossier, actor: User, purpose: str, detail: str = "") -> None:
+    """Audit an officer's read of a dossier (personal data of the applicant); the applicant's own reads and
+    citizens' reads are not officers' reads and are not logged here."""
+    if not actor.is_officer or dossier.applicant_id == actor.pk:
+        return
+    DossierAccessLog.objects.create(dossier=dossier, user=actor, purpose=purpose, detail=detail[:200])

@@ -59,7 +59,7 @@ from .forms import (
     WithdrawForm,
     WorkQueueFilterForm,
 )
-from .models import Dossier, DossierDocument, DossierFile
+from .models import Dossier, DossierAccessLog, DossierDocument, DossierFile
 
 SCHEMA_PREFIX = "tk"
 QUEUE_PAGE_SIZES = (10, 25, 50, 100)
@@ -497,6 +497,9 @@ ROLE_WAITING = {
 @login_required
 def detail(request, pk: int):
     dossier = _visible(request, pk)
+    services.dossier_record_officer_read(
+        dossier=dossier, actor=request.user, purpose=DossierAccessLog.Purpose.VIEW
+    )
     is_applicant = permissions.can_act_as_applicant(request.user, dossier)
     events = list(dossier.events.all())
     if is_applicant and not request.user.is_officer:
@@ -539,6 +542,12 @@ def detail(request, pk: int):
 def file_download(request, pk: int, file_pk: int):
     dossier = _visible(request, pk)
     dossier_file = get_object_or_404(DossierFile, pk=file_pk, dossier=dossier)
+    services.dossier_record_officer_read(
+        dossier=dossier,
+        actor=request.user,
+        purpose=DossierAccessLog.Purpose.FILE,
+        detail=dossier_file.original_name,
+    )
     return FileResponse(
         dossier_file.file.open("rb"),
         as_attachment=True,
@@ -577,6 +586,9 @@ def document_download(request, pk: int, kind: str):
     if event is None:
         raise Http404
     document = services.dossier_document_generate(dossier_id=dossier.pk, kind=kind, event_id=event.pk)
+    services.dossier_record_officer_read(
+        dossier=dossier, actor=request.user, purpose=DossierAccessLog.Purpose.DOCUMENT, detail=kind
+    )
     return _pdf_response(document, inline=request.GET.get("xem") == "1")
 
 
@@ -1364,6 +1376,12 @@ def message_attachment(request, pk: int, message_pk: int):
     item = get_object_or_404(dossier.messages, pk=message_pk)
     if not item.attachment:
         raise Http404
+    services.dossier_record_officer_read(
+        dossier=dossier,
+        actor=request.user,
+        purpose=DossierAccessLog.Purpose.ATTACHMENT,
+        detail=item.attachment_name,
+    )
     return FileResponse(
         item.attachment.open("rb"),
         as_attachment=True,

@@ -41,6 +41,7 @@ from .dossier import (  # noqa: E402 — the models use the paths above
 )
 from .processing import (  # noqa: E402
     AppendOnlyQuerySet,
+    DossierAccessLog,
     DossierApology,
     DossierHandover,
     DossierHandoverQuerySet,
@@ -52,6 +53,7 @@ from .processing import (  # noqa: E402
 __all__ = [
     "AppendOnlyQuerySet",
     "Dossier",
+    "DossierAccessLog",
     "DossierApology",
     "DossierCodeCounter",
     "DossierDocument",

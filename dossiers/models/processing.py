@@ -232,3 +232,29 @@ class DossierObligation(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.paid_at is not None
+
+
+class DossierAccessLog(models.Model):
+    """Every read of a dossier's personal data by an officer (DOMAIN §9: audit of officers' reads)."""
+
+    class Purpose(models.TextChoices):
+        VIEW = "view", _("Xem hồ sơ")
+        FILE = "file", _("Tải giấy tờ của người nộp")
+        DOCUMENT = "document", _("Tải phiếu, kết quả")
+        ATTACHMENT = "attachment", _("Tải tệp đính kèm trao đổi")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="access_logs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    purpose = models.CharField(_("mục đích"), max_length=16, choices=Purpose.choices)
+    detail = models.CharField(_("chi tiết"), max_length=200, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("nhật ký truy cập hồ sơ")
+        verbose_name_plural = _("nhật ký truy cập hồ sơ")
+        indexes = [models.Index(fields=["dossier", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.dossier} — {self.get_purpose_display()}"
