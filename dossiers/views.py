@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
@@ -1276,7 +1276,7 @@ def stop(request, pk: int):
         ),
         success=_("Đã dừng xử lý hồ sơ."),
         title=_("Dừng xử lý hồ sơ"),
-        submit_label=_("Dừng xử lý"),
+        submit_label=pgettext("action", "Dừng xử lý"),
         danger=True,
         intro=_(
             "Hồ sơ kết thúc ở trạng thái Dừng xử lý; lý do được ghi vào lịch sử và người nộp được thông báo."

@@ -149,6 +149,12 @@ def test_every_entry_is_translated_and_compiled():
             forms = [catalogue.ngettext(entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
             if forms[0] == entry["msgid"] or forms[1] == entry["msgid_plural"]:
                 untranslated.append(entry["msgid"])
+        elif "msgctxt" in entry:
+            if (
+                not entry.get("msgstr")
+                or catalogue.pgettext(entry["msgctxt"], entry["msgid"]) != entry["msgstr"]
+            ):
+                untranslated.append(entry["msgid"])
         elif not entry.get("msgstr") or catalogue.gettext(entry["msgid"]) != entry["msgstr"]:
             untranslated.append(entry["msgid"])
     assert untranslated == []
