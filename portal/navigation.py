@@ -63,5 +63,7 @@ def menu_for(user) -> list[dict]:
     if user.is_authenticated:
         for role in BY_ROLE:
             if role in user.roles():
-                entries.extend(e for e in BY_ROLE[role] if e not in entries)
+                # One entry per page: a specialist who also approves sees the work queue once.
+                seen = {name for _, name in entries}
+                entries.extend(e for e in BY_ROLE[role] if e[1] not in seen)
     return list(_resolve(entries))

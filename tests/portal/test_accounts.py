@@ -194,3 +194,12 @@ def test_vietnamese_is_the_default_whatever_the_browser_asks(client, db):
 def test_language_switcher_names_each_language_in_itself(client, db):
     html = client.get(reverse("home")).content.decode()
     assert 'lang="en">English</button>' in html
+
+
+def test_an_officer_with_two_roles_sees_each_page_once(demo_province):
+    from portal.navigation import menu_for
+
+    officer = User.objects.get(username="chuyenvien.nhatrang")  # specialist and approver of the same ward
+    names = [item["name"] for item in menu_for(officer)]
+    assert names.count("dossiers:work_queue") == 1
+    assert len(names) == len(set(names))
