@@ -31,6 +31,7 @@ def _attachment_path(instance, filename: str) -> str:
 
 
 from .dossier import (  # noqa: E402 — the models use the paths above
+    AppendOnlyQuerySet,
     Dossier,
     DossierCodeCounter,
     DossierDocument,
@@ -40,7 +41,6 @@ from .dossier import (  # noqa: E402 — the models use the paths above
     Route,
 )
 from .processing import (  # noqa: E402
-    AppendOnlyQuerySet,
     DossierAccessLog,
     DossierApology,
     DossierHandover,

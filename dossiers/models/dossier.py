@@ -507,13 +507,17 @@ class DossierFile(models.Model):
         return self.original_name
 
 
-class DossierEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """History rows (events, handovers, access logs) are written once and never changed in bulk."""
+
     def update(self, **kwargs):
-        raise TypeError("Dossier events are append-only.")
+        raise TypeError(f"{self.model.__name__} rows are append-only.")
 
     def delete(self):
-        raise TypeError("Dossier events are append-only.")
+        raise TypeError(f"{self.model.__name__} rows are append-only.")
 
+
+class DossierEventQuerySet(AppendOnlyQuerySet):
     def public(self) -> DossierEventQuerySet:
         return self.filter(public=True)
 

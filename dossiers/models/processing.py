@@ -9,15 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..constants import EventAction, Outcome
 from . import _attachment_path
-from .dossier import Dossier, DossierEvent
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError(f"{self.model.__name__} rows are append-only.")
-
-    def delete(self):
-        raise TypeError(f"{self.model.__name__} rows are append-only.")
+from .dossier import AppendOnlyQuerySet, Dossier, DossierEvent
 
 
 class DossierHandoverQuerySet(AppendOnlyQuerySet):
