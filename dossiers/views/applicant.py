@@ -1,0 +1,339 @@
+"""The applicant's pages: filing online (a task list of parts, then "check your answers"), completing a
+dossier the desk sent back, their own dossiers, deleting a draft and withdrawing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.errors import ApplicationError
+from procedures.constants import Channel
+from procedures.models import ProcedureVersion
+from repository.models import StoredDocument
+
+from .. import selectors, services
+from ..constants import DossierState
+from ..forms import ApplicantForm, DeliveryForm, UploadForm, WithdrawForm
+from ..models import DossierFile
+from .common import (
+    action_page,
+    answers,
+    catch_redirect,
+    editable_dossier,
+    expected_version,
+    queue_page,
+    schema_form,
+    show_error,
+    supplement_request,
+    versioned,
+    visible_dossier,
+)
+
+
+@login_required
+def file_online(request, version_pk: int):
+    """Start page of online filing: what the procedure needs, then "Bắt đầu" creates a prefilled draft."""
+    version = get_object_or_404(
+        ProcedureVersion.objects.in_force().select_related("procedure"), pk=version_pk
+    )
+    organisations = list(request.user.organisations.all()) if request.user.is_citizen else []
+    if request.method == "POST":
+        organisation = None
+        if request.POST.get("organisation"):
+            organisation = next((o for o in organisations if str(o.pk) == request.POST["organisation"]), None)
+            if organisation is None:
+                raise Http404
+        try:
+            dossier = services.dossier_create_draft(
+                actor=request.user, version=version, organisation=organisation
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("dossiers:file_online", version_pk=version.pk)
+        return redirect("dossiers:edit", pk=dossier.pk)
+    drafts = (
+        selectors.dossiers_of_applicant(user=request.user, state=DossierState.DRAFT).filter(
+            procedure_version=version
+        )
+        if request.user.is_citizen
+        else []
+    )
+    return render(
+        request,
+        "dossiers/file_start.html",
+        {
+            "version": version,
+            "components": selectors.components_of(version=version),
+            "time_limit": version.time_limit(Channel.ONLINE),
+            "fees": version.fees_for(Channel.ONLINE),
+            "organisations": organisations,
+            "drafts": drafts,
+            "can_file": request.user.is_citizen and version.allows_online,
+        },
+    )
+
+
+@login_required
+@catch_redirect
+def edit(request, pk: int):
+    """Task list of a draft (or of a dossier being completed): each part and whether it is done."""
+    dossier = editable_dossier(request, pk)
+    statuses = selectors.component_statuses(dossier=dossier)
+    applicant_done = bool(
+        dossier.applicant_name and dossier.applicant_id_number and dossier.applicant_address
+    )
+    if dossier.procedure_version.form_schema.get("properties"):
+        applicant_done = applicant_done and bool(dossier.form_data)
+    return render(
+        request,
+        "dossiers/edit.html",
+        {
+            "dossier": dossier,
+            "statuses": statuses,
+            "applicant_done": applicant_done,
+            "components_done": all(s.complete for s in statuses),
+            "completion_request": supplement_request(dossier),
+            "after_reception": not dossier.is_before_reception,
+        },
+    )
+
+
+@login_required
+@catch_redirect
+def edit_applicant(request, pk: int):
+    dossier = editable_dossier(request, pk)
+    version = dossier.procedure_version
+    initial = {
+        "version": dossier.version,
+        "applicant_name": dossier.applicant_name,
+        "applicant_id_number": dossier.applicant_id_number,
+        "applicant_address": dossier.applicant_address,
+        "applicant_phone": dossier.applicant_phone,
+        "applicant_email": dossier.applicant_email,
+    }
+    data = request.POST if request.method == "POST" else None
+    form = ApplicantForm(data, initial=initial)
+    answers_form = schema_form(version, data, initial=dossier.form_data)
+    if request.method == "POST":
+        valid = form.is_valid()
+        schema_valid = answers_form.is_valid()
+        if valid and schema_valid:
+            try:
+                services.dossier_update_applicant(
+                    dossier=dossier,
+                    actor=request.user,
+                    applicant=services.ApplicantData(
+                        kind=dossier.applicant_kind,
+                        name=form.cleaned_data["applicant_name"],
+                        id_number=form.cleaned_data["applicant_id_number"],
+                        address=form.cleaned_data["applicant_address"],
+                        phone=form.cleaned_data["applicant_phone"],
+                        email=form.cleaned_data["applicant_email"],
+                    ),
+                    form_data=answers_form.cleaned_data,
+                    expected_version=expected_version(form),
+                )
+            except ApplicationError as exc:
+                show_error(exc, form, answers_form)
+            else:
+                messages.success(request, _("Đã lưu thông tin người nộp."))
+                return redirect("dossiers:edit", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/edit_applicant.html",
+        {"dossier": dossier, "form": form, "schema_form": answers_form},
+    )
+
+
+@login_required
+@catch_redirect
+def edit_component(request, pk: int, component_pk: int):
+    dossier = editable_dossier(request, pk)
+    component = get_object_or_404(dossier.procedure_version.components, pk=component_pk)
+    form = UploadForm(request.POST or None, request.FILES or None, initial={"version": dossier.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_attach_file(
+                dossier=dossier,
+                actor=request.user,
+                component=component,
+                upload=form.cleaned_data["file"],
+                expected_version=expected_version(form),
+            )
+        except ApplicationError as exc:
+            form.add_error("file", exc.message)
+        else:
+            messages.success(request, _("Đã tải lên tệp cho “%(name)s”.") % {"name": component.name})
+            return redirect("dossiers:edit", pk=dossier.pk)
+    files = [f for f in dossier.files.all() if f.component_id == component.pk]
+    return render(
+        request,
+        "dossiers/edit_component.html",
+        {
+            "dossier": dossier,
+            "component": component,
+            "files": files,
+            "form": form,
+            "stored": selectors.reusable_documents(dossier=dossier, component=component),
+        },
+    )
+
+
+@login_required
+@require_POST
+@catch_redirect
+def use_stored_document(request, pk: int, component_pk: int):
+    """Pick a document from Kho dữ liệu for a component instead of uploading it."""
+    dossier = editable_dossier(request, pk)
+    component = get_object_or_404(dossier.procedure_version.components, pk=component_pk)
+    document = StoredDocument.objects.filter(pk=request.POST.get("document")).first()
+    if document is None:
+        raise Http404
+    try:
+        version = int(request.POST.get("version") or 0) or None
+        services.dossier_attach_stored_document(
+            dossier=dossier,
+            actor=request.user,
+            component=component,
+            document=document,
+            expected_version=version,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("dossiers:edit_component", pk=pk, component_pk=component_pk)
+    messages.success(
+        request,
+        _("Đã dùng “%(title)s” từ Kho dữ liệu cho “%(name)s”.")
+        % {"title": document.title, "name": component.name},
+    )
+    return redirect("dossiers:edit", pk=pk)
+
+
+@login_required
+@require_POST
+@catch_redirect
+def remove_file(request, pk: int, file_pk: int):
+    dossier = editable_dossier(request, pk)
+    dossier_file = get_object_or_404(DossierFile, pk=file_pk, dossier=dossier)
+    try:
+        services.dossier_remove_file(dossier_file=dossier_file, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã xóa tệp “%(name)s”.") % {"name": dossier_file.original_name})
+    return redirect("dossiers:edit", pk=dossier.pk)
+
+
+@login_required
+@catch_redirect
+def edit_delivery(request, pk: int):
+    dossier = editable_dossier(request, pk)
+    version = dossier.procedure_version
+    desks = selectors.desks_for_version(version=version)
+    initial = {
+        "version": dossier.version,
+        "delivery_method": dossier.delivery_method,
+        "postal_address": dossier.postal_address or dossier.applicant_address,
+        "desk": dossier.receiving_agency_id,
+    }
+    form = DeliveryForm(
+        request.POST or None,
+        initial=initial,
+        desks=desks if dossier.is_before_reception else None,
+        allows_postal=version.allows_postal,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_set_delivery(
+                dossier=dossier,
+                actor=request.user,
+                method=form.cleaned_data["delivery_method"],
+                postal_address=form.cleaned_data["postal_address"],
+                desk=form.cleaned_data.get("desk"),
+                expected_version=expected_version(form),
+            )
+        except ApplicationError as exc:
+            show_error(exc, form)
+        else:
+            messages.success(request, _("Đã lưu cách nhận kết quả."))
+            return redirect("dossiers:edit", pk=dossier.pk)
+    return render(request, "dossiers/edit_delivery.html", {"dossier": dossier, "form": form})
+
+
+@login_required
+@catch_redirect
+def review(request, pk: int):
+    """Check your answers, then submit (or send back a completed dossier)."""
+    dossier = editable_dossier(request, pk)
+    problems = services.submission_problems(dossier=dossier) if dossier.is_before_reception else []
+    if request.method == "POST":
+        if dossier.state == DossierState.DRAFT:
+            service = services.dossier_submit
+        elif dossier.is_before_reception:
+            service = services.dossier_complete
+        else:
+            service = services.dossier_supplement_complete
+        try:
+            version = int(request.POST.get("version") or 0) or None
+            service(dossier=dossier, actor=request.user, expected_version=version)
+        except (ApplicationError, ValueError) as exc:
+            problems = getattr(exc, "extra", {}).get("problems") or [getattr(exc, "message", str(exc))]
+        else:
+            messages.success(
+                request,
+                _("Đã nộp hồ sơ. Bộ phận một cửa sẽ kiểm tra và tiếp nhận; bạn theo dõi trạng thái tại đây."),
+            )
+            return redirect("dossiers:detail", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/review.html",
+        {
+            "dossier": dossier,
+            "problems": problems,
+            "answers": answers(dossier),
+            "statuses": selectors.component_statuses(dossier=dossier),
+            "after_reception": not dossier.is_before_reception,
+        },
+    )
+
+
+@login_required
+@require_POST
+def delete_draft(request, pk: int):
+    dossier = visible_dossier(request, pk)
+    try:
+        services.dossier_delete_draft(dossier=dossier, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("dossiers:detail", pk=pk)
+    messages.success(request, _("Đã xóa hồ sơ nháp."))
+    return redirect("dossiers:my_dossiers")
+
+
+@login_required
+def withdraw(request, pk: int):
+    dossier = visible_dossier(request, pk)
+    return action_page(
+        request,
+        dossier,
+        form=versioned(request, WithdrawForm, dossier),
+        call=lambda data, v: services.dossier_withdraw(
+            dossier=dossier, actor=request.user, reason=data["reason"], expected_version=v
+        ),
+        success=_("Đã rút hồ sơ."),
+        template="dossiers/withdraw.html",
+    )
+
+
+@login_required
+def my_dossiers(request):
+    state = request.GET.get("trang_thai", "")
+    if state not in DossierState.values:
+        state = ""
+    qs = selectors.dossiers_of_applicant(user=request.user, state=state or None)
+    page, rows = queue_page(request, qs, size=20)
+    return render(request, "dossiers/my_dossiers.html", {"page": page, "rows": rows, "state": state})
