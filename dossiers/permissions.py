@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from portal.constants import PROVINCE_ROLES, Role
+from procedures.constants import Channel
 
-from .constants import APPLICANT_EDITABLE_STATES, DossierState
+from .constants import APPLICANT_EDITABLE_STATES, DeliveryMethod, DossierState
 
 if TYPE_CHECKING:
     from portal.models import Agency, User
@@ -44,9 +45,11 @@ def intake_agency_ids(user: User) -> set[int]:
 
 
 def officer_agency_ids(user: User) -> set[int]:
+    """Agencies whose dossiers the officer works on. The postal operator carries dossiers and results but
+    reads none of them: its memberships count only for `can_view_for_delivery`."""
     if not (user.is_authenticated and user.is_officer):
         return set()
-    return {agency_id for agency_id, _ in _memberships(user)}
+    return {agency_id for agency_id, role in _memberships(user) if role != Role.POSTAL}
 
 
 def organisation_ids(user: User) -> set[int]:
@@ -194,8 +197,6 @@ def can_work_at_current_agency(user: User, dossier: Dossier) -> bool:
 def can_deliver(user: User, dossier: Dossier) -> bool:
     """The desk that received the dossier returns the result; an electronic result is placed in the
     applicant's Kho by the leader who signs it."""
-    from .constants import DeliveryMethod
-
     if dossier.receiving_agency_id in intake_agency_ids(user):
         return True
     return dossier.delivery_method == DeliveryMethod.ELECTRONIC and can_lead(user, dossier)
@@ -257,6 +258,15 @@ def postal_agency_ids(user: User) -> set[int]:
     if not (user.is_authenticated and user.is_officer):
         return set()
     return {agency_id for agency_id, role in _memberships(user) if role == Role.POSTAL}
+
+
+def can_view_for_delivery(user: User, dossier: Dossier) -> bool:
+    """The postal operator of the receiving desk, for a dossier handed to the post: received by post, or
+    whose result goes back by post. It sees what carrying needs (code, procedure, name, address, phone,
+    appointment) and nothing else: no files, no forms, no identity number, no lookup secret, no messages."""
+    if dossier.received_at is None or dossier.receiving_agency_id not in postal_agency_ids(user):
+        return False
+    return dossier.channel == Channel.POSTAL or dossier.delivery_method == DeliveryMethod.POST
 
 
 def can_use_intake_desk(user: User) -> bool:
