@@ -25,7 +25,7 @@ from dossiers.constants import DeliveryMethod
 from dossiers.models import Dossier
 from portal.constants import Role
 from repository.models import StoredDocument
-from tests.dossiers.factories import Province, applicant_data, draft, pdf_upload
+from tests.dossiers.factories import Province, draft, pdf_upload
 from tests.portal.factories import CitizenFactory, officer_in
 from tests.repository.conftest import page_png, store, upload_file
 
@@ -47,8 +47,14 @@ OPEN = re.compile(
     r"|^password_reset|^(dossiers|dossiers-api):lookup$|^(repository|repository-api):verify"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
-SIGNED_IN = {"dossiers:file_online", "profile", "password_change", "password_change_done", "otp_verify",
-             "otp_setup"}
+SIGNED_IN = {
+    "dossiers:file_online",
+    "profile",
+    "password_change",
+    "password_change_done",
+    "otp_verify",
+    "otp_setup",
+}
 
 
 @dataclass
@@ -72,8 +78,13 @@ class World:
         for param in params:
             if app == "admin":
                 value = {
-                    "object_id": "1", "content_type_id": "1", "id": "1", "pk": 1, "fmt": "json",
-                    "app_label": "dossiers", "url": "khong-co/",
+                    "object_id": "1",
+                    "content_type_id": "1",
+                    "id": "1",
+                    "pk": 1,
+                    "fmt": "json",
+                    "app_label": "dossiers",
+                    "url": "khong-co/",
                 }.get(param)
             elif app in ("dossiers", "dossiers-api") and "archive" not in view:
                 value = {
@@ -129,25 +140,38 @@ def _build_world() -> World:
     dossier = draft(province, victim)
     dossier = services.dossier_set_delivery(dossier=dossier, actor=victim, method=DeliveryMethod.DESK)
     dossier = services.dossier_submit(dossier=dossier, actor=victim, at=NOW - dt.timedelta(hours=2))
-    dossier = services.dossier_receive(dossier=dossier, actor=province.officer, at=NOW - dt.timedelta(hours=1))
-    dossier = services.dossier_forward(dossier=dossier, actor=province.officer, at=NOW - dt.timedelta(minutes=50))
+    dossier = services.dossier_receive(
+        dossier=dossier, actor=province.officer, at=NOW - dt.timedelta(hours=1)
+    )
+    dossier = services.dossier_forward(
+        dossier=dossier, actor=province.officer, at=NOW - dt.timedelta(minutes=50)
+    )
     dossier = services.dossier_assign(
-        dossier=dossier, actor=province.approver, specialist=province.specialist, at=NOW - dt.timedelta(minutes=40)
+        dossier=dossier,
+        actor=province.approver,
+        specialist=province.specialist,
+        at=NOW - dt.timedelta(minutes=40),
     )
     message = services.dossier_message_post(
         dossier=dossier, actor=victim, body="Xin bổ sung bản vẽ.", attachment=pdf_upload("ban-ve.pdf")
     )
     apology = services.dossier_apology_draft(
-        dossier=dossier, actor=province.specialist, reason="Cần thêm thời gian thẩm định thực địa.",
+        dossier=dossier,
+        actor=province.specialist,
+        reason="Cần thêm thời gian thẩm định thực địa.",
         new_due_at=dossier.due_at + dt.timedelta(days=10),
     )
     from repository import services as kho
 
     document = store(victim, content=b"%PDF-1.4\n%%EOF\n")
     job = kho.digitisation_job_create(
-        actor=province.officer, agency=province.centre, owner=victim,
+        actor=province.officer,
+        agency=province.centre,
+        owner=victim,
         files=[upload_file("trang-1.png", page_png("Giấy khai sinh"))],
-        document_type_code="GT_KS_CU", document_type_name="Giấy khai sinh", title="Giấy khai sinh",
+        document_type_code="GT_KS_CU",
+        document_type_name="Giấy khai sinh",
+        title="Giấy khai sinh",
     )
     dossier.refresh_from_db()
     return World(
@@ -240,7 +264,9 @@ def test_nobody_else_reaches_the_victims_dossier(client, settings, who):
             if response.status_code >= 500:
                 problems.append(f"GET {url} ({name}) → {response.status_code}")
             elif anonymous and not _refused(response, anonymous=True, login_url=login_url):
-                problems.append(f"GET {url} ({name}) answers an anonymous visitor with {response.status_code}")
+                problems.append(
+                    f"GET {url} ({name}) answers an anonymous visitor with {response.status_code}"
+                )
             elif any(secret and secret.encode() in body for secret in secrets):
                 problems.append(f"GET {url} ({name}) shows the victim's dossier")
         if params:
@@ -248,8 +274,8 @@ def test_nobody_else_reaches_the_victims_dossier(client, settings, who):
                 response = client.post(url, {"body": "x", "reason": "x", "version": world.dossier.version})
             if not _refused(response, anonymous=anonymous, login_url=login_url):
                 problems.append(f"POST {url} ({name}) → {response.status_code}")
-    assert not uncovered, "URL patterns the matrix cannot fill — describe them in World.kwargs_for: " + ", ".join(
-        uncovered
+    assert not uncovered, (
+        "URL patterns the matrix cannot fill — describe them in World.kwargs_for: " + ", ".join(uncovered)
     )
     assert not problems, f"{who} reached what is not theirs:\n" + "\n".join(problems)
     assert _snapshot(world) == before

@@ -76,6 +76,13 @@ def _actions(user, dossier: Dossier) -> dict:
 
 @login_required
 def detail(request, pk: int):
+    dossier = selectors.dossier_detail(pk=pk)
+    if (
+        dossier is not None
+        and not permissions.can_view(request.user, dossier)
+        and permissions.can_view_for_delivery(request.user, dossier)
+    ):
+        return render(request, "dossiers/delivery_slip.html", {"dossier": dossier})
     dossier = visible_dossier(request, pk)
     services.dossier_record_officer_read(
         dossier=dossier, actor=request.user, purpose=DossierAccessLog.Purpose.VIEW

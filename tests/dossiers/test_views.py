@@ -384,6 +384,21 @@ def test_the_postal_operator_sees_postal_dossiers_of_its_agency(client, province
     assert by_post.code in page and at_desk.code not in page
 
 
+def test_the_postal_operator_reads_only_what_carrying_needs(client, province):
+    postal = officer_in(province.centre, Role.POSTAL)
+    by_post = counter_received(province, channel=3)
+    at_desk = counter_received(province, channel=1)
+    client.force_login(postal)
+    page = client.get(reverse("dossiers:detail", args=[by_post.pk])).content.decode()
+    assert by_post.code in page and by_post.applicant_name in page
+    assert by_post.applicant_id_number not in page and by_post.lookup_secret not in page
+    file = by_post.files.first()
+    assert client.get(reverse("dossiers:file_download", args=[by_post.pk, file.pk])).status_code == 404
+    assert client.get(reverse("dossiers:document", args=[by_post.pk, "receipt"])).status_code == 404
+    assert client.get(reverse("dossiers-api:detail", args=[by_post.pk])).status_code == 404
+    assert client.get(reverse("dossiers:detail", args=[at_desk.pk])).status_code == 404
+
+
 @pytest.mark.parametrize("size", [10, 50])
 def test_the_queue_uses_a_bounded_number_of_queries(client, province, size):
     """The same number of queries for 10 or 50 rows (no query per dossier)."""
