@@ -893,7 +893,10 @@ def dossier_receive_in_person(
     if applicant.kind == ApplicantKind.ORGANISATION:
         organisation = Organisation.objects.filter(tax_code=applicant.id_number.strip()).first()
     else:
-        account = User.objects.filter(cccd=applicant.id_number.strip()).first()
+        # Only an account whose identity was proven receives a dossier it did not file (see dossier_claim).
+        account = User.objects.filter(
+            cccd=applicant.id_number.strip(), identity_verified_at__isnull=False
+        ).first()
     at = at or timezone.now()
     action = EventAction.RECEIVE_AT_COUNTER if channel == Channel.COUNTER else EventAction.RECEIVE_BY_POST
     with _files_removed_on_error() as stored, transaction.atomic():

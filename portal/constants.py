@@ -7,6 +7,15 @@ class AccountType(models.TextChoices):
     OFFICER = "officer", _("Cán bộ, công chức")
 
 
+class IdentitySource(models.TextChoices):
+    """How a citizen's account proved to belong to the person of its CCCD. A password registration proves
+    nothing: until one of these, the account is not given dossiers or Kho documents it did not create."""
+
+    NATIONAL_SSO = "national_sso", _("Đăng nhập bằng tài khoản định danh điện tử (VNeID / Cổng DVC quốc gia)")
+    DOSSIER_CLAIM = "dossier_claim", _("Mã hồ sơ và mã tra cứu trên giấy tiếp nhận")
+    DESK = "desk", _("Đối chiếu giấy tờ tại bộ phận một cửa")
+
+
 class Role(models.TextChoices):
     """Roles of the brief (DOMAIN §1). Agency-scoped roles live on AgencyMembership."""
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from .constants import AccountType, AgencyLevel, Role, UnitLevel
+from .constants import AccountType, AgencyLevel, IdentitySource, Role, UnitLevel
 from .models import AdministrativeUnit, Agency, Organisation, OrganisationMember, User
 from .services import (
     calendar_get_or_create_default,
@@ -21,6 +21,7 @@ from .services import (
 )
 
 DEMO_PASSWORD = "Demo@2026"
+DEMO_VERIFIED_AT = dt.datetime(2025, 7, 1, 8, 0, tzinfo=dt.UTC)
 PROVINCE_CODE = "56"
 
 # (code, name, short name, level, parent code, unit code, has one-stop desk, address)
@@ -303,6 +304,9 @@ def load(stdout=None) -> None:
             address=address,
             administrative_unit=AdministrativeUnit.objects.get(code=ward),
             account_type=AccountType.CITIZEN,
+            # The demo citizens stand for people who signed in with VNeID once.
+            identity_verified_at=DEMO_VERIFIED_AT,
+            identity_source=IdentitySource.NATIONAL_SSO,
         )
 
     tax_code, name, address, phone, email = ORGANISATION

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .constants import AccountType, AgencyLevel, CalendarDayKind, Role, UnitLevel
+from .constants import AccountType, AgencyLevel, CalendarDayKind, IdentitySource, Role, UnitLevel
 from .validators import validate_agency_code, validate_cccd, validate_mst, validate_phone
 
 
@@ -23,6 +23,10 @@ class User(AbstractUser):
     full_name = models.CharField(_("họ và tên"), max_length=200)
     cccd = models.CharField(
         _("số CCCD"), max_length=12, blank=True, null=True, unique=True, validators=[validate_cccd]
+    )
+    identity_verified_at = models.DateTimeField(_("xác minh danh tính lúc"), null=True, blank=True)
+    identity_source = models.CharField(
+        _("cách xác minh danh tính"), max_length=16, blank=True, choices=IdentitySource.choices
     )
     date_of_birth = models.DateField(_("ngày sinh"), null=True, blank=True)
     phone = models.CharField(_("số điện thoại"), max_length=15, blank=True, validators=[validate_phone])
@@ -54,6 +58,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def identity_verified(self) -> bool:
+        return self.identity_verified_at is not None
 
     @property
     def is_officer(self) -> bool:

@@ -8,7 +8,7 @@ import re
 import holidays
 from django.db import transaction
 
-from .constants import AccountType, CalendarDayKind, Role
+from .constants import AccountType, CalendarDayKind, IdentitySource, Role
 from .errors import ApplicationError
 from .models import Agency, AgencyMembership, CalendarDay, User, WorkCalendar
 
@@ -140,3 +140,14 @@ def unit_record_historical(
             "successor": successor,
         },
     )
+
+
+def user_verify_identity(*, user: User, source: str, at: dt.datetime) -> User:
+    """Record that the account belongs to the person of its CCCD (the first proof is kept)."""
+    if source not in IdentitySource.values:
+        raise ApplicationError("Cách xác minh danh tính không hợp lệ.", code="identity_source")
+    if user.identity_verified_at is None:
+        user.identity_verified_at = at
+        user.identity_source = source
+        user.save(update_fields=["identity_verified_at", "identity_source"])
+    return user

@@ -977,7 +977,8 @@ def _parse_date(value: str, label: str) -> dt.date | None:
 def _owner_by_identifier(identifier: str) -> Owner | None:
     digits = identifier.replace("-", "").replace(" ", "")
     if len(digits) == 12:
-        return User.objects.filter(cccd=digits).first()
+        # A back-file result goes only to an account whose identity was proven.
+        return User.objects.filter(cccd=digits, identity_verified_at__isnull=False).first()
     return Organisation.objects.filter(tax_code__in=[identifier.strip(), digits]).first()
 
 

@@ -1,7 +1,9 @@
+import datetime as dt
+
 import factory
 from factory.django import DjangoModelFactory
 
-from portal.constants import AccountType, AgencyLevel, UnitLevel
+from portal.constants import AccountType, AgencyLevel, IdentitySource, UnitLevel
 from portal.models import AdministrativeUnit, Agency, Organisation, User
 
 PASSWORD = "Demo@2026"
@@ -49,9 +51,15 @@ class UserFactory(DjangoModelFactory):
 
 
 class CitizenFactory(UserFactory):
+    class Params:
+        unverified = factory.Trait(identity_verified_at=None, identity_source="")
+
     account_type = AccountType.CITIZEN
     cccd = factory.Sequence(lambda n: f"0560900{n:05d}")
     username = factory.LazyAttribute(lambda u: u.cccd)
+    # A citizen who signed in with VNeID once; `unverified=True` for a password-only registration.
+    identity_verified_at = dt.datetime(2025, 1, 2, 8, 0, tzinfo=dt.UTC)
+    identity_source = IdentitySource.NATIONAL_SSO
     phone = "0905123456"
     address = "12 Trần Phú, phường Nha Trang, tỉnh Khánh Hòa"
 
