@@ -1,11 +1,48 @@
+import datetime as dt
 import os
 import shutil
+import zoneinfo
 
 import pytest
+import time_machine
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test body are
 # still synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# Every test runs on the same working day, so no outcome depends on when or where the suite runs: a Wednesday
+# with no public holiday within weeks and later than every fixed date the tests use. The local time of day
+# defaults to office hours; CI runs the tests marked `date_sensitive` again at FROZEN_LOCAL_TIME=02:00 (the
+# day before in UTC), 16:30 and 23:30 (see .ci/run).
+FROZEN_DATE = dt.date(2026, 10, 14)
+PROVINCE_TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def frozen_local_time() -> dt.time:
+    value = os.environ.get("FROZEN_LOCAL_TIME", "") or "09:30"
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"FROZEN_LOCAL_TIME must read HH:MM, not {value!r}") from None
+
+
+def pytest_report_header(config):
+    return f"clock frozen at {frozen_now():%Y-%m-%d %H:%M %Z} (FROZEN_LOCAL_TIME), then ticking"
+
+
+def frozen_now() -> dt.datetime:
+    return dt.datetime.combine(FROZEN_DATE, frozen_local_time(), PROVINCE_TZ)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The test's clock: it starts at `frozen_now()` and ticks from there (ordering by time still works).
+
+    Tests that need another moment move it with `clock.move_to(...)` or `clock.shift(...)`.
+    """
+    with time_machine.travel(frozen_now(), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True, scope="session")
