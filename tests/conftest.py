@@ -1,7 +1,12 @@
 import datetime as dt
+import logging
 import os
+import runpy
 import shutil
+import uuid
 import zoneinfo
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -64,6 +69,56 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (moto's server mode) on a free local port, for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def object_storage(s3_server, settings, monkeypatch):
+    """Files go to a fresh bucket on the S3 server, switched on the way production does it: the AWS_*
+    variables of .env.example read by portal/settings.py. Gives the bucket and a boto3 client to look inside."""
+    import boto3
+
+    bucket = f"portal-{uuid.uuid4().hex[:12]}"
+    environment = {
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_S3_ENDPOINT_URL": s3_server,
+        "AWS_S3_REGION_NAME": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "portal",
+        "AWS_SECRET_ACCESS_KEY": "portal-secret",
+        "AWS_S3_ADDRESSING_STYLE": "path",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    configured = runpy.run_path(str(Path(__file__).resolve().parents[1] / "portal" / "settings.py"))
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="portal",
+        aws_secret_access_key="portal-secret",
+    )
+    client.create_bucket(Bucket=bucket)
+    settings.STORAGES = configured["STORAGES"]  # Django drops the cached default storage on this change
+
+    def objects() -> set[str]:
+        return {item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", [])}
+
+    def content(key: str) -> bytes:
+        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    return SimpleNamespace(bucket=bucket, client=client, objects=objects, content=content)
 
 
 @pytest.fixture(scope="session")
