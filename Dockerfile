@@ -10,8 +10,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
-RUN pip install --upgrade pip && pip install .
+COPY pyproject.toml README.md requirements.lock ./
+RUN pip install --upgrade pip && pip install -c requirements.lock .
 COPY . .
 RUN DJANGO_SECRET_KEY=build-only-build-only-build-only-build-only-build-only DJANGO_ALLOWED_HOSTS=build \
     python manage.py collectstatic --noinput

@@ -309,7 +309,7 @@ class ProcedureEvent(models.Model):
         indexes = [models.Index(fields=["procedure", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.procedure.code} {self.get_kind_display()} {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.procedure.code} {self.get_kind_display()} {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
 
 
 class CatalogueSyncRun(models.Model):
@@ -342,4 +342,4 @@ class CatalogueSyncRun(models.Model):
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
-        return f"{self.source} {self.started_at:%d/%m/%Y %H:%M}"
+        return f"{self.source} {timezone.localtime(self.started_at):%d/%m/%Y %H:%M}"

@@ -283,7 +283,7 @@ class DocumentEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
 
 
 class DocumentUse(models.Model):
@@ -338,7 +338,9 @@ class DocumentAccessLog(models.Model):
         ordering = ["-accessed_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.accessed_by} đọc {self.document} ({self.accessed_at:%d/%m/%Y %H:%M})"
+        return (
+            f"{self.accessed_by} đọc {self.document} ({timezone.localtime(self.accessed_at):%d/%m/%Y %H:%M})"
+        )
 
 
 class DigitisationJob(models.Model):
@@ -448,7 +450,7 @@ class DigitisationEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_status_display()} {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.get_status_display()} {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
 
 
 class BackfileBatch(models.Model):
@@ -476,7 +478,7 @@ class BackfileBatch(models.Model):
         constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="backfile_progress_max")]
 
     def __str__(self) -> str:
-        return f"Lô #{self.pk} ({self.created_at:%d/%m/%Y})"
+        return f"Lô #{self.pk} ({timezone.localtime(self.created_at):%d/%m/%Y})"
 
     @property
     def is_finished(self) -> bool:
@@ -649,4 +651,4 @@ class ArchiveAccessLog(models.Model):
         ordering = ["-accessed_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.accessed_by} — {self.get_item_kind_display()} — {self.accessed_at:%d/%m/%Y %H:%M}"
+        return f"{self.accessed_by} — {self.get_item_kind_display()} — {timezone.localtime(self.accessed_at):%d/%m/%Y %H:%M}"

@@ -1,11 +1,53 @@
+import datetime as dt
+import logging
 import os
+import runpy
 import shutil
+import uuid
+import zoneinfo
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import time_machine
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test body are
 # still synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# Every test runs on the same working day, so no outcome depends on when or where the suite runs: a Wednesday
+# with no public holiday within weeks and later than every fixed date the tests use. The local time of day
+# defaults to office hours; CI runs the tests marked `date_sensitive` again at FROZEN_LOCAL_TIME=02:00 (the
+# day before in UTC), 16:30 and 23:30 (see .ci/run).
+FROZEN_DATE = dt.date(2026, 10, 14)
+PROVINCE_TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def frozen_local_time() -> dt.time:
+    value = os.environ.get("FROZEN_LOCAL_TIME", "") or "09:30"
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"FROZEN_LOCAL_TIME must read HH:MM, not {value!r}") from None
+
+
+def pytest_report_header(config):
+    return f"clock frozen at {frozen_now():%Y-%m-%d %H:%M %Z} (FROZEN_LOCAL_TIME), then ticking"
+
+
+def frozen_now() -> dt.datetime:
+    return dt.datetime.combine(FROZEN_DATE, frozen_local_time(), PROVINCE_TZ)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The test's clock: it starts at `frozen_now()` and ticks from there (ordering by time still works).
+
+    Tests that need another moment move it with `clock.move_to(...)` or `clock.shift(...)`.
+    """
+    with time_machine.travel(frozen_now(), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -27,6 +69,56 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (moto's server mode) on a free local port, for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def object_storage(s3_server, settings, monkeypatch):
+    """Files go to a fresh bucket on the S3 server, switched on the way production does it: the AWS_*
+    variables of .env.example read by portal/settings.py. Gives the bucket and a boto3 client to look inside."""
+    import boto3
+
+    bucket = f"portal-{uuid.uuid4().hex[:12]}"
+    environment = {
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_S3_ENDPOINT_URL": s3_server,
+        "AWS_S3_REGION_NAME": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "portal",
+        "AWS_SECRET_ACCESS_KEY": "portal-secret",
+        "AWS_S3_ADDRESSING_STYLE": "path",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    configured = runpy.run_path(str(Path(__file__).resolve().parents[1] / "portal" / "settings.py"))
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="portal",
+        aws_secret_access_key="portal-secret",
+    )
+    client.create_bucket(Bucket=bucket)
+    settings.STORAGES = configured["STORAGES"]  # Django drops the cached default storage on this change
+
+    def objects() -> set[str]:
+        return {item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", [])}
+
+    def content(key: str) -> bytes:
+        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    return SimpleNamespace(bucket=bucket, client=client, objects=objects, content=content)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -549,7 +550,7 @@ class DossierEvent(models.Model):
         indexes = [models.Index(fields=["dossier", "at"], name="dossier_event_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.at:%d/%m/%Y %H:%M} {self.get_action_display()}"
+        return f"{timezone.localtime(self.at):%d/%m/%Y %H:%M} {self.get_action_display()}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

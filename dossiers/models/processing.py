@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..constants import EventAction, Outcome
@@ -73,7 +74,9 @@ class DossierHandover(models.Model):
         indexes = [models.Index(fields=["dossier", "handed_at"], name="dossier_handover_order")]
 
     def __str__(self) -> str:
-        return f"{self.dossier} {self.get_action_display()} {self.handed_at:%d/%m/%Y %H:%M}"
+        return (
+            f"{self.dossier} {self.get_action_display()} {timezone.localtime(self.handed_at):%d/%m/%Y %H:%M}"
+        )
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -155,7 +158,7 @@ class DossierApology(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dossier}: {self.new_due_at:%d/%m/%Y}"
+        return f"{self.dossier}: {timezone.localtime(self.new_due_at):%d/%m/%Y}"
 
     @property
     def is_approved(self) -> bool:
@@ -185,7 +188,7 @@ class DossierMessage(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.dossier} {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.dossier} {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
 
 
 class DossierObligation(models.Model):

@@ -16,6 +16,8 @@ from tests.portal.factories import AgencyFactory
 from .concurrency import issue_codes, run_on_sqlite_file
 from .factories import counter_received, received
 
+pytestmark = pytest.mark.date_sensitive
+
 DAY = dt.date(2025, 11, 21)
 
 

@@ -17,6 +17,8 @@ from procedures.constants import Channel, TimeUnit
 
 from .factories import counter_received, received
 
+pytestmark = pytest.mark.date_sensitive
+
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

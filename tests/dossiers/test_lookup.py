@@ -14,6 +14,8 @@ from dossiers.documents import lookup_url
 
 from .factories import received
 
+pytestmark = pytest.mark.date_sensitive
+
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 LOOKUP = "/ho-so/tra-cuu/"
 API_LOOKUP = "/api/ho-so/tra-cuu/"

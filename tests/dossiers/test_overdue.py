@@ -20,6 +20,8 @@ from portal.working_time import load_calendar
 
 from .factories import Province, appraising, result_draft, signing_ready
 
+pytestmark = pytest.mark.date_sensitive
+
 S = DossierState
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY = dt.datetime(2026, 3, 2, 8, 0, tzinfo=TZ)

@@ -33,6 +33,8 @@ from .factories import (
     submitted,
 )
 
+pytestmark = pytest.mark.date_sensitive
+
 S = DossierState
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # A Monday morning: every step below happens within working hours.

@@ -19,6 +19,8 @@ from tests.portal.factories import AgencyFactory, officer_in
 
 from .factories import appraising, awaiting_approval, forwarded
 
+pytestmark = pytest.mark.date_sensitive
+
 S = DossierState
 QUEUE = reverse("dossiers:work_queue")
 

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -14,6 +15,8 @@ from dossiers.register import COLUMNS
 from tests.portal.factories import CitizenFactory
 
 from .factories import awaiting_approval, received, signing_ready
+
+pytestmark = pytest.mark.date_sensitive
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MARCH = dt.datetime(2026, 3, 2, 8, 0, tzinfo=TZ)

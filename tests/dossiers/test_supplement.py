@@ -21,6 +21,8 @@ from tests.portal.factories import officer_in
 
 from .factories import PDF_BYTES, appraising, pdf_upload, png_upload, result_draft, signing_ready
 
+pytestmark = pytest.mark.date_sensitive
+
 S = DossierState
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TUESDAY = dt.datetime(2026, 3, 3, 9, 0, tzinfo=TZ)

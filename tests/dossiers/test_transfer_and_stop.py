@@ -18,6 +18,8 @@ from tests.portal.factories import AgencyFactory, officer_in
 
 from .factories import PDF_BYTES, appraising, awaiting_approval, received, result_draft, signing_ready
 
+pytestmark = pytest.mark.date_sensitive
+
 S = DossierState
 REQUEST = "Đề nghị xác nhận thông tin quy hoạch sử dụng đất tại thửa đất số 215, tờ bản đồ số 12."
 ANSWER = "Thửa đất 215 thuộc đất ở đô thị theo quy hoạch sử dụng đất đến năm 2030 đã được phê duyệt."

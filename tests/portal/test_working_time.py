@@ -10,6 +10,8 @@ from portal.models import CalendarDay
 from portal.services import calendar_get_or_create_default, calendar_seed_holidays
 from portal.working_time import WorkingCalendar, load_calendar
 
+pytestmark = pytest.mark.date_sensitive
+
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

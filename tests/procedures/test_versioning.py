@@ -17,7 +17,7 @@ from procedures.services import (
 
 from .factories import ProcedureVersionFactory, published_version
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 TODAY = dt.date(2026, 3, 2)
 
 

@@ -1,5 +1,5 @@
 """Digitisation made for one component of a dossier: when the job completes, the repository hands the PDF to
-`dossiers.services.dossier_file_attach_digitised` (when the dossiers app provides it) so that the component
+`dossiers.services.dossier_file_attach_digitised` so that the component
 ends up with a file flagged digitised; refusals are shown, passing trouble is retried by the nightly sweep.
 
 The dossiers side of the hook is not in this app: these tests install, on the dossiers services module, a
@@ -348,7 +348,6 @@ def test_a_specialist_of_the_competent_department_may_digitise_for_it(province, 
 # --- with the dossiers app's own hook -------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not hasattr(dossier_services, HOOK), reason="the dossiers app does not offer the hook")
 def test_with_the_dossiers_hook_the_component_is_flagged_digitised(province, received):
     # given scans of the drawings for a received dossier, and the dossiers app's real hook
     component = _component(province, "BAN_VE")
@@ -365,7 +364,6 @@ def test_with_the_dossiers_hook_the_component_is_flagged_digitised(province, rec
     assert dossier_file.sha256 == job.output_document.current_version.sha256
 
 
-@pytest.mark.skipif(not hasattr(dossier_services, HOOK), reason="the dossiers app does not offer the hook")
 def test_with_the_dossiers_hook_a_withdrawn_dossier_refuses_the_file(province, received):
     # given a job queued for a dossier the applicant then withdraws
     job = _digitise(province, received, _component(province, "BAN_VE"))

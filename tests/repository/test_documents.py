@@ -10,6 +10,8 @@ from repository.models import DocumentUse, StoredDocument
 
 from .conftest import page_png, store, text_pdf, upload_file
 
+pytestmark = pytest.mark.date_sensitive
+
 
 @pytest.mark.parametrize(
     ("name", "content_factory", "mime", "pages"),

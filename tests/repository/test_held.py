@@ -14,6 +14,8 @@ from tests.portal.factories import officer_in
 
 from .conftest import store, text_pdf
 
+pytestmark = pytest.mark.date_sensitive
+
 
 def _component(province, code) -> Component:
     return next(c for c in province.components() if c.code == code)

@@ -12,6 +12,8 @@ from repository.constants import RetentionScope
 from repository.models import ArchiveRecord, RetentionRule
 from tests.dossiers.factories import submitted
 
+pytestmark = pytest.mark.date_sensitive
+
 
 def rule(scope, code="", *, years=None, permanent=False, name=None, active=True):
     return RetentionRule(

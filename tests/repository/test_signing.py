@@ -16,6 +16,8 @@ from tests.portal.factories import AgencyFactory, officer_in
 
 from .conftest import text_pdf
 
+pytestmark = pytest.mark.date_sensitive
+
 
 def _bytes(document) -> bytes:
     with document.current_version.file.open("rb") as handle:
