@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from portal import ratelimit
 from portal.errors import ApplicationError
+from portal.spreadsheets import csv_safe
 
 from . import ratelimits, selectors, services, signing
 from .constants import FINISHED_JOB_STATUSES, AccessPurpose, ArchiveItemKind, JobStatus
@@ -505,16 +506,19 @@ def _backfile_report_csv(batch: BackfileBatch) -> HttpResponse:
     )
     for row in batch.rows.all():
         writer.writerow(
-            [
-                row.row_number,
-                row.file_name,
-                row.owner_identifier,
-                row.document_type_code,
-                row.title,
-                row.get_status_display(),
-                row.reason,
-                row.document_id or "",
-            ]
+            map(
+                csv_safe,
+                [
+                    row.row_number,
+                    row.file_name,
+                    row.owner_identifier,
+                    row.document_type_code,
+                    row.title,
+                    row.get_status_display(),
+                    row.reason,
+                    row.document_id or "",
+                ],
+            )
         )
     return response
 
