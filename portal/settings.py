@@ -252,6 +252,12 @@ DOSSIER_LOOKUP_WINDOW_SECONDS = env.int("DOSSIER_LOOKUP_WINDOW_SECONDS", default
 # Reverse proxies in front of the portal whose X-Forwarded-For is trusted for the client address (0: none);
 # used by every per-client rate limit (portal.ratelimit).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Rate limits (django-ratelimit, portal.ratelimit) count the client address of TRUSTED_PROXY_COUNT; IPv6
+# clients are grouped by network prefix (one subscriber usually holds a whole /64).
+RATELIMIT_IP_META_KEY = "portal.ratelimit.ratelimit_ip"
+RATELIMIT_IPV6_MASK = env.int("RATELIMIT_IPV6_MASK", default=64)
+RATELIMIT_IPV4_MASK = 32
+RATELIMIT_USE_CACHE = "default"
 # Processing: a running dossier is "due soon" when less than this share of its legal time is left.
 DEADLINE_WARNING_SHARE = env.float("DEADLINE_WARNING_SHARE", default=0.2)
 # Whether the wait for a financial obligation found after appraisal (status 6) stops the clock.

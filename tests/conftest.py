@@ -1,7 +1,9 @@
+import datetime as dt
 import os
 import shutil
 
 import pytest
+import time_machine
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test body are
 # still synchronous and safe there.
@@ -27,6 +29,14 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def rate_limit_clock():
+    """django-ratelimit counts in fixed windows of the clock: a rate-limit test stops the clock at a fixed
+    instant so that no window ends half-way through it (use it before the fixtures that build data)."""
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False):
+        yield
 
 
 @pytest.fixture(scope="session")
