@@ -174,6 +174,11 @@ STORAGES = {
 }
 # Largest upload accepted for one dossier component.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# Zip-shaped uploads (DOCX, XLSX, scan archives) are refused when they would inflate past this many bytes (or
+# twice the upload limit, if larger), past UPLOAD_MAX_ZIP_RATIO times their size, or hold too many members.
+UPLOAD_MAX_INFLATED_BYTES = env.int("UPLOAD_MAX_INFLATED_BYTES", default=100 * 1024 * 1024)
+UPLOAD_MAX_ZIP_RATIO = env.int("UPLOAD_MAX_ZIP_RATIO", default=100)
+UPLOAD_MAX_ZIP_MEMBERS = env.int("UPLOAD_MAX_ZIP_MEMBERS", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = env.str(

@@ -16,7 +16,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from portal.errors import ApplicationError
 from portal.spreadsheets import excel_row
+from portal.uploads import check_zip_inflation
 
 from .national import RecordError
 
@@ -184,10 +186,13 @@ def _int_or_none(value: Any) -> int | None:
 
 def records_from_workbook(file: BinaryIO | bytes) -> list[dict]:
     """Read a workbook in the layout above. Raises RecordError with a Vietnamese message if it is not one."""
+    file = io.BytesIO(file) if isinstance(file, bytes) else file
     try:
-        workbook = load_workbook(
-            io.BytesIO(file) if isinstance(file, bytes) else file, read_only=True, data_only=True
-        )
+        check_zip_inflation(file, name=getattr(file, "name", None) or "bảng tính")
+    except ApplicationError as exc:
+        raise RecordError(exc.message) from exc
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a file that is not a workbook
         raise RecordError("Tệp không phải bảng tính Excel (.xlsx) hợp lệ.") from exc
     if MAIN not in workbook.sheetnames:
