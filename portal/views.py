@@ -17,6 +17,7 @@ from .constants import Role
 from .forms import CitizenRegistrationForm, OneTimeCodeForm, ProfileForm
 from .pdf import qr_png_data_uri
 from .second_factor import (
+    EnrolmentRefused,
     can_enrol_device,
     has_confirmed_device,
     totp_device_confirm,
@@ -94,7 +95,13 @@ def otp_setup(request):
     device = totp_device_start(user=request.user)
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if totp_device_confirm(user=request.user, device=device, token=form.cleaned_data["token"]):
+        try:
+            confirmed = totp_device_confirm(
+                user=request.user, device=device, token=form.cleaned_data["token"]
+            )
+        except EnrolmentRefused:  # another session finished the first enrolment meanwhile
+            return redirect("otp_verify")
+        if confirmed:
             otp_login(request, device)
             messages.success(request, _("Đã bật xác thực hai bước."))
             return redirect("home")

@@ -177,3 +177,22 @@ def test_reset_command_needs_an_administrator(officer):
     call_command("otp_reset", officer.username, by=admin.username, stdout=io.StringIO())
     assert not TOTPDevice.objects.filter(user=officer).exists()
     assert LogEntry.objects.filter(object_id=str(officer.pk), user=admin).exists()
+
+
+def test_a_second_session_racing_through_the_first_enrolment_is_refused(client, officer):
+    # given two password-only sessions on the set-up page of an officer without a device
+    other = Client()
+    _password_only_session(client, officer)
+    _password_only_session(other, officer)
+    client.get(reverse("otp_setup"))
+    other.get(reverse("otp_setup"))
+    pending = TOTPDevice.objects.get(user=officer)
+
+    # when the first confirms, then the second posts a code
+    client.post(reverse("otp_setup"), {"token": _code(pending)})
+    late = other.post(reverse("otp_setup"), {"token": _code(pending)})
+
+    # then the second is sent to the verify page, unverified, and the account has one device
+    assert late.status_code == 302 and late.url.startswith(reverse("otp_verify"))
+    assert other.get(reverse("home")).url.startswith(reverse("otp_verify"))
+    assert TOTPDevice.objects.filter(user=officer).count() == 1
