@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from portal.spreadsheets import excel_row
+
 from .selectors import RegisterRow
 
 TITLE = "SỔ THEO DÕI HỒ SƠ"
@@ -82,7 +84,7 @@ def workbook_bytes(
             item.number_format = number_format
         return item
 
-    sheet.append([cell(agency_name.upper(), font=bold)])
+    sheet.append(excel_row(sheet, [cell(agency_name.upper(), font=bold)]))
     sheet.append([cell(TITLE, font=Font(bold=True, size=14))])
     sheet.append([cell(f"Từ ngày {date_from:%d/%m/%Y} đến ngày {date_to:%d/%m/%Y}")])
     group = [None] * len(COLUMNS)
@@ -93,24 +95,27 @@ def workbook_bytes(
         d = row.dossier
         contact = ", ".join(p for p in (d.applicant_address, d.applicant_phone) if p)
         sheet.append(
-            [
-                number,
-                d.code,
-                d.procedure_version.name,
-                d.set_count,
-                d.applicant_name,
-                contact,
-                d.competent_agency.name if d.competent_agency else "",
-                cell(_local(d.received_at), number_format=DATETIME_FORMAT),
-                cell(_local(d.due_at), number_format=DATETIME_FORMAT),
-                cell(_local(row.forwarded_at), number_format=DATETIME_FORMAT),
-                cell(_local(row.result_received_at), number_format=DATETIME_FORMAT),
-                cell(_local(d.delivered_at), number_format=DATETIME_FORMAT),
-                d.collected_by,
-                d.get_channel_display(),
-                d.get_state_display(),
-                _note(row),
-            ]
+            excel_row(
+                sheet,
+                [
+                    number,
+                    d.code,
+                    d.procedure_version.name,
+                    d.set_count,
+                    d.applicant_name,
+                    contact,
+                    d.competent_agency.name if d.competent_agency else "",
+                    cell(_local(d.received_at), number_format=DATETIME_FORMAT),
+                    cell(_local(d.due_at), number_format=DATETIME_FORMAT),
+                    cell(_local(row.forwarded_at), number_format=DATETIME_FORMAT),
+                    cell(_local(row.result_received_at), number_format=DATETIME_FORMAT),
+                    cell(_local(d.delivered_at), number_format=DATETIME_FORMAT),
+                    d.collected_by,
+                    d.get_channel_display(),
+                    d.get_state_display(),
+                    _note(row),
+                ],
+            )
         )
     buffer = io.BytesIO()
     book.save(buffer)

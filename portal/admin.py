@@ -12,6 +12,7 @@ from .models import (
     User,
     WorkCalendar,
 )
+from .second_factor import second_factor_reset
 from .services import calendar_seed_holidays
 
 
@@ -45,6 +46,18 @@ class UserAdmin(BaseUserAdmin):
     )
     autocomplete_fields = ["administrative_unit"]
     inlines = [AgencyMembershipInline]
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("Đặt lại xác thực hai bước (xóa ứng dụng xác thực)"), permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            second_factor_reset(user=user, actor=request.user)
+        self.message_user(
+            request,
+            _("Đã đặt lại xác thực hai bước cho %(count)d tài khoản; họ sẽ thiết lập lại khi đăng nhập.")
+            % {"count": queryset.count()},
+            messages.SUCCESS,
+        )
 
 
 class OrganisationMemberInline(admin.TabularInline):

@@ -4,14 +4,39 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .text import strip_bidi_controls
 from .validators import validate_cccd
 
 
+def without_bidi_controls(data, *, keep=()):
+    """Form data with bidirectional control characters removed from every value but the names in `keep`."""
+    if hasattr(data, "getlist"):
+        cleaned = data.copy()
+        for key in cleaned:
+            if key not in keep:
+                cleaned.setlist(
+                    key, [strip_bidi_controls(v) if isinstance(v, str) else v for v in data.getlist(key)]
+                )
+        return cleaned
+    return {
+        key: strip_bidi_controls(value) if isinstance(value, str) and key not in keep else value
+        for key, value in data.items()
+    }
+
+
 class AccessibleFormMixin:
-    """Bootstrap classes on every widget, and error state announced to screen readers."""
+    """Bootstrap classes on every widget, error state announced to screen readers, and typed text cleaned of
+    bidirectional controls at input (names, addresses, free text; passwords are left as typed)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound:
+            passwords = {
+                self.add_prefix(name)
+                for name, field in self.fields.items()
+                if isinstance(field.widget, forms.PasswordInput)
+            }
+            self.data = without_bidi_controls(self.data, keep=passwords)
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

@@ -1,16 +1,20 @@
-"""Fixed-window counters per client address in the shared cache (Redis when REDIS_URL is set).
+"""Per-client rate limits (django-ratelimit) in the shared cache (Redis when REDIS_URL is set).
 
 Generic: a `Limit` names a scope, how many hits are allowed and the window in seconds. Pages and API views
 ask `is_blocked` before doing the work and `hit` to count an attempt (every attempt for expensive work, only
-failures for a guessing game). Counters are shared by every web process through the cache.
+failures for a guessing game); `allow` does both. Counters are django-ratelimit's fixed windows, shared by
+every web process through the cache and keyed on the client's network: the address itself for IPv4, its
+/64 for IPv6 (RATELIMIT_IPV6_MASK), because one subscriber usually holds a whole /64 and could otherwise
+walk through fresh addresses. The client address honours TRUSTED_PROXY_COUNT (`client_ip`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django_ratelimit.core import get_usage
 
 
 @dataclass(frozen=True)
@@ -35,35 +39,36 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
-def _key(limit: Limit, ip: str) -> str:
-    return f"ratelimit:{limit.scope}:{ip}"
-
-
-def count(limit: Limit, ip: str) -> int:
-    return int(cache.get(_key(limit, ip)) or 0)
-
-
-def is_blocked(limit: Limit, ip: str) -> bool:
-    return count(limit, ip) >= limit.limit
-
-
-def hit(limit: Limit, ip: str) -> int:
-    """Count one attempt; returns the count in the current window (the window starts at the first hit)."""
-    key = _key(limit, ip)
-    if cache.add(key, 1, timeout=limit.window):
-        return 1
+def ratelimit_ip(request) -> str:
+    """django-ratelimit's RATELIMIT_IP_META_KEY: the address of `client_ip`, or one shared bucket for
+    clients without a usable address (the library masks it to the IPv6 /64 itself)."""
+    address = client_ip(request)
     try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=limit.window)
-        return 1
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return "0.0.0.0"
 
 
-def allow(limit: Limit, ip: str) -> bool:
+def _usage(limit: Limit, request, *, increment: bool) -> dict:
+    return get_usage(
+        request, group=limit.scope, key="ip", rate=(limit.limit, limit.window), increment=increment
+    ) or {"count": 0, "limit": limit.limit, "should_limit": False}  # None: RATELIMIT_ENABLE is off
+
+
+def is_blocked(limit: Limit, request) -> bool:
+    """Whether this client has used up the window (or the counter cannot be read: fail closed)."""
+    usage = _usage(limit, request, increment=False)
+    return usage["count"] >= usage["limit"]
+
+
+def hit(limit: Limit, request) -> int:
+    """Count one attempt; returns the count in the current window."""
+    return _usage(limit, request, increment=True)["count"]
+
+
+def allow(limit: Limit, request) -> bool:
     """Count this attempt and say whether it may go ahead (at most `limit.limit` per window)."""
-    if is_blocked(limit, ip):
-        return False
-    return hit(limit, ip) <= limit.limit
+    return not _usage(limit, request, increment=True)["should_limit"]
 
 
 def lookup_limit() -> Limit:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "csp",
     "portal",
     "procedures",
     "dossiers",
@@ -69,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.ChosenLanguageMiddleware",
@@ -174,6 +178,11 @@ STORAGES = {
 }
 # Largest upload accepted for one dossier component.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# Zip-shaped uploads (DOCX, XLSX, scan archives) are refused when they would inflate past this many bytes (or
+# twice the upload limit, if larger), past UPLOAD_MAX_ZIP_RATIO times their size, or hold too many members.
+UPLOAD_MAX_INFLATED_BYTES = env.int("UPLOAD_MAX_INFLATED_BYTES", default=100 * 1024 * 1024)
+UPLOAD_MAX_ZIP_RATIO = env.int("UPLOAD_MAX_ZIP_RATIO", default=100)
+UPLOAD_MAX_ZIP_MEMBERS = env.int("UPLOAD_MAX_ZIP_MEMBERS", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = env.str(
@@ -211,6 +220,44 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "portal.errors.problem_exception_handler",
 }
+# Content-Security-Policy (django-csp, portal/security.py): scripts, styles, fonts and requests from the site
+# only, no inline script or style (templates keep them in static/), images also as data: URIs (QR codes,
+# Bootstrap's icons), no plugins, no framing by other sites, forms post to the site only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+# Permissions-Policy (django-permissions-policy): no page uses the camera, microphone, location, sensors,
+# payment or USB APIs; an injected script or a framed page gets none of them.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+} | {"fullscreen": ["self"]}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "API Hệ thống giải quyết thủ tục hành chính tỉnh",
     "VERSION": "1.0.0",
@@ -252,6 +299,12 @@ DOSSIER_LOOKUP_WINDOW_SECONDS = env.int("DOSSIER_LOOKUP_WINDOW_SECONDS", default
 # Reverse proxies in front of the portal whose X-Forwarded-For is trusted for the client address (0: none);
 # used by every per-client rate limit (portal.ratelimit).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Rate limits (django-ratelimit, portal.ratelimit) count the client address of TRUSTED_PROXY_COUNT; IPv6
+# clients are grouped by network prefix (one subscriber usually holds a whole /64).
+RATELIMIT_IP_META_KEY = "portal.ratelimit.ratelimit_ip"
+RATELIMIT_IPV6_MASK = env.int("RATELIMIT_IPV6_MASK", default=64)
+RATELIMIT_IPV4_MASK = 32
+RATELIMIT_USE_CACHE = "default"
 # Processing: a running dossier is "due soon" when less than this share of its legal time is left.
 DEADLINE_WARNING_SHARE = env.float("DEADLINE_WARNING_SHARE", default=0.2)
 # Whether the wait for a financial obligation found after appraisal (status 6) stops the clock.

@@ -16,7 +16,13 @@ from django_otp import login as otp_login
 from .constants import Role
 from .forms import CitizenRegistrationForm, OneTimeCodeForm, ProfileForm
 from .pdf import qr_png_data_uri
-from .second_factor import has_confirmed_device, totp_device_confirm, totp_device_start
+from .second_factor import (
+    EnrolmentRefused,
+    can_enrol_device,
+    has_confirmed_device,
+    totp_device_confirm,
+    totp_device_start,
+)
 from .selectors import home_context_for
 
 
@@ -77,13 +83,25 @@ def _safe_next(request) -> str:
 
 @login_required
 def otp_setup(request):
-    """Enrol an authenticator app: show the QR code, confirm with the first code."""
+    """Enrol an authenticator app: show the QR code, confirm with the first code.
+
+    Only a first enrolment or a session confirmed with the existing device may get here; anyone else is
+    sent to the verify page (see `portal.second_factor`).
+    """
     if not request.user.is_officer:
         return redirect("home")
+    if not can_enrol_device(request.user):
+        return redirect("otp_verify")
     device = totp_device_start(user=request.user)
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if totp_device_confirm(device=device, token=form.cleaned_data["token"]):
+        try:
+            confirmed = totp_device_confirm(
+                user=request.user, device=device, token=form.cleaned_data["token"]
+            )
+        except EnrolmentRefused:  # another session finished the first enrolment meanwhile
+            return redirect("otp_verify")
+        if confirmed:
             otp_login(request, device)
             messages.success(request, _("Đã bật xác thực hai bước."))
             return redirect("home")

@@ -16,6 +16,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from portal.errors import ApplicationError
+from portal.spreadsheets import excel_row
+from portal.uploads import check_zip_inflation
+
 from .national import RecordError
 
 MAIN = "ThuTuc"
@@ -98,31 +102,37 @@ def _main_row(record: dict) -> list[Any]:
     ]
 
 
+def _append(sheet, values: list) -> None:
+    sheet.append(excel_row(sheet, values))
+
+
 def workbook_from_records(records: list[dict]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = MAIN
     sheets = {MAIN: sheet}
-    sheet.append(MAIN_COLUMNS)
+    _append(sheet, MAIN_COLUMNS)
     for name, columns in CHILD_SHEETS.items():
         sheets[name] = workbook.create_sheet(name)
-        sheets[name].append(columns)
+        _append(sheets[name], columns)
     for record in records:
         code = record.get("MaTTHC")
-        sheet.append(_main_row(record))
+        _append(sheet, _main_row(record))
         for channel in record.get("CachThucThucHien") or []:
             for time in channel.get("ThoiGian") or []:
-                sheets["CachThucThucHien"].append(
+                _append(
+                    sheets["CachThucThucHien"],
                     [
                         code,
                         channel.get("Kenh"),
                         time.get("ThoiGianGiaiQuyet"),
                         time.get("DonViTinh"),
                         time.get("MoTa"),
-                    ]
+                    ],
                 )
             for fee in channel.get("PhiLePhi") or []:
-                sheets["PhiLePhi"].append(
+                _append(
+                    sheets["PhiLePhi"],
                     [
                         code,
                         channel.get("Kenh"),
@@ -130,15 +140,18 @@ def workbook_from_records(records: list[dict]) -> bytes:
                         fee.get("SoTien"),
                         fee.get("MoTa"),
                         bool(fee.get("XacDinhSauThamDinh")),
-                    ]
+                    ],
                 )
         for group in record.get("ThanhPhanHoSo") or []:
             for item in group.get("GiayTo") or []:
-                sheets["ThanhPhanHoSo"].append(
-                    [code, group.get("TruongHop")] + [item.get(c) for c in CHILD_SHEETS["ThanhPhanHoSo"][2:]]
+                _append(
+                    sheets["ThanhPhanHoSo"],
+                    [code, group.get("TruongHop")] + [item.get(c) for c in CHILD_SHEETS["ThanhPhanHoSo"][2:]],
                 )
         for step in record.get("QuyTrinhNoiBo") or []:
-            sheets["QuyTrinhNoiBo"].append([code] + [step.get(c) for c in CHILD_SHEETS["QuyTrinhNoiBo"][1:]])
+            _append(
+                sheets["QuyTrinhNoiBo"], [code] + [step.get(c) for c in CHILD_SHEETS["QuyTrinhNoiBo"][1:]]
+            )
     for each in sheets.values():
         for cell in each[1]:
             cell.font = Font(bold=True)
@@ -173,10 +186,13 @@ def _int_or_none(value: Any) -> int | None:
 
 def records_from_workbook(file: BinaryIO | bytes) -> list[dict]:
     """Read a workbook in the layout above. Raises RecordError with a Vietnamese message if it is not one."""
+    file = io.BytesIO(file) if isinstance(file, bytes) else file
     try:
-        workbook = load_workbook(
-            io.BytesIO(file) if isinstance(file, bytes) else file, read_only=True, data_only=True
-        )
+        check_zip_inflation(file, name=getattr(file, "name", None) or "bảng tính")
+    except ApplicationError as exc:
+        raise RecordError(exc.message) from exc
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a file that is not a workbook
         raise RecordError("Tệp không phải bảng tính Excel (.xlsx) hợp lệ.") from exc
     if MAIN not in workbook.sheetnames:

@@ -15,7 +15,7 @@ Supported subset::
         "email":     {"type": "string", "format": "email", "title": "Thư điện tử"},
         "cccd":      {"type": "string", "pattern": "^[0-9]{12}$", "title": "Số CCCD"},
         "so_tang":   {"type": "integer", "minimum": 1, "maximum": 100, "title": "Số tầng"},
-        "dien_tich": {"type": "number", "minimum": 0, "title": "Diện tích (m²)"},
+        "dien_tich": {"type": "number", "minimum": 0, "title": "Diện tích (m²)"},   # at most NUMBER_CEILING
         "loai":      {"type": "string", "enum": ["a", "b"], "x-enumNames": ["Loại A", "Loại B"]},
         "cam_ket":   {"type": "boolean", "title": "Tôi cam đoan ..."},
         "ghi_chu":   {"type": "string", "x-widget": "textarea"}
@@ -50,6 +50,9 @@ SUPPORTED_FORMATS = {"date", "email"}
 PREFILL_ATTRIBUTES = {"full_name", "cccd", "date_of_birth", "phone", "email", "address"}
 TEXTAREA_FROM_LENGTH = 300
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+# Bounds of a number field whose schema gives none (10^12: an area in m² or an amount in đồng fits; an
+# overflowing float or a 400-digit integer does not).
+NUMBER_CEILING = 10**12
 
 
 def field_order(schema: dict) -> list[str]:
@@ -136,7 +139,9 @@ def _build_field(name: str, spec: dict, required: bool) -> forms.Field:
             common["error_messages"]["required"] = f"Vui lòng đánh dấu ô “{label}”."
         return forms.BooleanField(**common)
     if kind in ("integer", "number"):
-        minimum, maximum = spec.get("minimum"), spec.get("maximum")
+        # without bounds in the schema a number still has sane ones: stored as JSON, read by reports
+        minimum = spec.get("minimum", -NUMBER_CEILING)
+        maximum = spec.get("maximum", NUMBER_CEILING)
         bounds = {}
         if minimum is not None:
             bounds["min_value"] = minimum

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from portal import ratelimit
 from portal.errors import ApplicationError
+from portal.spreadsheets import csv_safe
 
 from . import ratelimits, selectors, services, signing
 from .constants import FINISHED_JOB_STATUSES, AccessPurpose, ArchiveItemKind, JobStatus
@@ -294,7 +295,7 @@ def verify(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         limit = ratelimits.verification_limit()
-        if not ratelimit.allow(limit, ratelimit.client_ip(request)):
+        if not ratelimit.allow(limit, request):
             form.add_error(
                 None,
                 _("Bạn đã xác thực quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.")
@@ -321,8 +322,7 @@ def verify_link(request, pk: int, token: str):
     Unknown links are counted per client address, so that tokens cannot be guessed at speed.
     """
     limit = ratelimits.verification_link_limit()
-    ip = ratelimit.client_ip(request)
-    if ratelimit.is_blocked(limit, ip):
+    if ratelimit.is_blocked(limit, request):
         blocked = _(
             "Bạn đã mở quá nhiều liên kết xác thực không đúng. Vui lòng thử lại sau %(minutes)s phút."
         ) % {"minutes": limit.minutes}
@@ -331,7 +331,7 @@ def verify_link(request, pk: int, token: str):
         )
     document = selectors.document_for_verification(pk=pk, token=token)
     if document is None or document.current_version is None:
-        ratelimit.hit(limit, ip)
+        ratelimit.hit(limit, request)
         raise Http404(_("Không tìm thấy văn bản."))
     result = selectors.verify_stored_document(document)
     return render(
@@ -505,16 +505,19 @@ def _backfile_report_csv(batch: BackfileBatch) -> HttpResponse:
     )
     for row in batch.rows.all():
         writer.writerow(
-            [
-                row.row_number,
-                row.file_name,
-                row.owner_identifier,
-                row.document_type_code,
-                row.title,
-                row.get_status_display(),
-                row.reason,
-                row.document_id or "",
-            ]
+            map(
+                csv_safe,
+                [
+                    row.row_number,
+                    row.file_name,
+                    row.owner_identifier,
+                    row.document_type_code,
+                    row.title,
+                    row.get_status_display(),
+                    row.reason,
+                    row.document_id or "",
+                ],
+            )
         )
     return response
 

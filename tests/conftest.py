@@ -71,6 +71,14 @@ def _media_root(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def rate_limit_clock():
+    """django-ratelimit counts in fixed windows of the clock: a rate-limit test stops the clock at a fixed
+    instant so that no window ends half-way through it (use it before the fixtures that build data)."""
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False):
+        yield
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3-compatible server (moto's server mode) on a free local port, for the whole session."""

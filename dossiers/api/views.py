@@ -74,15 +74,14 @@ class LookupView(APIView):
     def post(self, request):
         payload = LookupRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        ip = ratelimit.client_ip(request)
         limit = ratelimit.lookup_limit()
-        if ratelimit.is_blocked(limit, ip):
+        if ratelimit.is_blocked(limit, request):
             raise TooManyLookups(f"Tra cứu sai quá nhiều lần. Vui lòng thử lại sau {limit.minutes} phút.")
         dossier = selectors.dossier_lookup(
             code=payload.validated_data["code"], secret=payload.validated_data["secret"]
         )
         if dossier is None:
-            ratelimit.hit(limit, ip)
+            ratelimit.hit(limit, request)
             raise NotFound("Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này.")
         response = Response(PublicStatusSerializer(dossier).data, status=status.HTTP_200_OK)
         response["Cache-Control"] = "no-store"

@@ -17,9 +17,8 @@ def lookup(request):
     context: dict = {"form": form}
     status = 200
     if form.is_bound and form.is_valid():
-        ip = ratelimit.client_ip(request)
         limit = ratelimit.lookup_limit()
-        if ratelimit.is_blocked(limit, ip):
+        if ratelimit.is_blocked(limit, request):
             context["blocked_minutes"] = limit.minutes
             status = 429
         else:
@@ -27,7 +26,7 @@ def lookup(request):
                 code=form.cleaned_data["ma"], secret=form.cleaned_data["ma_tra_cuu"]
             )
             if dossier is None:
-                ratelimit.hit(limit, ip)
+                ratelimit.hit(limit, request)
                 context["not_found"] = True
             else:
                 context.update(

@@ -202,7 +202,7 @@ class VerifyView(APIView):
         payload = VerifyRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         limit = ratelimits.verification_limit()
-        if not ratelimit.allow(limit, ratelimit.client_ip(request)):
+        if not ratelimit.allow(limit, request):
             raise TooManyVerifications(f"Xác thực quá nhiều lần. Vui lòng thử lại sau {limit.minutes} phút.")
         upload = payload.validated_data.get("file")
         if upload is not None:

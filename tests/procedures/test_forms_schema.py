@@ -124,3 +124,36 @@ def test_unusable_schema_is_reported(schema, problem):
     assert any(problem in p for p in problems)
     with pytest.raises(ValidationError):
         applicant_form_class(schema)
+
+
+# ---- issue 17, finding 9: bidi controls stripped at input, numbers bounded ---------------------------------
+
+RLO, PDF_MARK, LRI = "\u202e", "\u202c", "\u2066"
+
+
+def test_bidi_controls_are_removed_from_typed_text():
+    cleaned = validate_applicant_data(
+        APPLICANT_SCHEMA,
+        {**VALID, "ho_ten": f"{RLO}Nguyễn Văn An{PDF_MARK}", "dia_chi": f"12 Trần Phú{LRI}\u200f, Nha Trang"},
+    )
+    assert cleaned["ho_ten"] == "Nguyễn Văn An"
+    assert cleaned["dia_chi"] == "12 Trần Phú, Nha Trang"
+
+
+@pytest.mark.parametrize("value", ["1e400", "1000000000001", "-1000000000001"])
+def test_a_number_without_bounds_in_the_schema_still_has_sane_ones(value):
+    schema = {
+        "type": "object",
+        "properties": {
+            "dien_tich": {"type": "number", "title": "Diện tích (m²)"},
+            "so_tang": {"type": "integer", "title": "Số tầng"},
+        },
+    }
+    for field in ("dien_tich", "so_tang"):
+        with pytest.raises(ValidationError) as caught:
+            validate_applicant_data(schema, {field: value})
+        assert list(caught.value.message_dict) == [field]
+    assert validate_applicant_data(schema, {"dien_tich": "12500.5", "so_tang": "3"}) == {
+        "dien_tich": 12500.5,
+        "so_tang": 3,
+    }

@@ -1,9 +1,11 @@
 """Import and export in the national field names: JSON and Excel round trips, validation, new versions."""
 
 import copy
+import io
 import json
 
 import pytest
+from openpyxl import load_workbook
 
 from portal.errors import ApplicationError
 from procedures.adapters import load_demo_catalogue
@@ -70,6 +72,18 @@ def test_excel_export_import_round_trip(demo_agencies):
     # then the catalogue is the same
     assert len(report.added) == len(exported)
     assert catalogue_export_records() == exported
+
+
+def test_excel_export_writes_formula_like_text_as_text_and_reads_it_back(demo_agencies):
+    # given a record whose name a spreadsheet would run as a formula (issue 17, finding 5)
+    record = copy.deepcopy(load_demo_catalogue()[0])
+    record["TenTTHC"] = '=HYPERLINK("https://evil.example/","x")'
+    workbook = workbook_from_records([record])
+    # then the cell is text, and importing the workbook gives the name back unchanged
+    sheet = load_workbook(io.BytesIO(workbook)).worksheets[0]
+    name = next(c for c in sheet[2] if c.value == record["TenTTHC"])
+    assert name.data_type == "s" and name.quotePrefix
+    assert records_from_workbook(workbook)[0]["TenTTHC"] == record["TenTTHC"]
 
 
 def test_changed_record_creates_a_new_version_and_keeps_the_old(demo_agencies):

@@ -237,6 +237,7 @@ def test_verify_needs_a_file_or_a_code(api, db):
     assert body["errors"]["non_field_errors"] == ["Gửi tệp PDF (file) hoặc mã xác thực (code)."]
 
 
+@pytest.mark.usefixtures("rate_limit_clock")
 def test_verification_is_rate_limited_per_client(api, settings, issued_result):
     # given a limit of three checks per window
     settings.REPOSITORY_VERIFY_LIMIT = 3

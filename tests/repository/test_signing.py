@@ -329,6 +329,7 @@ def test_command_refuses_a_development_ca_in_production(settings, pki, agency):
 # --- Rate limits of the public verification ---------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("rate_limit_clock")
 def test_the_verification_page_limits_checks_per_client(client, settings, issued_result):
     # given two checks allowed per window
     settings.REPOSITORY_VERIFY_LIMIT = 2
@@ -350,6 +351,7 @@ def test_the_verification_page_limits_checks_per_client(client, settings, issued
     )
 
 
+@pytest.mark.usefixtures("rate_limit_clock")
 def test_an_invalid_form_is_not_counted(client, settings, db):
     settings.REPOSITORY_VERIFY_LIMIT = 1
 
@@ -358,6 +360,7 @@ def test_an_invalid_form_is_not_counted(client, settings, db):
     assert answers == [200, 200, 200]
 
 
+@pytest.mark.usefixtures("rate_limit_clock")
 def test_guessing_verification_links_is_limited(client, settings, issued_result):
     # given two wrong links allowed per window
     settings.REPOSITORY_VERIFY_LIMIT = 2
@@ -374,6 +377,7 @@ def test_guessing_verification_links_is_limited(client, settings, issued_result)
     assert "Vui lòng thử lại sau" in after.content.decode()
 
 
+@pytest.mark.usefixtures("rate_limit_clock")
 def test_right_verification_links_are_not_counted(client, settings, issued_result):
     settings.REPOSITORY_VERIFY_LIMIT = 1
     good = reverse("repository:verify_link", args=[issued_result.pk, issued_result.verification_token])
@@ -381,6 +385,7 @@ def test_right_verification_links_are_not_counted(client, settings, issued_resul
     assert [client.get(good).status_code for _ in range(3)] == [200, 200, 200]
 
 
+@pytest.mark.usefixtures("rate_limit_clock")
 def test_the_client_address_behind_trusted_proxies(client, settings, issued_result):
     # given one trusted proxy that appends the address it saw
     settings.TRUSTED_PROXY_COUNT = 1
