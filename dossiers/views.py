@@ -827,6 +827,7 @@ def counter_intake(request):
                     delivery_method=c["delivery_method"],
                     postal_address=c["postal_address"],
                     set_count=c["set_count"],
+                    submission=str(c["submission"] or ""),
                 )
             except ApplicationError as exc:
                 if not _place_errors(exc, form, schema_form):
