@@ -47,7 +47,8 @@ def _eager() -> bool:
 
 
 def _claim(pks: list[int], at: dt.datetime) -> None:
-    PendingTask.objects.filter(pk__in=pks).update(last_attempt_at=at, attempts=F("attempts") + 1)
+    # A row attempted less than OUTBOX_RETRY_AFTER_SECONDS ago is left alone by the beat task.
+    PendingTask.objects.filter(pk__in=pks).update(last_attempt_at=at)
 
 
 def _send(row: PendingTask) -> bool:
@@ -70,9 +71,13 @@ def _send(row: PendingTask) -> bool:
         logger.warning(
             "Task %s%s (outbox row %s) not sent, left pending: %s", row.task, tuple(row.args), row.pk, exc
         )
-        PendingTask.objects.filter(pk=row.pk).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        PendingTask.objects.filter(pk=row.pk).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         return False
-    PendingTask.objects.filter(pk=row.pk).update(dispatched_at=timezone.now(), last_error="")
+    PendingTask.objects.filter(pk=row.pk).update(
+        attempts=F("attempts") + 1, dispatched_at=timezone.now(), last_error=""
+    )
     return True
 
 
