@@ -35,7 +35,9 @@ def receipts() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_the_broker_down_the_officer_receives_once_and_the_receipt_follows(client, province, broker_down):
+def test_with_the_broker_down_the_officer_receives_once_and_the_receipt_follows(
+    client, province, broker_down
+):
     dossier = submitted(province)
     seen = dossier.version
     client.force_login(province.officer)
