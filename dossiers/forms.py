@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -179,9 +181,12 @@ class CounterIntakeForm(ApplicantForm):
     set_count = forms.IntegerField(label=_("Số bộ hồ sơ"), min_value=1, max_value=50, initial=1)
     delivery_method = DeliveryForm.base_fields["delivery_method"]
     postal_address = DeliveryForm.base_fields["postal_address"]
+    # One value per filled-in form, so that sending it twice receives the dossier once.
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, components=(), allows_postal: bool = True, **kwargs):
         super().__init__(*args, allow_kind=True, **kwargs)
+        self.fields["submission"].initial = uuid.uuid4()
         self.fields["delivery_method"].widget.attrs["class"] = "form-check-input"
         self.fields["delivery_method"].initial = DeliveryMethod.DESK
         if not allows_postal:

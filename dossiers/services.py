@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
+from portal import outbox
 from portal.constants import Role
 from portal.errors import ApplicationError, Conflict, NotPermitted
 from portal.models import AgencyMembership
@@ -233,7 +234,7 @@ def _archive_finished(dossier: Dossier) -> None:
 def _schedule_document(dossier: Dossier, kind: str, event: DossierEvent) -> None:
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.render_dossier_document.delay(dossier.pk, kind, event.pk))
+    outbox.enqueue(tasks.render_dossier_document, dossier.pk, kind, event.pk)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -734,16 +735,33 @@ def dossier_receive(
             )
         return {**reception, "due_at": due}
 
-    return _transition(
-        dossier=dossier,
-        actor=actor,
-        method="receive",
-        action=EventAction.RECEIVE,
-        expected_version=expected_version,
-        at=at,
-        prepare=prepare,
-        after=lambda d, e: _after_reception(d, e, actor),
-    )
+    try:
+        return _transition(
+            dossier=dossier,
+            actor=actor,
+            method="receive",
+            action=EventAction.RECEIVE,
+            expected_version=expected_version,
+            at=at,
+            prepare=prepare,
+            after=lambda d, e: _after_reception(d, e, actor),
+        )
+    except Conflict as exc:
+        # The officer sent the same form again (a double click, a reload, a retry after a lost answer): their
+        # reception already went through, so answer with it instead of a conflict, and issue no second code.
+        already = _received_by(dossier, actor) if exc.code == "stale_dossier" else None
+        if already is None:
+            raise
+        return already
+
+
+def _received_by(dossier: Dossier, actor: User) -> Dossier | None:
+    """The dossier, when it stands received and its reception was this officer's."""
+    current = Dossier.objects.get(pk=dossier.pk)
+    if current.received_at is None:
+        return None
+    received = DossierEvent.objects.filter(dossier=current, action=EventAction.RECEIVE, actor=actor)
+    return current if received.exists() else None
 
 
 def dossier_refuse(
@@ -853,11 +871,15 @@ def dossier_receive_in_person(
     postal_address: str = "",
     set_count: int = 1,
     at: dt.datetime | None = None,
+    submission: str = "",
 ) -> Dossier:
     """Counter (channel 1) or postal (channel 3) intake: the officer types the form and scans every
     paper; each scanned component is marked digitised (TT 01/2023/TT-VPCP). The dossier is created
     directly in `received` with its code, appointment and receipt — or not at all: a failed scan or a
-    missing mandatory component leaves nothing behind, not even the stored files."""
+    missing mandatory component leaves nothing behind, not even the stored files.
+
+    `submission` identifies one filled-in form: sent again by the same officer, it returns the dossier it
+    made the first time instead of a second dossier with a second code."""
     if channel not in (Channel.COUNTER, Channel.POSTAL):
         raise ApplicationError("Kênh tiếp nhận không hợp lệ.", code="wrong_channel")
     if channel == Channel.POSTAL and not version.allows_postal:
@@ -900,6 +922,20 @@ def dossier_receive_in_person(
     at = at or timezone.now()
     action = EventAction.RECEIVE_AT_COUNTER if channel == Channel.COUNTER else EventAction.RECEIVE_BY_POST
     with _files_removed_on_error() as stored, transaction.atomic():
+        if submission:
+            # The officer's row is locked so that two copies of one form are taken one after the other.
+            list(User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
+            earlier = (
+                DossierEvent.objects.filter(
+                    actor=actor,
+                    action__in=(EventAction.RECEIVE_AT_COUNTER, EventAction.RECEIVE_BY_POST),
+                    payload__submission=submission,
+                )
+                .select_related("dossier")
+                .first()
+            )
+            if earlier is not None:
+                return earlier.dossier
         dossier = Dossier.objects.create(
             procedure_version=version,
             channel=channel,
@@ -940,7 +976,7 @@ def dossier_receive_in_person(
             action=action,
             at=at,
             prepare=prepare,
-            payload={"digitised_files": len(uploads)},
+            payload={"digitised_files": len(uploads), **({"submission": submission} if submission else {})},
             after=lambda d, e: _after_reception(d, e, actor),
         )
     return dossier

@@ -9,6 +9,7 @@ from .models import (
     CalendarDay,
     Organisation,
     OrganisationMember,
+    PendingTask,
     User,
     WorkCalendar,
 )
@@ -120,3 +121,36 @@ class WorkCalendarAdmin(admin.ModelAdmin):
                 _("%(name)s: thêm %(n)d ngày.") % {"name": calendar.name, "n": added},
                 messages.SUCCESS,
             )
+
+
+class PendingFilter(admin.SimpleListFilter):
+    title = _("trạng thái gửi")
+    parameter_name = "da_gui"
+
+    def lookups(self, request, model_admin):
+        return [("0", _("Chờ gửi")), ("1", _("Đã gửi"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(dispatched_at__isnull=self.value() == "0")
+        return queryset
+
+
+@admin.register(PendingTask)
+class PendingTaskAdmin(admin.ModelAdmin):
+    """Read-only: rows are written by `portal.outbox` and sent by the beat task, never edited by hand."""
+
+    list_display = ["task", "args", "queue", "created_at", "last_attempt_at", "attempts", "dispatched_at"]
+    list_filter = [PendingFilter, "task", "queue"]
+    search_fields = ["task", "last_error"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

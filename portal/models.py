@@ -320,3 +320,38 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.name}"
+
+
+class PendingTask(models.Model):
+    """A Celery task recorded in the transaction of the change that needs it (the task outbox).
+
+    Written by `portal.outbox.enqueue`; sent to the broker after commit and marked dispatched. When the
+    broker is unreachable the row stays pending and the beat task `portal.outbox_dispatch` sends it later,
+    so no work is lost and no broker error reaches the person who made the change.
+    """
+
+    task = models.CharField(_("tác vụ"), max_length=200)
+    args = models.JSONField(_("tham số"), default=list, blank=True)
+    queue = models.CharField(_("hàng đợi"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("lần gửi gần nhất"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("số lần gửi"), default=0)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+
+    class Meta:
+        verbose_name = _("tác vụ chờ gửi")
+        verbose_name_plural = _("tác vụ chờ gửi")
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(dispatched_at__isnull=True), name="pendingtask_pending"
+            ),
+            models.Index(fields=["dispatched_at"], name="pendingtask_dispatched"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.dispatched_at is None

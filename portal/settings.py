@@ -212,6 +212,20 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Task outbox (portal.outbox): background work is written to the database with the change that needs it and sent
+# after commit; what the broker did not take is sent again by this beat task, in batches, once it has waited
+# OUTBOX_RETRY_AFTER_SECONDS. Dispatched rows are kept OUTBOX_KEEP_DAYS days for the administrator.
+OUTBOX_DISPATCH_SECONDS = env.int("OUTBOX_DISPATCH_SECONDS", default=60)
+OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=30)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["portal-outbox-dispatch"] = {
+    "task": "portal.outbox_dispatch",
+    "schedule": float(OUTBOX_DISPATCH_SECONDS),
+    # A run that waited in the queue longer than the interval is superseded by the next one.
+    "options": {"expires": float(OUTBOX_DISPATCH_SECONDS)},
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -345,6 +359,8 @@ BACKFILE_MAX_BYTES = env.int("BACKFILE_MAX_BYTES", default=200 * 1024 * 1024)
 # Public verification of electronic results (page and API): checks allowed per client address per window.
 REPOSITORY_VERIFY_LIMIT = env.int("REPOSITORY_VERIFY_LIMIT", default=30)
 REPOSITORY_VERIFY_WINDOW_SECONDS = env.int("REPOSITORY_VERIFY_WINDOW_SECONDS", default=600)
+# Minutes after which a digitisation job still waiting for a worker may be run again by an officer (Chạy lại).
+DIGITISATION_REQUEUE_AFTER_MINUTES = env.int("DIGITISATION_REQUEUE_AFTER_MINUTES", default=15)
 # Kho dữ liệu hồ sơ TTHC: hour (province time) of the nightly job that computes the retention of finished dossiers
 # and puts the PDFs of digitisation jobs into the dossiers they were made for.
 CELERY_BEAT_SCHEDULE["repository-archive-sweep"] = {

@@ -48,6 +48,8 @@ class JobStatus(models.TextChoices):
 
 
 FINISHED_JOB_STATUSES = (JobStatus.DONE, JobStatus.FAILED)
+# Celery name of the digitisation task (repository.tasks.digitise_scans).
+DIGITISE_TASK = "repository.digitise_scans"
 
 
 class TextExtraction(models.TextChoices):

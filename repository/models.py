@@ -17,7 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal import outbox
+
 from .constants import (
+    DIGITISE_TASK,
     OWNER_DELETABLE_SOURCES,
     AccessPurpose,
     ArchiveItemKind,
@@ -412,8 +415,21 @@ class DigitisationJob(models.Model):
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
-    def can_retry(self) -> bool:
-        return self.status == JobStatus.FAILED
+    def can_retry(self, *, now: dt.datetime | None = None) -> bool:
+        """A failed job; or one still waiting for a worker whose task is evidently lost: never handed to the
+        broker (its outbox row is pending) or queued longer than `DIGITISATION_REQUEUE_AFTER_MINUTES` ago.
+        Running it again is safe: the task skips a job that has already finished."""
+        if self.status == JobStatus.FAILED:
+            return True
+        if self.status != JobStatus.QUEUED:
+            return False
+        if outbox.is_pending(DIGITISE_TASK, self.pk):
+            return True
+        queued = (
+            self.events.filter(status=JobStatus.QUEUED).order_by("-at").values_list("at", flat=True).first()
+        )
+        waited = dt.timedelta(minutes=settings.DIGITISATION_REQUEUE_AFTER_MINUTES)
+        return (queued or self.created_at) <= (now or timezone.now()) - waited
 
 
 class DigitisationInput(models.Model):

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import outbox
 from portal.constants import Role
 from portal.errors import ApplicationError, Conflict, NotPermitted
 from portal.models import Agency, Organisation, User
@@ -647,7 +648,7 @@ def _job_event(job: DigitisationJob, status: str, message: str = "", actor: User
 def _enqueue_digitisation(job_id: int) -> None:
     from .tasks import QUEUE, digitise_scans
 
-    transaction.on_commit(lambda: digitise_scans.apply_async((job_id,), queue=QUEUE))
+    outbox.enqueue(digitise_scans, job_id, queue=QUEUE)
 
 
 @transaction.atomic
@@ -717,12 +718,13 @@ def digitisation_job_create(
 
 @transaction.atomic
 def digitisation_job_retry(*, actor: User, job: DigitisationJob) -> DigitisationJob:
-    """An officer runs a failed job again after fixing the cause (e.g. tesseract reinstalled)."""
+    """An officer runs a failed job again after fixing the cause (e.g. tesseract reinstalled), or a job
+    whose task was lost before a worker took it (see `DigitisationJob.can_retry`)."""
     job = DigitisationJob.objects.select_for_update().get(pk=job.pk)
     if not can_digitise(actor, job.agency):
         raise NotPermitted("Bạn không có nhiệm vụ số hóa tại cơ quan này.")
     if not job.can_retry():
-        raise Conflict("Chỉ chạy lại được việc số hóa đã thất bại.")
+        raise Conflict("Chỉ chạy lại được việc số hóa đã thất bại hoặc chờ xử lý quá lâu.")
     job.status = JobStatus.QUEUED
     job.progress = 0
     job.step = "Đang chờ xử lý lại"
@@ -959,7 +961,7 @@ def backfile_batch_create(*, actor: User, agency: Agency, archive, metadata) -> 
     batch.save()
     from .tasks import QUEUE, import_backfile
 
-    transaction.on_commit(lambda: import_backfile.apply_async((batch.pk,), queue=QUEUE))
+    outbox.enqueue(import_backfile, batch.pk, queue=QUEUE)
     return batch
 
 

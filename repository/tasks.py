@@ -9,6 +9,7 @@ from collections.abc import Callable
 from celery import shared_task
 
 from . import services
+from .constants import DIGITISE_TASK
 
 MAX_RETRIES = 2  # three attempts in all
 QUEUE = "digitisation"
@@ -40,7 +41,7 @@ def _with_retries(task, attempt: Callable[[bool], str]) -> str:
     raise task.retry(countdown=_backoff(task.request.retries), queue=QUEUE)
 
 
-@shared_task(name="repository.digitise_scans", **TASK_OPTIONS)
+@shared_task(name=DIGITISE_TASK, **TASK_OPTIONS)
 def digitise_scans(self, job_id: int) -> str:
     return _with_retries(
         self, lambda final: services.digitisation_job_run(job_id=job_id, final_attempt=final)

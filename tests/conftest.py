@@ -154,3 +154,40 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
+
+
+# A closed local port: connecting is refused at once, as when the broker is down.
+UNREACHABLE_BROKER = "amqp://guest:guest@127.0.0.1:1//"
+
+
+@pytest.fixture
+def broker_down():
+    """Celery sends to a broker that is really unreachable (no eager mode, no retries, so the test is fast).
+    Yields a function that brings the broker "back" as eager, in-process execution."""
+    from portal.celery import app
+
+    outage = {
+        "task_always_eager": False,
+        "broker_url": UNREACHABLE_BROKER,
+        "broker_connection_retry": False,
+        "broker_connection_max_retries": 0,
+        "broker_connection_timeout": 1,
+        "broker_transport_options": {"max_retries": 0},
+        "task_publish_retry": False,
+    }
+    saved = {key: app.conf[key] for key in outage}
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def back():
+        app.conf.update(saved)
+        app.conf.task_always_eager = True
+        reset_pools()
+
+    app.conf.update(outage)
+    reset_pools()
+    yield back
+    app.conf.update(saved)
+    reset_pools()

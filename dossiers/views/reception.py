@@ -91,6 +91,7 @@ def counter_intake(request):
                     delivery_method=c["delivery_method"],
                     postal_address=c["postal_address"],
                     set_count=c["set_count"],
+                    submission=str(c["submission"] or ""),
                 )
             except ApplicationError as exc:
                 show_error(exc, form, answers_form)
