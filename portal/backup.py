@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -176,7 +177,9 @@ def backup_write(path: Path, *, progress: Callable[[str], None] = lambda message
         "files": [],
     }
     mode = "w:gz" if path.name.endswith(".gz") else "w"
-    with tarfile.open(path, mode) as tar:
+    # The archive holds personal data and password hashes: readable by its owner only, never overwritten.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as output, tarfile.open(fileobj=output, mode=mode) as tar:
         for index, model in enumerate(backed_up_models(), start=1):
             label = model._meta.label_lower
             member = f"{DATABASE_DIR}/{index:04d}-{label}.jsonl"

@@ -133,6 +133,9 @@ def test_a_backup_restored_into_an_empty_database_gives_back_every_dossier_event
 def test_the_manifest_counts_rows_and_fingerprints_files(filled, tmp_path):
     path = _backup(tmp_path)
 
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(CommandError, match="đã tồn tại"):
+        call_command("backup", output=str(path), stdout=io.StringIO())
     with tarfile.open(path) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
         counts = {entry["model"]: entry["count"] for entry in manifest["models"]}

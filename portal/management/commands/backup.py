@@ -22,11 +22,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, output, verbosity, **options):
         path = Path(output or f"sao-luu-{timezone.localtime():%Y%m%d-%H%M%S}.tar.gz")
-        if path.exists():
-            raise CommandError(f"{path} đã tồn tại; chọn tên khác.")
         progress = self.stdout.write if verbosity > 1 else (lambda message: None)
         try:
             manifest = backup_write(path, progress=progress)
+        except FileExistsError as exc:
+            raise CommandError(f"{path} đã tồn tại; chọn tên khác.") from exc
         except BackupError as exc:
             path.unlink(missing_ok=True)
             raise CommandError(exc.message) from exc
