@@ -350,8 +350,15 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 # Signing keys and certificates (never committed); empty means MEDIA_ROOT/pki on local disk.
 PKI_DIR = env.str("PKI_DIR", default="")
+# Passphrase of the encrypted signing keys in PKI_DIR (PKCS#12 or encrypted PEM); `check --deploy` refuses plain keys.
+SIGNING_KEY_PASSPHRASE = env.str("SIGNING_KEY_PASSPHRASE", default="")
+# Keys on a PKCS#11 token or HSM (optional python-pkcs11): module path, token label and user PIN.
+SIGNING_PKCS11_MODULE = env.str("SIGNING_PKCS11_MODULE", default="")
+SIGNING_PKCS11_TOKEN_LABEL = env.str("SIGNING_PKCS11_TOKEN_LABEL", default="")
+SIGNING_PKCS11_PIN = env.str("SIGNING_PKCS11_PIN", default="")
 # Optional RFC 3161 time-stamping authority for PAdES B-T signatures on results.
 SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
+SIGNING_TSA_TIMEOUT_SECONDS = env.int("SIGNING_TSA_TIMEOUT_SECONDS", default=10)
 # TrueType font with Vietnamese glyphs for the visible signature stamp; empty means Noto Sans (fonts-noto-core).
 SIGNING_FONT = env.str("SIGNING_FONT", default="")
 # Largest zip of scans accepted for one back-file digitisation batch, in bytes.

@@ -28,7 +28,7 @@ from portal.errors import ApplicationError, Conflict, NotPermitted
 from portal.models import Agency, Organisation, User
 from portal.uploads import check_upload, sha256_of
 
-from . import processing, selectors, signing
+from . import keystore, processing, selectors, signing
 from .constants import (
     AccessPurpose,
     ArchiveItemKind,
@@ -447,6 +447,25 @@ def signing_certificate_import(*, agency: Agency, p12: bytes, passphrase: bytes 
         (chain_dir / f"{format(cert.serial_number, 'x')}.pem").write_bytes(
             cert.public_bytes(serialization.Encoding.PEM)
         )
+    return _certificate_row(agency, issued)
+
+
+@transaction.atomic
+def signing_certificate_register_pkcs11(
+    *, agency: Agency, certificate_pem: bytes, key_label: str
+) -> SigningCertificate:
+    """An agency certificate whose private key stays on a PKCS#11 token or HSM, where it is found by its label."""
+    from cryptography import x509
+
+    try:
+        cert = x509.load_pem_x509_certificate(certificate_pem)
+    except ValueError as exc:
+        raise ApplicationError("Tệp chứng thư phải là một chứng thư X.509 dạng PEM.") from exc
+    if not key_label.strip():
+        raise ApplicationError("Cần nhãn của khóa bí mật trên thiết bị PKCS#11.")
+    issued = signing.IssuedCertificate(
+        certificate=cert, key_path=f"{keystore.PKCS11_PREFIX}{key_label.strip()}"
+    )
     return _certificate_row(agency, issued)
 
 

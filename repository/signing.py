@@ -8,7 +8,11 @@ Key material lives in `PKI_DIR` (default `MEDIA_ROOT/pki`), never in the databas
 
     PKI_DIR/ca/ca.pem, ca.key            development certificate authority (create_signing_certificates)
     PKI_DIR/trust/*.pem                  further trusted roots, e.g. the government CA in production
-    PKI_DIR/agencies/<code>/<serial>.key per-agency private keys; the certificates are SigningCertificate rows
+    PKI_DIR/agencies/<code>/<serial>.key per-agency private keys (encrypted PKCS#8 PEM, or `.p12` when imported),
+                                         locked with SIGNING_KEY_PASSPHRASE; the certificates are SigningCertificate
+                                         rows. A key on a PKCS#11 token is named `pkcs11:object=<label>` instead.
+
+Signing goes through `repository.keystore.signer_for(certificate)`, which opens whichever key store holds the key.
 
 In production each agency's certificate is issued by a real CA and imported (`create_signing_certificates
 --import-p12`); the development CA only exists so that a laptop can sign and verify end to end.
@@ -22,7 +26,6 @@ import datetime as dt
 import hashlib
 import io
 import logging
-import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +39,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.utils import timezone
 
+from . import keystore
 from .constants import VerificationStatus
 
 # fontTools reports every subsetting step at INFO when the stamp font is embedded.
@@ -70,21 +74,8 @@ def pki_dir() -> Path:
     return Path(configured) if configured else Path(settings.MEDIA_ROOT) / "pki"
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-
-
 def _new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
-
-
-def _key_pem(key) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
 
 
 # --- Development certificate authority ------------------------------------------------------------
@@ -100,8 +91,7 @@ def ca_ensure() -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     cert_path, key_path = ca_paths()
     if cert_path.exists() and key_path.exists():
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        return cert, key
+        return cert, keystore.private_key_load(key_path)
     key = _new_key()
     name = x509.Name(
         [
@@ -137,7 +127,7 @@ def ca_ensure() -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_private(key_path, _key_pem(key))
+    keystore.key_write_pem(key_path, key)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return cert, key
 
@@ -145,7 +135,7 @@ def ca_ensure() -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
 @dataclass(frozen=True)
 class IssuedCertificate:
     certificate: x509.Certificate
-    key_path: Path
+    key_path: Path | str  # a file in PKI_DIR, or `pkcs11:object=<label>` for a key on a token
 
     @property
     def pem(self) -> str:
@@ -206,19 +196,22 @@ def agency_certificate_generate(
         .sign(ca_key, hashes.SHA256())
     )
     key_path = pki_dir() / "agencies" / agency.code / f"{format(cert.serial_number, 'x')}.key"
-    _write_private(key_path, _key_pem(key))
+    keystore.key_write_pem(key_path, key)
     return IssuedCertificate(certificate=cert, key_path=key_path)
 
 
 def agency_certificate_import_p12(
     agency: Agency, *, data: bytes, passphrase: bytes | None
 ) -> tuple[IssuedCertificate, list[x509.Certificate]]:
-    """Take an agency certificate issued by a real CA (PKCS#12); returns it and the chain it carried."""
+    """Take an agency certificate issued by a real CA (PKCS#12); returns it and the chain it carried.
+
+    The key is kept as PKCS#12 under SIGNING_KEY_PASSPHRASE (plain PEM only where none is set, in development).
+    """
     key, cert, chain = pkcs12.load_key_and_certificates(data, passphrase)
     if key is None or cert is None:
         raise ValueError("Tệp PKCS#12 không có khóa bí mật hoặc chứng thư.")
-    key_path = pki_dir() / "agencies" / agency.code / f"{format(cert.serial_number, 'x')}.key"
-    _write_private(key_path, _key_pem(key))
+    stem = pki_dir() / "agencies" / agency.code / format(cert.serial_number, "x")
+    key_path = keystore.key_write_pkcs12(stem, key, cert, chain or [])
     return IssuedCertificate(certificate=cert, key_path=key_path), list(chain or [])
 
 
@@ -305,24 +298,6 @@ def sign_pdf(
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.sign import fields, signers
     from pyhanko.stamp import QRStampStyle
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-    key_bytes = Path(certificate.key_path).read_bytes()
-    from asn1crypto import keys as asn1_keys
-
-    key = serialization.load_pem_private_key(key_bytes, password=None)
-    signing_key = asn1_keys.PrivateKeyInfo.load(
-        key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    signing_cert = _asn1_cert(certificate.certificate_pem.encode())
-    chain = [_asn1_cert(pem) for pem in chain_pem()]
-    signer = signers.SimpleSigner(
-        signing_cert=signing_cert,
-        signing_key=signing_key,
-        cert_registry=SimpleCertificateStore.from_certs(chain),
-    )
 
     signed_at = signed_at or timezone.now()
     local_time = timezone.localtime(signed_at)
@@ -354,23 +329,33 @@ def sign_pdf(
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    timestamper = None
-    tsa_url = getattr(settings, "SIGNING_TSA_URL", "")
-    if tsa_url:
-        from pyhanko.sign.timestamps import HTTPTimeStamper
-
-        timestamper = HTTPTimeStamper(tsa_url)
-    pdf_signer = signers.PdfSigner(
-        metadata,
-        signer=signer,
-        timestamper=timestamper,
-        stamp_style=stamp_style,
-        new_field_spec=fields.SigFieldSpec(sig_field_name=SIGNATURE_FIELD, on_page=last_page, box=box),
-    )
-    output = _outside_event_loop(
-        lambda: pdf_signer.sign_pdf(writer, appearance_text_params={"url": verification_url})
-    )
+    chain = [_asn1_cert(pem) for pem in chain_pem()]
+    with keystore.signer_for(certificate).open(certificate=certificate, chain=chain) as signer:
+        pdf_signer = signers.PdfSigner(
+            metadata,
+            signer=signer,
+            timestamper=result_timestamper(),
+            stamp_style=stamp_style,
+            new_field_spec=fields.SigFieldSpec(sig_field_name=SIGNATURE_FIELD, on_page=last_page, box=box),
+        )
+        output = _outside_event_loop(
+            lambda: pdf_signer.sign_pdf(writer, appearance_text_params={"url": verification_url})
+        )
     return output.getvalue()
+
+
+def result_timestamper():
+    """The RFC 3161 time-stamping authority of `SIGNING_TSA_URL` (PAdES B-T), or None for B-B signatures.
+
+    The token proves the signature existed at that time, so a result stays verifiable after the agency's
+    certificate expires or is revoked.
+    """
+    url = getattr(settings, "SIGNING_TSA_URL", "")
+    if not url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(url, timeout=getattr(settings, "SIGNING_TSA_TIMEOUT_SECONDS", 10))
 
 
 # --- Verification -------------------------------------------------------------------------------------

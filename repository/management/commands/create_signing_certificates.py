@@ -29,21 +29,46 @@ class Command(BaseCommand):
         )
         parser.add_argument("--passphrase", default="", help="Mật khẩu của tệp PKCS#12.")
         parser.add_argument(
+            "--pkcs11-key",
+            dest="pkcs11_key",
+            help="Nhãn khóa bí mật của cơ quan (--agency) trên thiết bị PKCS#11 (SIGNING_PKCS11_MODULE).",
+        )
+        parser.add_argument("--certificate", help="Tệp chứng thư (PEM) của khóa trên thiết bị PKCS#11.")
+        parser.add_argument(
             "--allow-development-ca",
             action="store_true",
             help="Cho phép tạo CA thử nghiệm khi DJANGO_ENV=production (chỉ dùng cho môi trường trình diễn).",
         )
 
-    def handle(self, *args, agency, renew, days, p12, passphrase, allow_development_ca, **options):
-        if p12:
+    def handle(
+        self,
+        *args,
+        agency,
+        renew,
+        days,
+        p12,
+        passphrase,
+        pkcs11_key,
+        certificate,
+        allow_development_ca,
+        **options,
+    ):
+        if p12 or pkcs11_key:
             if len(agency) != 1:
-                raise CommandError("Khi nạp tệp PKCS#12 cần đúng một --agency.")
+                raise CommandError("Khi nạp chứng thư của cơ quan cần đúng một --agency.")
             target = Agency.objects.filter(code=agency[0]).first()
             if target is None:
                 raise CommandError(f"Không có cơ quan mã {agency[0]}.")
-            certificate = services.signing_certificate_import(
-                agency=target, p12=Path(p12).read_bytes(), passphrase=passphrase.encode() or None
-            )
+            if pkcs11_key:
+                if not certificate:
+                    raise CommandError("Cần --certificate: tệp chứng thư của khóa trên thiết bị PKCS#11.")
+                certificate = services.signing_certificate_register_pkcs11(
+                    agency=target, certificate_pem=Path(certificate).read_bytes(), key_label=pkcs11_key
+                )
+            else:
+                certificate = services.signing_certificate_import(
+                    agency=target, p12=Path(p12).read_bytes(), passphrase=passphrase.encode() or None
+                )
             self.stdout.write(
                 self.style.SUCCESS(f"Đã nạp chứng thư {certificate.serial_number} cho {target.name}.")
             )
