@@ -29,6 +29,7 @@ from ..models import DossierFile
 from .common import (
     action_page,
     answers,
+    applicant_data,
     catch_redirect,
     editable_dossier,
     expected_version,
@@ -133,14 +134,7 @@ def edit_applicant(request, pk: int):
                 services.dossier_update_applicant(
                     dossier=dossier,
                     actor=request.user,
-                    applicant=services.ApplicantData(
-                        kind=dossier.applicant_kind,
-                        name=form.cleaned_data["applicant_name"],
-                        id_number=form.cleaned_data["applicant_id_number"],
-                        address=form.cleaned_data["applicant_address"],
-                        phone=form.cleaned_data["applicant_phone"],
-                        email=form.cleaned_data["applicant_email"],
-                    ),
+                    applicant=applicant_data(form, kind=dossier.applicant_kind),
                     form_data=answers_form.cleaned_data,
                     expected_version=expected_version(form),
                 )
@@ -161,7 +155,7 @@ def edit_applicant(request, pk: int):
 def edit_component(request, pk: int, component_pk: int):
     dossier = editable_dossier(request, pk)
     component = get_object_or_404(dossier.procedure_version.components, pk=component_pk)
-    form = UploadForm(request.POST or None, request.FILES or None, initial={"version": dossier.version})
+    form = versioned(request, UploadForm, dossier)
     if request.method == "POST" and form.is_valid():
         try:
             services.dossier_attach_file(

@@ -28,6 +28,7 @@ from ..forms import (
 )
 from .common import (
     action_page,
+    applicant_data,
     desk_forbidden,
     expected_version,
     last_event,
@@ -82,14 +83,7 @@ def counter_intake(request):
                     agency=desk,
                     version=version,
                     channel=c["channel"],
-                    applicant=services.ApplicantData(
-                        kind=c["applicant_kind"],
-                        name=c["applicant_name"],
-                        id_number=c["applicant_id_number"],
-                        address=c["applicant_address"],
-                        phone=c["applicant_phone"],
-                        email=c["applicant_email"],
-                    ),
+                    applicant=applicant_data(form, kind=c["applicant_kind"]),
                     form_data=answers_form.cleaned_data,
                     uploads=uploads,
                     delivery_method=c["delivery_method"],
