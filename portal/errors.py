@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -67,3 +68,13 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     # DRF sets the header from this attribute when rendering; setting the header itself would be overwritten.
     response.content_type = "application/problem+json"
     return response
+
+
+def problem_response(*, status: int, title: str, code: str) -> JsonResponse:
+    """A problem+json answer outside DRF (middleware), shaped like `problem_exception_handler`'s."""
+    return JsonResponse(
+        {"type": f"urn:problem:{code}", "title": title, "status": status},
+        status=status,
+        content_type="application/problem+json",
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.RejectNulBytesMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "portal.second_factor.OfficerSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -6,7 +6,7 @@ from portal.forms import AccessibleFormMixin
 from portal.models import Organisation, User
 from portal.validators import validate_cccd
 
-from .constants import DocumentSource, RetentionDue, ValidityFilter
+from .constants import DocumentSource, JobStatus, RetentionDue, ValidityFilter
 from .selectors import document_type_choices
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -285,3 +285,21 @@ class ArchiveFilterForm(AccessibleFormMixin, forms.Form):
         if start and end and start > end:
             self.add_error("den_ngay", _("“Đến ngày” phải sau hoặc trùng “Từ ngày”."))
         return cleaned
+
+
+class DigitisationJobFilterForm(forms.Form):
+    """The digitisation queue's filters in the URL (`?trang_thai=&q=`)."""
+
+    trang_thai = forms.ChoiceField(
+        choices=[("", "")] + list(JobStatus.choices),
+        required=False,
+        error_messages={"invalid_choice": _("Trạng thái lọc không hợp lệ.")},
+    )
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        error_messages={
+            "max_length": _("Từ khóa tìm kiếm tối đa 100 ký tự."),
+            "null_characters_not_allowed": _("Từ khóa tìm kiếm có ký tự không hợp lệ."),
+        },
+    )

@@ -25,6 +25,7 @@ from .forms import (
     ArchiveFilterForm,
     BackfileForm,
     ConsentForm,
+    DigitisationJobFilterForm,
     DigitisationJobForm,
     DocumentFilterForm,
     DocumentUploadForm,
@@ -354,10 +355,12 @@ def _require_digitiser(request):
 @login_required
 def digitisation_jobs(request):
     _require_digitiser(request)
-    status = request.GET.get("trang_thai") or None
-    if status not in JobStatus.values:
-        status = None
-    query = (request.GET.get("q") or "").strip() or None
+    filters = DigitisationJobFilterForm(request.GET)
+    valid = filters.is_valid()
+    for errors in filters.errors.values():
+        messages.error(request, errors[0])
+    status = filters.cleaned_data.get("trang_thai") or None
+    query = filters.cleaned_data.get("q") or None
     jobs = selectors.digitisation_jobs_for(user=request.user, status=status, owner_query=query)
     counts = selectors.digitisation_counts(user=request.user)
     page = Paginator(jobs, 25).get_page(request.GET.get("trang"))
@@ -371,6 +374,7 @@ def digitisation_jobs(request):
             "statuses": [(value, label, counts[value]) for value, label in JobStatus.choices],
             "batches": selectors.backfile_batches_for(user=request.user)[:10],
         },
+        status=200 if valid else 400,
     )
 
 

@@ -16,6 +16,7 @@ from ..models import Dossier
 from ..permissions import can_view
 from .serializers import (
     DossierDetailSerializer,
+    DossierFilterSerializer,
     DossierListSerializer,
     LookupRequestSerializer,
     PublicStatusSerializer,
@@ -38,8 +39,11 @@ class MyDossiersView(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
-        state = self.request.query_params.get("state") or None
-        return selectors.dossiers_of_applicant(user=self.request.user, state=state)
+        query = DossierFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.dossiers_of_applicant(
+            user=self.request.user, state=query.validated_data["state"] or None
+        )
 
 
 @extend_schema(tags=["Hồ sơ"], summary="Chi tiết một hồ sơ")

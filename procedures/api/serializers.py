@@ -2,8 +2,23 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..constants import Channel
+from ..constants import Channel, ImplementationLevel, ServiceLevel
 from ..models import Component, Fee, Field, ProcedureVersion, ProcessingTime, ProcessStep
+
+
+class ProcedureFilterSerializer(serializers.Serializer):
+    """The catalogue search's query parameters; a malformed one is a 400, never a database error."""
+
+    q = serializers.CharField(required=False, allow_blank=True, default="")
+    linh_vuc = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    co_quan = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    cap = serializers.ChoiceField(
+        choices=ImplementationLevel.choices, required=False, allow_blank=True, default=""
+    )
+    muc_do = serializers.ChoiceField(
+        choices=ServiceLevel.choices, required=False, allow_blank=True, default=""
+    )
+    truc_tuyen = serializers.BooleanField(required=False, default=False)
 
 
 class FieldSerializer(serializers.ModelSerializer):

@@ -18,6 +18,7 @@ from ..selectors import procedure_for_page, procedure_search, procedure_versions
 from .serializers import (
     FieldSerializer,
     ProcedureDetailSerializer,
+    ProcedureFilterSerializer,
     ProcedureListSerializer,
     VersionDetailSerializer,
 )
@@ -56,18 +57,16 @@ class ProcedureListView(generics.ListAPIView):
     permission_classes = [permissions.AllowAny]
 
     def get_queryset(self):
-        params = self.request.query_params
+        query = ProcedureFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
         return procedure_search(
-            query=params.get("q", "")[:200],
-            field=Field.objects.filter(code=params.get("linh_vuc")).first()
-            if params.get("linh_vuc")
-            else None,
-            agency=Agency.objects.filter(code=params.get("co_quan")).first()
-            if params.get("co_quan")
-            else None,
-            level=params.get("cap", ""),
-            service_level=params.get("muc_do", ""),
-            online_only=params.get("truc_tuyen", "").lower() in ("1", "true"),
+            query=params["q"][:200],
+            field=Field.objects.filter(code=params["linh_vuc"]).first() if params["linh_vuc"] else None,
+            agency=Agency.objects.filter(code=params["co_quan"]).first() if params["co_quan"] else None,
+            level=params["cap"],
+            service_level=params["muc_do"],
+            online_only=params["truc_tuyen"],
         )
 
 
