@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib
 import io
 import logging
 import zipfile
@@ -27,10 +26,9 @@ from portal.errors import ApplicationError, Conflict, NotPermitted
 from portal.models import Agency, Organisation, User
 from portal.uploads import check_upload, sha256_of
 
-from . import processing, selectors, signing
+from . import processing, signing
 from .constants import (
     AccessPurpose,
-    ArchiveItemKind,
     BackfileRowStatus,
     DocumentEventKind,
     DocumentSource,
@@ -38,9 +36,8 @@ from .constants import (
     JobStatus,
     TextExtraction,
 )
+from .hooks import dossier_hooks
 from .models import (
-    ArchiveAccessLog,
-    ArchiveRecord,
     BackfileBatch,
     BackfileRow,
     DigitisationEvent,
@@ -50,16 +47,13 @@ from .models import (
     DocumentEvent,
     DocumentUse,
     DocumentVersion,
-    RetentionRule,
     SigningCertificate,
     StoredDocument,
 )
 from .permissions import (
-    archive_scope,
     can_digitise,
     can_read_document,
     can_revoke,
-    can_view_archive,
     user_acts_for,
 )
 
@@ -547,48 +541,25 @@ def _check_dossier_component(
     *, agency: Agency, owner: Owner, dossier_id: int | None, component_id: int | None
 ) -> None:
     """A job made for a dossier names one of its components, is done by an agency that received, handles or
-    took part in the dossier, and stores the document for the dossier's own applicant."""
-    from dossiers.constants import DossierState
-    from dossiers.models import Dossier
-
+    took part in the dossier, and stores the document for the dossier's own applicant (checked by the dossiers
+    app, `DossierHooks.check_digitisation_target`)."""
     if dossier_id is None or component_id is None:
         raise ApplicationError("Cần chọn cả hồ sơ và thành phần hồ sơ được số hóa.", code="dossier_component")
-    dossier = Dossier.objects.select_related("procedure_version").filter(pk=dossier_id).first()
-    if dossier is None or dossier.state == DossierState.DRAFT:
+    hooks = dossier_hooks()
+    if hooks is None:
         raise ApplicationError("Không tìm thấy hồ sơ cần số hóa.", code="dossier_not_found")
-    if not Dossier.objects.filter(pk=dossier.pk).filter(archive_scope({agency.pk})).exists():
-        raise NotPermitted("Hồ sơ không thuộc cơ quan số hóa.")
-    if not dossier.procedure_version.components.filter(pk=component_id).exists():
-        raise ApplicationError("Thành phần không thuộc thủ tục của hồ sơ.", code="wrong_component")
-    holder = selectors.dossier_owner(dossier)
-    if holder is not None and (type(holder) is not type(owner) or holder.pk != owner.pk):
-        raise ApplicationError(
-            "Chủ giấy tờ phải là người nộp (hoặc tổ chức) của hồ sơ.", code="owner_not_applicant"
-        )
-
-
-def _dossier_hook():
-    """`dossiers.services.dossier_file_attach_digitised`, when the dossiers app provides it.
-
-    Contract: ``dossier_file_attach_digitised(*, dossier_id: int, component_id: int, document: StoredDocument,
-    version: DocumentVersion, actor: User) -> DossierFile`` copies the version's file into the dossier as a
-    file of that component marked digitised, in the caller's transaction; idempotent (the same content for the
-    same component returns the existing file); raises ApplicationError when the dossier cannot take it.
-    """
-    try:
-        module = importlib.import_module("dossiers.services")
-    except ModuleNotFoundError:
-        return None
-    hook = getattr(module, "dossier_file_attach_digitised", None)
-    return hook if callable(hook) else None
+    hooks.check_digitisation_target(
+        agency=agency, owner=owner, dossier_id=dossier_id, component_id=component_id
+    )
 
 
 def digitisation_job_link_dossier(*, job_id: int) -> str:
     """Put the PDF of a finished job into the dossier component it was made for, marked digitised
     (TT 01/2023/TT-VPCP: thành phần hồ sơ được số hóa; counted by the KPI index, QĐ 766/QĐ-TTg 3.2).
 
-    Returns the job's link state: "linked", "refused" (the dossier said why, shown on the job), or "pending"
-    while the dossiers app offers no hook or an unexpected error occurred (the nightly sweep retries).
+    The dossiers app does it (`DossierHooks.attach_digitised`). Returns the job's link state: "linked", "refused"
+    (the dossier said why, shown on the job), or "pending" while no dossiers app is registered or an unexpected
+    error occurred (the nightly sweep retries).
     """
     with transaction.atomic():
         # Lock the job row only (the joined document is on the nullable side of an outer join).
@@ -600,12 +571,12 @@ def digitisation_job_link_dossier(*, job_id: int) -> str:
         if job.dossier_link != DossierLinkState.PENDING or job.status != JobStatus.DONE:
             return job.dossier_link
         document = job.output_document
-        hook = _dossier_hook()
-        if hook is None or document is None or document.current_version is None:
+        hooks = dossier_hooks()
+        if hooks is None or document is None or document.current_version is None:
             return job.dossier_link
         try:
             with transaction.atomic():
-                dossier_file = hook(
+                dossier_file = hooks.attach_digitised(
                     dossier_id=job.dossier_id,
                     component_id=job.component_id,
                     document=document,
@@ -1137,128 +1108,3 @@ def backfile_batch_run(*, batch_id: int, final_attempt: bool = True) -> str:
         finished_at=timezone.now(),
     )
     return "done"
-
-
-# --- Kho dữ liệu hồ sơ TTHC: retention and reads of the dossier archive -------------------------------
-
-
-class ArchiveItemNotFound(ApplicationError):
-    status_code = 404
-    code = "archive_item_not_found"
-
-
-@transaction.atomic
-def archive_record_refresh(*, dossier, rules=None) -> ArchiveRecord | None:
-    """Compute and keep the retention of a finished dossier (Luật Lưu trữ 2024: thời hạn bảo quản, counted from
-    the year the matter ended). An unfinished dossier has none yet. Idempotent: run again when rules change."""
-    if dossier.finished_at is None:
-        return None
-    kept = selectors.dossier_retention(dossier=dossier, rules=rules)
-    record, _created = ArchiveRecord.objects.update_or_create(
-        dossier=dossier,
-        defaults={
-            "finished_on": kept.finished_on,
-            "permanent": kept.permanent,
-            "retention_years": kept.years,
-            "retain_until": kept.retain_until,
-            "basis": kept.basis[:500],
-            "legal_basis": kept.legal_basis,
-            "computed_at": timezone.now(),
-        },
-    )
-    return record
-
-
-def archive_records_sweep(*, limit: int = 500) -> int:
-    """Give every finished dossier its retention row, and recompute rows older than a rule change or than the
-    dossier's end. One transaction per dossier; returns how many rows were written (run until 0)."""
-    rules = selectors.retention_rules()
-    dossiers = selectors.dossiers_needing_archive_record(limit=limit).select_related(
-        "procedure_version__procedure__field"
-    )
-    written = 0
-    for dossier in dossiers:
-        if archive_record_refresh(dossier=dossier, rules=rules) is not None:
-            written += 1
-    return written
-
-
-def _check_archive_reader(actor: User, dossier) -> None:
-    if not can_view_archive(actor, dossier):
-        raise NotPermitted("Bạn không có quyền khai thác hồ sơ này trong kho lưu trữ.")
-
-
-def _log_kho_read(actor: User, item: selectors.ArchiveItem, ip_address: str | None) -> None:
-    # The holder of a stored document sees every read of it in their Kho, archive reads included.
-    document = item.stored_document
-    DocumentAccessLog.objects.create(
-        document=document,
-        version_id=item.pk,
-        owner_user_id=document.owner_user_id,
-        owner_organisation_id=document.owner_organisation_id,
-        accessed_by=actor,
-        purpose=AccessPurpose.ARCHIVE,
-        by_owner=user_acts_for(actor, document.owner),
-        ip_address=ip_address,
-    )
-
-
-@transaction.atomic
-def archive_item_read(
-    *, actor: User, dossier, kind: str, item_id: int, ip_address: str | None = None
-) -> selectors.ArchiveItem:
-    """Take one file of a dossier out of the archive: only officers of the dossier's agencies and the
-    administrator, and every read is logged (DOMAIN §9, NĐ 13/2023/NĐ-CP: audit of reads of personal data)."""
-    _check_archive_reader(actor, dossier)
-    item = selectors.archive_item(dossier=dossier, kind=kind, pk=item_id)
-    if item is None:
-        raise ArchiveItemNotFound("Không tìm thấy tệp này trong hồ sơ.")
-    ArchiveAccessLog.objects.create(
-        dossier=dossier,
-        item_kind=kind,
-        item_id=item.pk,
-        sha256=item.sha256,
-        accessed_by=actor,
-        ip_address=ip_address,
-    )
-    if item.stored_document is not None:
-        _log_kho_read(actor, item, ip_address)
-    return item
-
-
-@transaction.atomic
-def archive_package_export(*, actor: User, dossier, ip_address: str | None = None):
-    """The dossier's archive package: every file and a manifest (SHA-256, retention), e.g. to hand the dossier
-    over to the archive of the province (nộp lưu). The export and each stored document in it are logged."""
-    from . import archive_package
-
-    _check_archive_reader(actor, dossier)
-    archive = selectors.dossier_archive(dossier=dossier)
-    package = archive_package.build(archive, generated_by=actor)
-    ArchiveAccessLog.objects.create(
-        dossier=dossier,
-        item_kind=ArchiveItemKind.PACKAGE,
-        sha256=package.sha256,
-        accessed_by=actor,
-        ip_address=ip_address,
-    )
-    for item in archive.items:
-        if item.stored_document is not None:
-            _log_kho_read(actor, item, ip_address)
-    return package
-
-
-@transaction.atomic
-def retention_rules_seed_defaults() -> int:
-    """Create the starting retention rules that are missing; rules an administrator edited are left alone."""
-    from .retention import DEFAULT_RULES
-
-    created = 0
-    for scope, code, name, permanent, years, legal_basis in DEFAULT_RULES:
-        _, was_created = RetentionRule.objects.get_or_create(
-            scope=scope,
-            code=code,
-            defaults={"name": name, "permanent": permanent, "years": years, "legal_basis": legal_basis},
-        )
-        created += was_created
-    return created
