@@ -5,7 +5,8 @@ receipt, one sent back for completion, one refused, one withdrawn, a walk-in rec
 one filed for the demo company. Then, at Sở Xây dựng, dossiers at every stage of processing: waiting for
 assignment, in appraisal, awaiting approval, returned for rework, waiting for a supplement, waiting for a
 fee, transferred to Sở Nông nghiệp và Môi trường, overdue, one near its due date with an apology waiting
-for approval, and one signed and delivered electronically into the citizen's Kho dữ liệu.
+for approval, and one signed and delivered electronically into the citizen's Kho dữ liệu. Last, a paper
+digitised at the desk for a component of a received dossier, and the retention of the dossiers that ended.
 Idempotent: each part is added only once. Skipped, with a message, when the catalogue has no procedure
 the demo desks receive.
 """
@@ -238,7 +239,6 @@ def _received_for_due_soon(version: ProcedureVersion, now):
 
 def _load_processing(say) -> None:
     """Dossiers of Sở Xây dựng at every stage of processing (see the module docstring)."""
-
     if DossierHandover.objects.filter(action=EventAction.FORWARD).exists():
         say("Hồ sơ mẫu đang giải quyết: đã có.")
         return
