@@ -50,6 +50,7 @@ urlpatterns += [
     path("api/kho-du-lieu/", include("repository.api.urls")),
     path("api/", include("procedures.api.urls")),
     path("thanh-toan/", include("payments.urls")),
+    path("kho-du-lieu/luu-tru/", include("dossiers.archive.urls")),
     path("kho-du-lieu/", include("repository.urls")),
     path("bao-cao/", include("reporting.urls")),
 ]
