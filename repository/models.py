@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.append_only import AppendOnlyModel
+
 from .constants import (
     OWNER_DELETABLE_SOURCES,
     AccessPurpose,
@@ -268,10 +270,10 @@ class DocumentVersion(models.Model):
         return bool(self.signature_info.get("signed"))
 
 
-class DocumentEvent(models.Model):
+class DocumentEvent(AppendOnlyModel):
     """Append-only history of a stored document."""
 
-    document = models.ForeignKey(StoredDocument, on_delete=models.CASCADE, related_name="events")
+    document = models.ForeignKey(StoredDocument, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=24, choices=DocumentEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -313,7 +315,7 @@ class DocumentUse(models.Model):
         return f"{self.document} → hồ sơ {self.dossier_id}"
 
 
-class DocumentAccessLog(models.Model):
+class DocumentAccessLog(AppendOnlyModel):
     """Who read whose document, when and why. Written for every read, by the owner or an officer."""
 
     document = models.ForeignKey(StoredDocument, on_delete=models.PROTECT, related_name="access_logs")
@@ -433,10 +435,10 @@ class DigitisationInput(models.Model):
         return self.original_name
 
 
-class DigitisationEvent(models.Model):
+class DigitisationEvent(AppendOnlyModel):
     """Append-only history of a digitisation job: queued, started, retried, failed, finished."""
 
-    job = models.ForeignKey(DigitisationJob, on_delete=models.CASCADE, related_name="events")
+    job = models.ForeignKey(DigitisationJob, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=16, choices=JobStatus.choices)
     message = models.TextField(blank=True)
@@ -630,7 +632,7 @@ class ArchiveRecord(models.Model):
         return f"{self.dossier}: {self.retain_until or 'vĩnh viễn'}"
 
 
-class ArchiveAccessLog(models.Model):
+class ArchiveAccessLog(AppendOnlyModel):
     """Who took which file of a dossier out of the archive, when. Append-only (DOMAIN §9: audit of reads)."""
 
     dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="archive_reads")

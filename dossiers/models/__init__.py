@@ -31,7 +31,6 @@ def _attachment_path(instance, filename: str) -> str:
 
 
 from .dossier import (  # noqa: E402 — the models use the paths above
-    AppendOnlyQuerySet,
     Dossier,
     DossierCodeCounter,
     DossierDocument,
@@ -51,7 +50,6 @@ from .processing import (  # noqa: E402
 )
 
 __all__ = [
-    "AppendOnlyQuerySet",
     "Dossier",
     "DossierAccessLog",
     "DossierApology",
