@@ -23,8 +23,9 @@ class DossierHandover(AppendOnlyModel):
     """One handover (bàn giao) of a dossier: from whom to whom, when, the step's deadline and its outcome.
 
     Written when the dossier changes hands and closed once, by `close()`, when it changes hands again; never
-    edited otherwise and never deleted (the PostgreSQL trigger allows that one update and nothing else). The control slip (Phiếu kiểm soát quá trình giải quyết hồ sơ, TT 01/2018/
-    TT-VPCP Mẫu số 05) is printed from these rows, and the KPI engine reads them.
+    edited otherwise and never deleted (the PostgreSQL trigger allows that one update and nothing else). The
+    control slip (Phiếu kiểm soát quá trình giải quyết hồ sơ, TT 01/2018/TT-VPCP Mẫu số 05) is printed from
+    these rows, and the KPI engine reads them.
     """
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="handovers")
