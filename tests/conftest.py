@@ -40,6 +40,20 @@ def frozen_now() -> dt.datetime:
     return dt.datetime.combine(FROZEN_DATE, frozen_local_time(), PROVINCE_TZ)
 
 
+@pytest.fixture(scope="session")
+def _session_clock():
+    """Outside the tests themselves (database set-up, session fixtures) it is the day before the frozen day:
+    rows the migrations seed (retention rules, ...) were written before any test's today, as in production."""
+    with time_machine.travel(frozen_now() - dt.timedelta(days=1), tick=True):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_session_clock, django_db_setup):
+    """pytest-django's test database, created under the session clock."""
+    return django_db_setup
+
+
 @pytest.fixture(autouse=True)
 def clock():
     """The test's clock: it starts at `frozen_now()` and ticks from there (ordering by time still works).
