@@ -35,10 +35,9 @@ def later(row: PendingTask, **delta) -> dt.datetime:
 
 
 def test_a_task_runs_after_commit_and_its_row_is_marked_dispatched(db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            row = outbox.enqueue(record, 7, queue="default")
-            assert CALLS == []  # nothing runs before the commit
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        row = outbox.enqueue(record, 7, queue="default")
+        assert CALLS == []  # nothing runs before the commit
     row.refresh_from_db()
     assert CALLS == [7]
     assert row.task == "tests.outbox.record" and row.args == [7] and row.queue == "default"
@@ -46,19 +45,17 @@ def test_a_task_runs_after_commit_and_its_row_is_marked_dispatched(db, django_ca
 
 
 def test_a_rolled_back_change_leaves_no_task(db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            outbox.enqueue(record, 1)
-            raise RuntimeError("the business change failed")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        outbox.enqueue(record, 1)
+        raise RuntimeError("the business change failed")
     assert not PendingTask.objects.exists() and CALLS == []
 
 
 def test_with_the_broker_down_the_row_stays_pending_and_the_error_stays_in_the_log(
     db, broker_down, django_capture_on_commit_callbacks, caplog
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            row = outbox.enqueue(record, 3)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        row = outbox.enqueue(record, 3)
     row.refresh_from_db()
     assert row.is_pending and row.attempts == 1 and row.last_attempt_at is not None
     assert "OperationalError" in row.last_error and "refused" in row.last_error.lower()
@@ -105,8 +102,16 @@ def test_dispatched_rows_are_forgotten_after_some_days_pending_ones_never(db, se
     base = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
     PendingTask.objects.create(task=record.name, args=[1], created_at=base, dispatched_at=base, attempts=1)
     pending = PendingTask.objects.create(task=record.name, args=[2], created_at=base)
-    assert outbox.dispatch_pending(now=base + dt.timedelta(days=6)) == {"sent": 0, "pending": 1, "forgotten": 0}
-    assert outbox.dispatch_pending(now=base + dt.timedelta(days=8)) == {"sent": 0, "pending": 1, "forgotten": 1}
+    assert outbox.dispatch_pending(now=base + dt.timedelta(days=6)) == {
+        "sent": 0,
+        "pending": 1,
+        "forgotten": 0,
+    }
+    assert outbox.dispatch_pending(now=base + dt.timedelta(days=8)) == {
+        "sent": 0,
+        "pending": 1,
+        "forgotten": 1,
+    }
     assert list(PendingTask.objects.values_list("pk", flat=True)) == [pending.pk]
 
 
