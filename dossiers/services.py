@@ -923,7 +923,11 @@ def dossier_receive_in_person(
             # The officer's row is locked so that two copies of one form are taken one after the other.
             list(User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
             earlier = (
-                DossierEvent.objects.filter(actor=actor, action=action, payload__submission=submission)
+                DossierEvent.objects.filter(
+                    actor=actor,
+                    action__in=(EventAction.RECEIVE_AT_COUNTER, EventAction.RECEIVE_BY_POST),
+                    payload__submission=submission,
+                )
                 .select_related("dossier")
                 .first()
             )
