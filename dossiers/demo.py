@@ -22,7 +22,7 @@ from django.utils import timezone
 from portal.models import Agency, Organisation, User
 from procedures.models import ProcedureVersion
 
-from . import permissions, services
+from . import permissions, selectors, services
 from .constants import ApplicantKind, Decision, DeliveryMethod, EventAction
 from .models import Dossier
 
@@ -67,7 +67,7 @@ def _answers(version: ProcedureVersion, user: User) -> dict:
 
     schema = version.form_schema or {}
     properties = schema.get("properties") or {}
-    answers = dict(services.selectors.applicant_prefill(user=user, version=version)["form_data"])
+    answers = dict(selectors.applicant_prefill(user=user, version=version)["form_data"])
     for name in field_order(schema):
         if name in answers:
             continue
@@ -213,7 +213,7 @@ def _received_for_due_soon(version: ProcedureVersion, now):
     chosen = now - dt.timedelta(days=1)
     for days in range(1, 120):
         candidate = now - dt.timedelta(days=days)
-        due = services.selectors.appointment_for(version=version, channel=2, received_at=candidate)
+        due = selectors.appointment_for(version=version, channel=2, received_at=candidate)
         if due is None or due <= now + dt.timedelta(days=1):
             break
         chosen = candidate
