@@ -12,9 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.errors import Conflict, NotPermitted
-from portal.working_time import load_calendar
+from portal.working_time import WorkingCalendar, load_calendar
 
-from .. import permissions, selectors
+from .. import deadlines, permissions, selectors
 from ..constants import DeadlineStatus, DocumentKind, EventAction
 from ..models import Dossier, DossierApology, DossierEvent
 from .core import bump_version, field_error, lock_dossier, reason_required, record_event, schedule_document
@@ -46,9 +46,7 @@ def dossier_deadlines_sweep(*, agency_id: int, now: dt.datetime | None = None) -
     )
     changed = {status: 0 for status in DeadlineStatus.values}
     for dossier in dossiers.iterator(chunk_size=500):
-        status = selectors.deadline_status_for(
-            dossier=dossier, now=now, calendar=calendar, warning_share=share
-        )
+        status = _status(dossier, now=now, calendar=calendar, warning_share=share)
         if status == dossier.deadline_status:
             continue
         with transaction.atomic():
@@ -79,9 +77,16 @@ def dossier_deadlines_sweep(*, agency_id: int, now: dt.datetime | None = None) -
     return changed
 
 
-def _deadline_status_now(locked: Dossier, at: dt.datetime) -> str:
-    return selectors.deadline_status_for(
-        dossier=locked, now=at, calendar=load_calendar(), warning_share=_warning_share()
+def _status(dossier: Dossier, *, now: dt.datetime, calendar: WorkingCalendar, warning_share: float) -> str:
+    return deadlines.status(
+        now=now,
+        due_at=dossier.due_at,
+        clock_stopped_at=dossier.clock_stopped_at,
+        total_minutes=deadlines.legal_minutes(
+            dossier.procedure_version.time_limit(dossier.channel), calendar
+        ),
+        warning_share=warning_share,
+        calendar=calendar,
     )
 
 
@@ -171,7 +176,9 @@ def dossier_apology_approve(
             )
         _check_before_due(locked, at)
         locked.due_at = apology.new_due_at
-        locked.deadline_status = _deadline_status_now(locked, at)
+        locked.deadline_status = _status(
+            locked, now=at, calendar=load_calendar(), warning_share=_warning_share()
+        )
         bump_version(locked, ["due_at", "deadline_status"])
         event = record_event(
             dossier=locked,

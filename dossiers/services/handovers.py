@@ -13,7 +13,7 @@ from portal.constants import Role
 from portal.working_time import WorkingCalendar, load_calendar
 from procedures.models import ProcessStep
 
-from .. import selectors
+from .. import deadlines, selectors
 from ..models import Dossier, DossierEvent, DossierHandover, Route
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def close_open_handover(dossier: Dossier, *, at: dt.datetime) -> DossierHandover
     previous = open_handover(dossier)
     if previous is not None:
         DossierHandover.objects.filter(pk=previous.pk).close(
-            at=at, outcome=selectors.deadline_outcome(finished_at=at, due_at=previous.step_due_at)
+            at=at, outcome=deadlines.outcome(finished_at=at, due_at=previous.step_due_at)
         )
     return previous
 
@@ -53,17 +53,12 @@ def step_due(
     with another officer (reassignment) keeps its deadline; `minutes` overrides the share (time left)."""
     if previous is not None and step is not None and previous.step_id == step.pk and previous.step_due_at:
         return previous.step_due_at
-    if minutes is None:
-        if step is None:
-            return dossier.due_at
+    if minutes is None and step is not None:
         total = selectors.total_working_minutes(
             version=dossier.procedure_version, channel=dossier.channel, calendar=calendar
         )
-        if total is None:
-            return dossier.due_at
-        minutes = float(step.share_percent) / 100 * total
-    due = calendar.add_working_minutes(calendar.counting_start(at, apply_cutoff=False), max(minutes, 0))
-    return min(due, dossier.due_at) if dossier.due_at else due
+        minutes = deadlines.step_share_minutes(step.share_percent, total)
+    return deadlines.step_due(handed_at=at, minutes=minutes, dossier_due_at=dossier.due_at, calendar=calendar)
 
 
 def hand_over(
@@ -107,7 +102,7 @@ def hand_over(
         handed_at=at,
         step_due_at=step_due_at,
         completed_at=at if final else None,
-        outcome=selectors.deadline_outcome(finished_at=at, due_at=step_due_at) if final else "",
+        outcome=deadlines.outcome(finished_at=at, due_at=step_due_at) if final else "",
         note=note,
     )
 
@@ -197,16 +192,4 @@ def remaining_step_minutes(dossier: Dossier, at: dt.datetime, calendar: WorkingC
     current = open_handover(dossier)
     if current is None or current.step_due_at is None:
         return (current.step_id if current else None), None
-    return current.step_id, max(calendar.working_minutes_between(at, current.step_due_at), 0)
-
-
-def resume_after_wait(
-    locked: Dossier, *, at: dt.datetime, calendar: WorkingCalendar
-) -> tuple[dt.datetime | None, float]:
-    """The appointment pushed forward by the working time the dossier waited with the clock stopped."""
-    if locked.clock_stopped_at is None or locked.due_at is None:
-        return locked.due_at, 0.0
-    waited = max(calendar.working_minutes_between(locked.clock_stopped_at, at), 0.0)
-    if waited == 0:
-        return locked.due_at, 0.0
-    return calendar.add_working_minutes(locked.due_at, waited), waited
+    return current.step_id, deadlines.minutes_left(now=at, due_at=current.step_due_at, calendar=calendar)

@@ -16,7 +16,7 @@ from portal.models import Agency, Organisation, User
 from portal.working_time import load_calendar
 from procedures.constants import Channel
 
-from .. import permissions, selectors
+from .. import deadlines, permissions, selectors
 from ..constants import ApplicantKind, DeliveryMethod, DocumentKind, EventAction
 from ..models import Dossier, DossierEvent, DossierHandover
 from .codes import reception_arguments
@@ -74,9 +74,7 @@ def dossier_receive(
                 "Thời điểm tiếp nhận không thể trước thời điểm nộp hồ sơ.", code="bad_time"
             )
         reception = reception_arguments(actor=actor, desk=desk, at=at)
-        due = selectors.appointment_for(
-            version=locked.procedure_version, channel=locked.channel, received_at=at
-        )
+        due = deadlines.appointment(locked.procedure_version.time_limit(locked.channel), at, load_calendar())
         if locked.competent_agency_id is None or locked.receiving_agency_id != desk.pk:
             locked.competent_agency = selectors.competent_agency_for(
                 version=locked.procedure_version, desk=desk
@@ -228,7 +226,7 @@ def dossier_receive_in_person(
             )
         with transition(dossier, actor=actor, method="receive_in_person") as t:
             reception = reception_arguments(actor=actor, desk=agency, at=at)
-            due = selectors.appointment_for(version=version, channel=channel, received_at=at)
+            due = deadlines.appointment(version.time_limit(channel), at, load_calendar())
             event = t.apply(
                 action,
                 at=at,

@@ -16,7 +16,7 @@ from portal.errors import ApplicationError, Conflict, NotPermitted
 from portal.working_time import load_calendar
 from repository.selectors import component_is_held
 
-from .. import permissions
+from .. import deadlines, permissions
 from ..constants import DocumentKind, EventAction
 from ..models import Dossier, DossierEvent, DossierObligation
 from .core import (
@@ -36,7 +36,6 @@ from .handovers import (
     hand_to_applicant,
     payment_stops_clock,
     remaining_step_minutes,
-    resume_after_wait,
     route_keeping_handler,
 )
 
@@ -133,16 +132,18 @@ def _supplement(change: Transition, *, actor: User, at: dt.datetime, note: str) 
             "Hồ sơ chưa bổ sung đủ.", code="incomplete_supplement", extra={"problems": problems}
         )
     previous_due_at = locked.due_at
-    due_at, waited = resume_after_wait(locked, at=at, calendar=calendar)
+    restart = deadlines.clock_restart(
+        due_at=locked.due_at, stopped_at=locked.clock_stopped_at, resumed_at=at, calendar=calendar
+    )
     event = change.apply(
         EventAction.SUPPLEMENT,
         at=at,
-        arguments={"due_at": due_at, "route": route_keeping_handler(locked, Role.SPECIALIST)},
+        arguments={"due_at": restart.due_at, "route": route_keeping_handler(locked, Role.SPECIALIST)},
         reason=note,
         payload={
-            "waited_minutes": round(waited, 1),
+            "waited_minutes": round(restart.waited_minutes, 1),
             "previous_due_at": previous_due_at,
-            "due_at": due_at,
+            "due_at": restart.due_at,
         },
     )
     hand_back_after_wait(
@@ -281,11 +282,13 @@ def dossier_record_payment(
             raise field_error(
                 "amount", f"Số tiền phải nộp là {_money(owed)}; số tiền đã nhập {_money(amount)}."
             )
-        due_at, _ = resume_after_wait(locked, at=at, calendar=calendar)
+        restart = deadlines.clock_restart(
+            due_at=locked.due_at, stopped_at=locked.clock_stopped_at, resumed_at=at, calendar=calendar
+        )
         event = t.apply(
             EventAction.RECORD_PAYMENT,
             at=at,
-            arguments={"due_at": due_at, "route": route_keeping_handler(locked, Role.SPECIALIST)},
+            arguments={"due_at": restart.due_at, "route": route_keeping_handler(locked, Role.SPECIALIST)},
             reason=f"Đã nộp {_money(amount)}, biên lai số {receipt_number}.",
             payload={"amount": str(amount), "receipt_number": receipt_number, "channel": channel},
         )
