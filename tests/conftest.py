@@ -8,6 +8,20 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need PostgreSQL's row locks (e.g. SELECT … FOR UPDATE NOWAIT from a second
+    connection); on the embedded SQLite default they are skipped with that reason. `.ci/run` runs the suite on
+    PostgreSQL too, where they run."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _tasks_in_process():
     """Tasks run in the test's process and transaction even when CI configures a real broker.

@@ -28,6 +28,7 @@ from django.db.models import F
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from portal.errors import ApplicationError, Conflict, NotPermitted
+from portal.storage import StoredFiles, atomic_with_files
 from portal.uploads import CheckedUpload, check_upload
 from repository.services import archive_record_refresh
 
@@ -180,23 +181,6 @@ def bump_version(dossier: Dossier, fields: Iterable[str]) -> None:
     dossier.refresh_from_db(fields=["version"])
 
 
-@contextmanager
-def files_removed_on_error() -> Iterator[list[str]]:
-    """Files stored by a block that then fails would be orphans: remove them.
-
-    Use it outside the transaction (`with files_removed_on_error() as stored, transaction.atomic():`), so
-    the database has rolled back before the files go.
-    """
-    stored: list[str] = []
-    try:
-        yield stored
-    except BaseException:
-        storage = DossierFile._meta.get_field("file").storage
-        for name in stored:
-            storage.delete(name)
-        raise
-
-
 def store_upload(
     *,
     dossier: Dossier,
@@ -204,7 +188,7 @@ def store_upload(
     upload: UploadedFile,
     actor: User,
     digitised: bool,
-    stored: list[str],
+    files: StoredFiles,
 ) -> DossierFile:
     checked = check_upload(upload)
     record = DossierFile(
@@ -219,7 +203,7 @@ def store_upload(
     )
     upload.seek(0)
     record.file.save(f"upload.{checked.extension}", upload, save=False)
-    stored.append(record.file.name)
+    files.add(record.file)
     record.save()
     return record
 
@@ -261,7 +245,7 @@ def store_pdf(
     kind: str,
     event: DossierEvent | None,
     pdf: bytes,
-    stored: list[str],
+    files: StoredFiles,
     kho_document=None,
 ) -> DossierDocument:
     record = DossierDocument(
@@ -273,7 +257,7 @@ def store_pdf(
         kho_document=kho_document,
     )
     record.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
-    stored.append(record.file.name)
+    files.add(record.file)
     record.save()
     return record
 
@@ -324,8 +308,8 @@ def dossier_document_generate(*, dossier_id: int, kind: str, event_id: int | Non
     event = DossierEvent.objects.get(pk=event_id) if event_id else None
     pdf = documents.render(dossier=dossier, kind=kind, event=event)
     try:
-        with files_removed_on_error() as stored, transaction.atomic():
-            record = store_pdf(dossier=dossier, kind=kind, event=event, pdf=pdf, stored=stored)
+        with atomic_with_files() as files:
+            record = store_pdf(dossier=dossier, kind=kind, event=event, pdf=pdf, files=files)
     except IntegrityError:
         # Printed concurrently by another worker: keep theirs.
         return DossierDocument.objects.get(dossier_id=dossier_id, kind=kind, event_id=event_id)

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.constants import Role
 from portal.errors import ApplicationError, Conflict, NotPermitted
+from portal.storage import atomic_with_files, files_removed_on_rollback
 from portal.working_time import load_calendar
 from repository import services as kho
 from repository import signing
@@ -24,8 +24,9 @@ from .. import documents, permissions, selectors
 from ..constants import Decision, DeliveryMethod, DocumentKind, EventAction
 from ..models import Dossier, Route
 from .core import (
+    check_expected_version,
+    check_transition,
     check_upload_for,
-    files_removed_on_error,
     last_event,
     reason_required,
     store_pdf,
@@ -119,7 +120,7 @@ def dossier_submit_for_approval(
         "document_type_name": dossier.procedure_version.result_type or draft.title.strip(),
     }
     with (
-        files_removed_on_error() as stored,
+        files_removed_on_rollback() as files,
         transition(
             dossier, actor=actor, method="submit_for_approval", expected_version=expected_version
         ) as t,
@@ -139,7 +140,7 @@ def dossier_submit_for_approval(
             public=False,
         )
         hand_over_along_route(dossier=locked, event=event, actor=actor, step=step, calendar=calendar)
-        store_pdf(dossier=locked, kind=DocumentKind.RESULT_DRAFT, event=event, pdf=pdf, stored=stored)
+        store_pdf(dossier=locked, kind=DocumentKind.RESULT_DRAFT, event=event, pdf=pdf, files=files)
     return locked
 
 
@@ -243,28 +244,42 @@ def _sign_result(*, dossier: Dossier, actor: User, pdf: bytes, record: dict, at:
     return signed, None
 
 
+def _draft_to_sign(dossier: Dossier) -> tuple[bytes, dict]:
+    """The draft result's PDF and its record (title, number, type) as submitted for approval."""
+    draft = dossier.documents.filter(kind=DocumentKind.RESULT_DRAFT).order_by("-created_at", "-id").first()
+    submitted = last_event(dossier, EventAction.SUBMIT_FOR_APPROVAL)
+    if draft is None or submitted is None:
+        raise Conflict("Hồ sơ chưa có dự thảo kết quả để ký.", code="no_draft")
+    with draft.file.open("rb") as handle:
+        return handle.read(), submitted.payload.get("result", {})
+
+
 def dossier_approve(
     *, dossier: Dossier, actor: User, expected_version: int | None = None, at: dt.datetime | None = None
 ) -> Dossier:
     """The department head approves and signs the result digitally (status 9, Đã xử lý xong); the result
     goes back to the one-stop desk. A result to be received electronically is placed in the applicant's
-    Kho dữ liệu and the dossier is delivered at once (status 10)."""
+    Kho dữ liệu and the dossier is delivered at once (status 10).
+
+    Signing takes seconds, so it happens before the row lock, on the dossier as read then; the lock then
+    checks that the dossier has not changed since (same version), so what was signed is what is approved.
+    A failure after signing rolls back the signed result in Kho dữ liệu with its file.
+    """
     at = at or timezone.now()
     calendar = load_calendar()
-    with files_removed_on_error() as stored, transaction.atomic():
-        with transition(dossier, actor=actor, method="approve", expected_version=expected_version) as t:
+    with atomic_with_files() as files:
+        current = Dossier.objects.select_related("procedure_version").get(pk=dossier.pk)
+        check_expected_version(current, expected_version)
+        check_transition(current, "approve", actor)
+        pdf, record = _draft_to_sign(current)
+        signed, kho_document = _sign_result(dossier=current, actor=actor, pdf=pdf, record=record, at=at)
+        if kho_document is not None:
+            version = kho_document.current_version
+            for stored in (version.file, version.thumbnail):
+                if stored:
+                    files.add(stored)
+        with transition(dossier, actor=actor, method="approve", expected_version=current.version) as t:
             locked = t.dossier
-            draft = (
-                locked.documents.filter(kind=DocumentKind.RESULT_DRAFT).order_by("-created_at", "-id").first()
-            )
-            submitted = last_event(locked, EventAction.SUBMIT_FOR_APPROVAL)
-            if draft is None or submitted is None:
-                raise Conflict("Hồ sơ chưa có dự thảo kết quả để ký.", code="no_draft")
-            with draft.file.open("rb") as handle:
-                pdf = handle.read()
-            signed, kho_document = _sign_result(
-                dossier=locked, actor=actor, pdf=pdf, record=submitted.payload.get("result", {}), at=at
-            )
             step = selectors.process_step(
                 version=locked.procedure_version, role=Role.INTAKE_OFFICER, last=True
             )
@@ -277,7 +292,7 @@ def dossier_approve(
                 kind=DocumentKind.RESULT,
                 event=event,
                 pdf=signed,
-                stored=stored,
+                files=files,
                 kho_document=kho_document,
             )
         if locked.delivery_method == DeliveryMethod.ELECTRONIC and kho_document is not None:

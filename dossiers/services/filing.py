@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.errors import ApplicationError, Conflict, NotPermitted
+from portal.storage import atomic_with_files, files_removed_on_rollback
 from portal.validators import validate_cccd, validate_mst
 from procedures.constants import Channel
 from procedures.forms_schema import validate_applicant_data
@@ -29,7 +30,6 @@ from .core import (
     bump_version,
     check_component,
     copy_stored_version,
-    files_removed_on_error,
     lock_dossier,
     store_upload,
     transition,
@@ -247,11 +247,11 @@ def dossier_attach_file(
 ) -> DossierFile:
     """Attach one uploaded file to a component of a draft. Type is checked from the content (PDF, JPEG,
     PNG, DOCX), size against UPLOAD_MAX_BYTES."""
-    with files_removed_on_error() as stored, transaction.atomic():
+    with atomic_with_files() as files:
         locked = _editable(dossier, actor, expected_version)
         check_component(locked, component)
         record = store_upload(
-            dossier=locked, component=component, upload=upload, actor=actor, digitised=False, stored=stored
+            dossier=locked, component=component, upload=upload, actor=actor, digitised=False, files=files
         )
         bump_version(locked, [])
     return record
@@ -268,7 +268,7 @@ def dossier_attach_stored_document(
     """Take a document from the applicant's Kho dữ liệu instead of uploading it again (once-only,
     NĐ 45/2020/NĐ-CP Điều 17). The use is recorded in the repository (which pins the version used) and the
     dossier keeps its own copy in the dossier store, marked reused for the KPI index (QĐ 766/QĐ-TTg, 3.3)."""
-    with files_removed_on_error() as stored, transaction.atomic():
+    with atomic_with_files() as files:
         locked = _editable(dossier, actor, expected_version)
         check_component(locked, component)
         owner = locked.organisation or locked.applicant
@@ -293,7 +293,7 @@ def dossier_attach_stored_document(
             default_extension="bin",
             reused=True,
         )
-        stored.append(record.file.name)
+        files.add(record.file)
         record.save()
         bump_version(locked, [])
     return record
@@ -427,22 +427,18 @@ def dossier_file_attach_digitised(
     existing = locked.files.filter(component=component, sha256=version.sha256).first()
     if existing is not None:
         return existing
-    record = copy_stored_version(
-        dossier=locked,
-        component=component,
-        version=version,
-        original_name=version.original_name or f"{document.title}.pdf",
-        actor=actor,
-        stem="so-hoa",
-        default_extension="pdf",
-        digitised=True,
-    )
-    name = record.file.name
-    storage = record.file.storage
-    try:
+    with files_removed_on_rollback() as files:
+        record = copy_stored_version(
+            dossier=locked,
+            component=component,
+            version=version,
+            original_name=version.original_name or f"{document.title}.pdf",
+            actor=actor,
+            stem="so-hoa",
+            default_extension="pdf",
+            digitised=True,
+        )
+        files.add(record.file)
         record.save()
-    except Exception:
-        storage.delete(name)
-        raise
-    bump_version(locked, [])
+        bump_version(locked, [])
     return record

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.utils import timezone
 
 from portal.errors import NotPermitted
+from portal.storage import atomic_with_files
 
 from .. import permissions
 from ..constants import EventAction
 from ..models import Dossier, DossierMessage
-from .core import check_upload_for, field_error, files_removed_on_error, lock_dossier, record_event
+from .core import check_upload_for, field_error, lock_dossier, record_event
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -39,7 +39,7 @@ def dossier_message_post(
         raise field_error("body", "Nội dung trao đổi tối đa 4.000 ký tự.")
     checked = check_upload_for("attachment", attachment) if attachment is not None else None
     at = at or timezone.now()
-    with files_removed_on_error() as stored, transaction.atomic():
+    with atomic_with_files() as files:
         locked = lock_dossier(dossier, None)
         if not permissions.can_message(actor, locked):
             raise NotPermitted("Bạn không tham gia giải quyết hồ sơ này nên không gửi được trao đổi.")
@@ -65,7 +65,7 @@ def dossier_message_post(
         if attachment is not None:
             attachment.seek(0)
             message.attachment.save(f"trao-doi.{checked.extension}", attachment, save=False)
-            stored.append(message.attachment.name)
+            files.add(message.attachment)
             message.attachment_name = (attachment.name or "tep")[:255]
             message.attachment_mime = checked.mime_type
             message.attachment_size = checked.size

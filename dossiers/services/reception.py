@@ -7,12 +7,12 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.utils import timezone
 
 from portal.constants import Role
 from portal.errors import ApplicationError, NotPermitted
 from portal.models import Agency, Organisation, User
+from portal.storage import atomic_with_files
 from portal.working_time import load_calendar
 from procedures.constants import Channel
 
@@ -22,7 +22,6 @@ from ..models import Dossier, DossierEvent, DossierHandover
 from .codes import reception_arguments
 from .core import (
     check_component,
-    files_removed_on_error,
     reason_required,
     schedule_document,
     store_upload,
@@ -196,7 +195,7 @@ def dossier_receive_in_person(
         account = User.objects.filter(cccd=applicant.id_number.strip()).first()
     at = at or timezone.now()
     action = EventAction.RECEIVE_AT_COUNTER if channel == Channel.COUNTER else EventAction.RECEIVE_BY_POST
-    with files_removed_on_error() as stored, transaction.atomic():
+    with atomic_with_files() as files:
         dossier = Dossier.objects.create(
             procedure_version=version,
             channel=channel,
@@ -222,7 +221,7 @@ def dossier_receive_in_person(
                 upload=upload.upload,
                 actor=actor,
                 digitised=True,
-                stored=stored,
+                files=files,
             )
         with transition(dossier, actor=actor, method="receive_in_person") as t:
             reception = reception_arguments(actor=actor, desk=agency, at=at)

@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from portal.constants import Role
 from portal.errors import ApplicationError
+from portal.storage import files_removed_on_rollback
 from portal.working_time import load_calendar
 
 from ..constants import EventAction
 from ..models import Dossier, DossierTransfer, Route
-from .core import check_upload_for, field_error, files_removed_on_error, reason_required, transition
+from .core import check_upload_for, field_error, reason_required, transition
 from .handovers import close_open_handover, hand_over
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def dossier_return_transfer(
     calendar = load_calendar()
     checked = check_upload_for("upload", upload) if upload is not None else None
     with (
-        files_removed_on_error() as stored,
+        files_removed_on_rollback() as files,
         transition(dossier, actor=actor, method="return_transfer", expected_version=expected_version) as t,
     ):
         locked = t.dossier
@@ -127,7 +128,7 @@ def dossier_return_transfer(
         if upload is not None:
             upload.seek(0)
             transfer.response_file.save(f"phoi-hop.{checked.extension}", upload, save=False)
-            stored.append(transfer.response_file.name)
+            files.add(transfer.response_file)
             transfer.response_file_name = (upload.name or "")[:255]
         transfer.save()
         hand_over(

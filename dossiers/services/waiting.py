@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from portal.constants import Role
 from portal.errors import ApplicationError, Conflict, NotPermitted
+from portal.storage import files_removed_on_rollback
 from portal.working_time import load_calendar
 from repository.selectors import component_is_held
 
@@ -23,7 +24,6 @@ from .core import (
     Transition,
     check_component,
     field_error,
-    files_removed_on_error,
     last_event,
     reason_required,
     schedule_document,
@@ -178,7 +178,7 @@ def dossier_supplement_at_desk(
         raise field_error("uploads", "Quét ít nhất một giấy tờ người nộp mang đến bổ sung.")
     note = (note or "").strip() or "Người nộp bổ sung hồ sơ trực tiếp tại bộ phận một cửa."
     with (
-        files_removed_on_error() as stored,
+        files_removed_on_rollback() as files,
         transition(dossier, actor=actor, method="supplement", expected_version=expected_version) as t,
     ):
         locked = t.dossier
@@ -192,7 +192,7 @@ def dossier_supplement_at_desk(
                 upload=upload.upload,
                 actor=actor,
                 digitised=True,
-                stored=stored,
+                files=files,
             )
         _supplement(t, actor=actor, at=at, note=note)
     return locked
