@@ -28,7 +28,7 @@ from repository import services as kho
 from repository.demo import scan_png
 from repository.models import DigitisationJob
 
-from . import permissions, services
+from . import permissions, selectors, services
 from .archive import services as archive_services
 from .constants import ApplicantKind, Decision, DeliveryMethod, DossierState, EventAction
 from .models import Dossier, DossierHandover
@@ -72,7 +72,7 @@ def _answers(version: ProcedureVersion, user: User) -> dict:
     """Answers to the version's form: what the account prefills, plus plausible values for the rest."""
     schema = version.form_schema or {}
     properties = schema.get("properties") or {}
-    answers = dict(services.selectors.applicant_prefill(user=user, version=version)["form_data"])
+    answers = dict(selectors.applicant_prefill(user=user, version=version)["form_data"])
     for name in field_order(schema):
         if name in answers:
             continue
@@ -230,7 +230,7 @@ def _received_for_due_soon(version: ProcedureVersion, now):
     chosen = now - dt.timedelta(days=1)
     for days in range(1, 120):
         candidate = now - dt.timedelta(days=days)
-        due = services.selectors.appointment_for(version=version, channel=2, received_at=candidate)
+        due = selectors.appointment_for(version=version, channel=2, received_at=candidate)
         if due is None or due <= now + dt.timedelta(days=1):
             break
         chosen = candidate

@@ -8,18 +8,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.working_time import WorkingCalendar, load_calendar
-from procedures.constants import Channel, TimeUnit
+from procedures.constants import Channel
 from procedures.forms_schema import prefill_initial
 from procedures.models import ProcedureVersion
 from repository.selectors import documents_reusable_for
 
-from . import permissions
-from .constants import INTAKE_QUEUE_STATES, DeliveryMethod, DossierState, Outcome
+from . import deadlines, permissions
+from .constants import INTAKE_QUEUE_STATES, DeliveryMethod, DossierState, Outcome, clock_running_states
+from .deadlines import RemainingTime
 from .models import Dossier, DossierApology, DossierEvent, DossierFile
 
 if TYPE_CHECKING:
@@ -144,7 +146,7 @@ def applicant_prefill(
     return {**snapshot, "form_data": answers}
 
 
-# ---- deadlines ----
+# ---- deadlines (the rules are in `dossiers.deadlines`; these read what they need from the database) ----
 def appointment_for(
     *,
     version: ProcedureVersion,
@@ -152,43 +154,8 @@ def appointment_for(
     received_at: dt.datetime,
     calendar: WorkingCalendar | None = None,
 ) -> dt.datetime | None:
-    """Appointment date: the version's time limit for the channel in working time from reception,
-    counting from the next working day when received after the cut-off hour (DOMAIN §4.4)."""
-    limit = version.time_limit(channel)
-    if limit is None:
-        return None
-    calendar = calendar or load_calendar()
-    if limit.unit == TimeUnit.WORKING_HOURS:
-        return calendar.add_working_hours(received_at, float(limit.amount))
-    return calendar.add_working_days(received_at, float(limit.amount))
-
-
-@dataclass(frozen=True)
-class RemainingTime:
-    minutes: float
-    day_minutes: int
-
-    @property
-    def overdue(self) -> bool:
-        return self.minutes < 0
-
-    @property
-    def days(self) -> int:
-        return int(abs(self.minutes) // self.day_minutes)
-
-    @property
-    def hours(self) -> int:
-        return int((abs(self.minutes) % self.day_minutes) // 60)
-
-    @property
-    def label(self) -> str:
-        parts = []
-        if self.days:
-            parts.append(f"{self.days} ngày")
-        if self.hours or not self.days:
-            parts.append(f"{self.hours} giờ")
-        text = " ".join(parts) + " làm việc"
-        return f"Quá hạn {text}" if self.overdue else f"Còn {text}"
+    """Appointment date of a dossier of `version` received on `channel` at `received_at`."""
+    return deadlines.appointment(version.time_limit(channel), received_at, calendar or load_calendar())
 
 
 def remaining_working_time(
@@ -201,18 +168,17 @@ def remaining_working_time(
     if dossier.state in (DossierState.RESULT_READY, DossierState.DELIVERED):
         return None
     calendar = calendar or load_calendar()
-    now = dossier.clock_stopped_at or now or timezone.now()
-    return RemainingTime(
-        minutes=calendar.working_minutes_between(now, dossier.due_at), day_minutes=calendar.day_minutes
+    minutes = deadlines.time_left(
+        now=now or timezone.now(),
+        due_at=dossier.due_at,
+        clock_stopped_at=dossier.clock_stopped_at,
+        calendar=calendar,
     )
+    return RemainingTime(minutes=minutes, day_minutes=calendar.day_minutes)
 
 
 def running_states() -> tuple[str, ...]:
     """States in which the dossier's clock runs, with the DOSSIER_PAYMENT_STOPS_CLOCK setting applied."""
-    from django.conf import settings
-
-    from .constants import clock_running_states
-
     return clock_running_states(payment_stops_clock=getattr(settings, "DOSSIER_PAYMENT_STOPS_CLOCK", True))
 
 
@@ -220,24 +186,12 @@ def total_working_minutes(
     *, version: ProcedureVersion, channel: int, calendar: WorkingCalendar
 ) -> float | None:
     """The legal processing time of the dossier's procedure and channel, in working minutes."""
-    limit = version.time_limit(channel)
-    if limit is None:
-        return None
-    if limit.unit == TimeUnit.WORKING_HOURS:
-        return float(limit.amount) * 60
-    return float(limit.amount) * calendar.day_minutes
+    return deadlines.legal_minutes(version.time_limit(channel), calendar)
 
 
 def deadline_outcome(*, finished_at: dt.datetime, due_at: dt.datetime | None) -> str:
-    """Trước hạn / đúng hạn / quá hạn (DOMAIN §4.4): late after the deadline; on time when finished on the
-    deadline's own day; early when finished on an earlier day. Empty when there was no deadline."""
-    if due_at is None:
-        return ""
-    if finished_at > due_at:
-        return Outcome.LATE
-    if timezone.localdate(finished_at) < timezone.localdate(due_at):
-        return Outcome.EARLY
-    return Outcome.ON_TIME
+    """Trước hạn / đúng hạn / quá hạn (`dossiers.deadlines.outcome`)."""
+    return deadlines.outcome(finished_at=finished_at, due_at=due_at)
 
 
 # QĐ 766/QĐ-TTg: a dossier asked to supplement two or more times counts as late in the index.
@@ -269,20 +223,18 @@ def deadline_status_for(
     total_minutes: float | None = None,
 ) -> str:
     """On track, due soon (less than `warning_share` of the legal time left) or overdue."""
-    from .constants import DeadlineStatus
-
-    if dossier.due_at is None:
-        return DeadlineStatus.ON_TRACK
-    remaining = calendar.working_minutes_between(dossier.clock_stopped_at or now, dossier.due_at)
-    if remaining < 0 or (remaining == 0 and now > dossier.due_at):
-        return DeadlineStatus.OVERDUE
-    if total_minutes is None:
+    if dossier.due_at is not None and total_minutes is None:
         total_minutes = total_working_minutes(
             version=dossier.procedure_version, channel=dossier.channel, calendar=calendar
         )
-    if total_minutes and remaining < warning_share * total_minutes:
-        return DeadlineStatus.DUE_SOON
-    return DeadlineStatus.ON_TRACK
+    return deadlines.status(
+        now=now,
+        due_at=dossier.due_at,
+        clock_stopped_at=dossier.clock_stopped_at,
+        total_minutes=total_minutes,
+        warning_share=warning_share,
+        calendar=calendar,
+    )
 
 
 # ---- the internal process ----

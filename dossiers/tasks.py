@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from . import selectors, services
 from .archive.tasks import archive_sweep  # noqa: F401 — found by Celery's autodiscovery of dossiers.tasks
 
 logger = logging.getLogger(__name__)
@@ -14,26 +15,20 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=90)
 def render_dossier_document(dossier_id: int, kind: str, event_id: int | None) -> int:
     """Print one form (receipt, refusal, supplement request, apology) for one event; a second run does nothing."""
-    from .services import dossier_document_generate
-
-    return dossier_document_generate(dossier_id=dossier_id, kind=kind, event_id=event_id).pk
+    return services.dossier_document_generate(dossier_id=dossier_id, kind=kind, event_id=event_id).pk
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
 def sweep_agency_deadlines(agency_id: int) -> dict[str, int]:
     """Mark one agency's running dossiers on track, due soon or overdue."""
-    from .services import dossier_deadlines_sweep
-
-    return dossier_deadlines_sweep(agency_id=agency_id)
+    return services.dossier_deadlines_sweep(agency_id=agency_id)
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
 def sweep_deadlines() -> dict:
     """Celery beat entry: one sweep per agency. Each agency is isolated: with a broker each is its own task;
     run in process (no broker), an agency that fails is logged and the sweep goes on with the next."""
-    from .selectors import agencies_with_running_dossiers
-
-    agency_ids = agencies_with_running_dossiers()
+    agency_ids = selectors.agencies_with_running_dossiers()
     failed = []
     for agency_id in agency_ids:
         try:

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from dossiers import services
-from dossiers.claims import dossier_claim
+from dossiers.services import dossier_claim
 from portal.constants import IdentitySource
 from portal.errors import ApplicationError
 from tests.dossiers.factories import applicant_data, form_answers, png_upload

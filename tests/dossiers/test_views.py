@@ -157,9 +157,9 @@ def test_a_file_lost_from_storage_blocks_submission(province):
 
 def test_a_failed_counter_intake_leaves_no_dossier_and_no_file(province, monkeypatch):
     # given the second scan fails while the dossier is being stored
-    from dossiers import services as module
+    from dossiers.services import reception as module
 
-    original = module._store_file
+    original = module.store_upload
     calls = {"n": 0}
 
     def flaky(**kwargs):
@@ -168,7 +168,7 @@ def test_a_failed_counter_intake_leaves_no_dossier_and_no_file(province, monkeyp
             raise OSError("disk full")
         return original(**kwargs)
 
-    monkeypatch.setattr(module, "_store_file", flaky)
+    monkeypatch.setattr(module, "store_upload", flaky)
     component = province.components()[0]
     optional = province.components()[1]
     from .factories import applicant_data, form_answers

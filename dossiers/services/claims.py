@@ -11,9 +11,9 @@ from portal.errors import ApplicationError, NotPermitted
 from portal.models import User
 from portal.services import user_verify_identity
 
-from . import selectors
-from .constants import ApplicantKind, DossierState
-from .models import Dossier
+from .. import selectors
+from ..constants import ApplicantKind, DossierState
+from ..models import Dossier
 
 CLAIM_REFUSED = (
     "Mã hồ sơ hoặc mã tra cứu không đúng, hoặc hồ sơ không mang số CCCD của tài khoản này. "
