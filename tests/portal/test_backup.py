@@ -1,19 +1,18 @@
 """`manage.py backup` and `manage.py restore`: every row and every stored file comes back, into an empty database."""
 
-import importlib
 import io
 import json
 import shutil
 import tarfile
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from dossiers.archive.services import retention_rules_seed_defaults
 from dossiers.models import Dossier, DossierEvent, DossierFile, RetentionRule
 from portal.backup import NATURAL_KEY_MODELS, backed_up_models, stored_file_names
 from repository.models import StoredDocument
@@ -92,8 +91,7 @@ def _empty_database_and_storage():
     # PostgreSQL will not TRUNCATE under foreign-key checks still deferred in the test's transaction.
     connection.check_constraints()
     call_command("flush", interactive=False, verbosity=0)
-    seeding = importlib.import_module("repository.migrations.0003_default_retention_rules")
-    seeding.seed(django_apps, None)
+    retention_rules_seed_defaults()
     shutil.rmtree(settings.MEDIA_ROOT)
 
 
