@@ -43,7 +43,7 @@ def check_digitisation_target(
 
 
 HOOKS = DossierHooks(
-    applicant_has_dossier_at=selectors.applicant_has_dossier_at,
+    officer_handles_dossier=selectors.officer_handles_dossier,
     dossier_for_officer=dossier_for_officer,
     check_digitisation_target=check_digitisation_target,
     attach_digitised=services.dossier_file_attach_digitised,

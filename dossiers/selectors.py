@@ -386,20 +386,13 @@ def intake_queue_counts(*, user: User) -> dict[str, int]:
     return Dossier.objects.filter(intake_scope(user=user)).aggregate(**aggregates)
 
 
-def applicant_has_dossier_at(
-    *, applicant_user_id: int | None, organisation_id: int | None, agency_ids: set[int]
-) -> bool:
-    """Whether the person (or organisation) has a dossier — filed, not a draft — received or handled by one of
-    these agencies. Kho dữ liệu asks this before an officer may read the person's stored documents."""
-    if not agency_ids or (applicant_user_id is None and organisation_id is None):
+def officer_handles_dossier(*, user: User, dossier_ids: set[int]) -> bool:
+    """Whether the officer may see one of these filed dossiers for their work. Kho dữ liệu asks this before
+    an officer reads a stored document that came out of, or was filed in, one of them."""
+    if not dossier_ids or not user.is_authenticated or not user.is_officer:
         return False
-    owner = Q(organisation_id=organisation_id) if organisation_id else Q(applicant_id=applicant_user_id)
-    return (
-        Dossier.objects.filter(owner)
-        .exclude(state=DossierState.DRAFT)
-        .filter(Q(receiving_agency__in=agency_ids) | Q(competent_agency__in=agency_ids))
-        .exists()
-    )
+    dossiers = Dossier.objects.filter(pk__in=dossier_ids).exclude(state=DossierState.DRAFT).order_by("pk")
+    return any(permissions.can_view(user, dossier) for dossier in dossiers[:20])
 
 
 # ---- one dossier ----

@@ -3,8 +3,9 @@
 The apps are layered (an arrow reads "may be imported by"): portal ← procedures ← repository ← dossiers ←
 payments ← reporting. `repository` may not import `dossiers`, yet a few of its rules depend on a dossier:
 
-- an officer reads a person's documents when the person has a dossier at the officer's agency
-  (NĐ 13/2023/NĐ-CP: a reason in the officer's own agency);
+- an officer reads a person's document when it belongs to a dossier the officer handles (it came out of
+  the dossier, or was filed in it) — NĐ 13/2023/NĐ-CP: a reason in the officer's own work, not merely a
+  dossier of the same person somewhere in the agency;
 - a digitisation job made for a dossier component must name a dossier the digitising agency takes part in,
   and a component of that dossier's procedure, for the dossier's own applicant;
 - the PDF of such a job is put into that dossier component, marked digitised (TT 01/2023/TT-VPCP).
@@ -40,11 +41,9 @@ class HasPk(Protocol):
     pk: int
 
 
-class ApplicantHasDossierAt(Protocol):
-    def __call__(
-        self, *, applicant_user_id: int | None, organisation_id: int | None, agency_ids: set[int]
-    ) -> bool:
-        """Whether the person (or organisation) has a dossier received or handled by one of `agency_ids`."""
+class OfficerHandlesDossier(Protocol):
+    def __call__(self, *, user: User, dossier_ids: set[int]) -> bool:
+        """Whether the officer may see one of these dossiers for their work (not the postal operator)."""
         ...
 
 
@@ -81,7 +80,7 @@ class AttachDigitised(Protocol):
 
 @dataclass(frozen=True)
 class DossierHooks:
-    applicant_has_dossier_at: ApplicantHasDossierAt
+    officer_handles_dossier: OfficerHandlesDossier
     dossier_for_officer: DossierForOfficer
     check_digitisation_target: CheckDigitisationTarget
     attach_digitised: AttachDigitised

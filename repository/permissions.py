@@ -1,9 +1,10 @@
 """Who may act for an owner and who may read a stored document.
 
 Citizens see their own documents and those of the organisations they represent. An officer reads a person's
-documents only when there is a reason in the officer's own agency: the agency issued or digitised the
-document, or the person has a dossier at the agency (asked of the dossiers app through `repository.hooks`,
-see `officer_has_dossier_of_owner`). Every other officer is refused (NĐ 13/2023/NĐ-CP on personal data).
+document only for a reason in the officer's own work: the agency issued or digitised the document, or the
+document came out of or was filed in a dossier the officer handles (asked of the dossiers app through
+`repository.hooks`, see `officer_handles_document_dossier`). Holding one dossier of a person opens none of the
+person's other documents, and the postal operator reads none (NĐ 13/2023/NĐ-CP on personal data).
 """
 
 from __future__ import annotations
@@ -27,24 +28,27 @@ def user_acts_for(user: User, owner: User | Organisation) -> bool:
 
 
 def owner_agency_ids(user: User) -> set[int]:
+    """Agencies in which the officer works on documents (the postal operator carries, it does not read)."""
     if not user.is_authenticated or not user.is_officer:
         return set()
-    return set(user.agencies().values_list("pk", flat=True))
-
-
-def officer_has_dossier_of_owner(
-    officer: User, *, owner_user_id: int | None, owner_organisation_id: int | None, agency_ids: set[int]
-) -> bool:
-    """Ask the dossiers app (`DossierHooks.applicant_has_dossier_at`) whether the owner has a dossier received or
-    handled by one of `agency_ids`. Without the dossiers app the answer is no: refusing is the safe default."""
-    hooks = dossier_hooks()
-    if not agency_ids or hooks is None:
-        return False
-    return bool(
-        hooks.applicant_has_dossier_at(
-            applicant_user_id=owner_user_id, organisation_id=owner_organisation_id, agency_ids=agency_ids
-        )
+    return set(
+        user.agency_memberships.filter(active=True)
+        .exclude(role=Role.POSTAL)
+        .values_list("agency_id", flat=True)
     )
+
+
+def officer_handles_document_dossier(officer: User, document: StoredDocument) -> bool:
+    """Ask the dossiers app (`DossierHooks.officer_handles_dossier`) whether the officer handles a dossier the
+    document came out of or was filed in. Without the dossiers app the answer is no: refusing is the safe
+    default."""
+    hooks = dossier_hooks()
+    if hooks is None:
+        return False
+    dossier_ids = set(document.uses.values_list("dossier_id", flat=True))
+    if document.origin_dossier_id:
+        dossier_ids.add(document.origin_dossier_id)
+    return bool(dossier_ids) and bool(hooks.officer_handles_dossier(user=officer, dossier_ids=dossier_ids))
 
 
 def can_read_document(user: User, document: StoredDocument) -> bool:
@@ -59,12 +63,7 @@ def can_read_document(user: User, document: StoredDocument) -> bool:
         return False  # deleted by its owner and never filed: its file is gone
     if document.issuing_agency_id in agency_ids or document.digitised_by_agency_id in agency_ids:
         return True
-    return officer_has_dossier_of_owner(
-        user,
-        owner_user_id=document.owner_user_id,
-        owner_organisation_id=document.owner_organisation_id,
-        agency_ids=agency_ids,
-    )
+    return officer_handles_document_dossier(user, document)
 
 
 def is_owner_side(user: User, document: StoredDocument) -> bool:

@@ -439,17 +439,16 @@ def test_file_download_keeps_the_original_name(client, province):
     assert "don-de-nghi.pdf" in response["Content-Disposition"]
 
 
-def test_kho_du_lieu_asks_whether_the_person_has_a_dossier_at_the_agency(province):
-    from dossiers.selectors import applicant_has_dossier_at
+def test_kho_du_lieu_asks_whether_the_officer_handles_the_dossier(province):
+    from dossiers.selectors import officer_handles_dossier
 
-    citizen = province.citizen
-    ask = lambda agency: applicant_has_dossier_at(  # noqa: E731
-        applicant_user_id=citizen.pk, organisation_id=None, agency_ids={agency.pk}
-    )
-    draft(province)
-    assert not ask(province.centre)  # a draft is not at any desk yet
-    submitted(province)
-    assert ask(province.centre) and ask(province.department) and not ask(province.commune)
+    dossier = submitted(province)
+    elsewhere = officer_in(province.commune, Role.SPECIALIST)
+    postal = officer_in(province.centre, Role.POSTAL)
+    ask = lambda user: officer_handles_dossier(user=user, dossier_ids={dossier.pk})  # noqa: E731
+    assert ask(province.officer)  # the desk that receives it
+    assert not ask(elsewhere) and not ask(postal) and not ask(province.citizen)
+    assert not officer_handles_dossier(user=province.officer, dossier_ids={draft(province).pk})
 
 
 def test_a_document_from_kho_du_lieu_stands_in_for_an_upload(client, province):

@@ -90,26 +90,30 @@ def test_an_officer_of_the_digitising_agency_reads_and_is_logged(client, citizen
     assert officer.full_name in page.content.decode()
 
 
-def test_an_officer_reads_when_the_person_has_a_dossier_at_the_agency(
-    monkeypatch, citizen, agency, other_agency
-):
-    # given the dossiers app answers that the citizen has a dossier at `agency` only
+def test_an_officer_reads_a_document_filed_in_a_dossier_they_handle(monkeypatch, citizen, agency):
+    # given the dossiers app answers that `handler` handles dossier 41 and nobody handles anything else
+    handler = officer_in(agency, Role.INTAKE_OFFICER)
+    colleague = officer_in(agency, Role.INTAKE_OFFICER)
     asked = []
 
-    def applicant_has_dossier_at(*, applicant_user_id, organisation_id, agency_ids):
-        asked.append((applicant_user_id, organisation_id, agency_ids))
-        return agency.pk in agency_ids and applicant_user_id == citizen.pk
+    def officer_handles_dossier(*, user, dossier_ids):
+        asked.append((user, dossier_ids))
+        return user == handler and 41 in dossier_ids
 
     monkeypatch.setattr(
-        repository_hooks, "_registered", replace(HOOKS, applicant_has_dossier_at=applicant_has_dossier_at)
+        repository_hooks, "_registered", replace(HOOKS, officer_handles_dossier=officer_handles_dossier)
     )
-    document = store(citizen)
+    filed = store(citizen, title="Giấy khai sinh")
+    services.document_record_use(document=filed, dossier_id=41, component_id=7)
+    other = store(citizen, title="Sổ đỏ")
     from repository.permissions import can_read_document
 
-    # then an officer of that agency may read the citizen's own uploads, one of another agency may not
-    assert can_read_document(officer_in(agency, Role.INTAKE_OFFICER), document)
-    assert not can_read_document(officer_in(other_agency, Role.INTAKE_OFFICER), document)
-    assert asked[0][:2] == (citizen.pk, None)
+    # then the handler reads the document filed in that dossier, and none of the person's other documents;
+    # a colleague of the same agency who does not handle the dossier reads neither
+    assert can_read_document(handler, filed)
+    assert not can_read_document(handler, other)
+    assert not can_read_document(colleague, filed)
+    assert (handler, {41}) in asked
 
 
 def test_without_the_dossier_check_officers_are_refused(citizen, agency):
