@@ -7,6 +7,7 @@ app_name = "dossiers"
 urlpatterns = [
     path("nop/<int:version_pk>/", applicant.file_online, name="file_online"),
     path("cua-toi/", applicant.my_dossiers, name="my_dossiers"),
+    path("cua-toi/nhan-ho-so/", applicant.claim, name="claim"),
     path("tra-cuu/", lookup.lookup, name="lookup"),
     path("tiep-nhan/", queues.intake_queue, name="intake_queue"),
     path("tiep-nhan-truc-tiep/", reception.counter_intake, name="counter_intake"),

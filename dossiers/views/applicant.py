@@ -7,9 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal import ratelimit
 from portal.errors import ApplicationError
 from procedures.constants import Channel
 from procedures.models import ProcedureVersion
@@ -21,6 +23,7 @@ from ..forms import (
     ApplicantForm,
     ConfirmForm,
     DeliveryForm,
+    LookupForm,
     StoredDocumentPickForm,
     UploadForm,
     WithdrawForm,
@@ -343,3 +346,40 @@ def my_dossiers(request):
     qs = selectors.dossiers_of_applicant(user=request.user, state=state or None)
     page, rows = queue_page(request, qs, size=20)
     return render(request, "dossiers/my_dossiers.html", {"page": page, "rows": rows, "state": state})
+
+
+@login_required
+def claim(request):
+    """A citizen takes the dossiers received at the desk for their CCCD into their account with the code and
+    lookup secret printed on the receipt; wrong guesses count against the lookup limit."""
+    if request.user.is_officer:
+        raise Http404
+    form = LookupForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        limit = ratelimit.lookup_limit()
+        if ratelimit.is_blocked(limit, request):
+            form.add_error(
+                None,
+                _("Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau %(m)s phút.") % {"m": limit.minutes},
+            )
+            status = 429
+        else:
+            try:
+                attached = services.dossier_claim(
+                    actor=request.user,
+                    code=form.cleaned_data["ma"],
+                    secret=form.cleaned_data["ma_tra_cuu"],
+                    at=timezone.now(),
+                )
+            except ApplicationError as exc:
+                ratelimit.hit(limit, request)
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Tài khoản đã được xác minh; %(n)s hồ sơ nộp tại quầy đã được đưa về tài khoản.")
+                    % {"n": len(attached)},
+                )
+                return redirect("dossiers:my_dossiers")
+    return render(request, "dossiers/claim.html", {"form": form}, status=status)

@@ -79,3 +79,36 @@ def test_a_claim_without_the_receipt_or_for_another_cccd_is_refused(province, im
     dossier.refresh_from_db()
     impostor.refresh_from_db()
     assert dossier.applicant is None and not impostor.identity_verified
+
+
+def test_the_claim_page_attaches_the_dossier_and_wrong_codes_are_counted(
+    client, province, impostor, settings
+):
+    settings.DOSSIER_LOOKUP_LIMIT = 2
+    dossier = _received_for(province, impostor.cccd)
+    client.force_login(impostor)
+    url = reverse("dossiers:claim")
+    assert "claim-link" in client.get(reverse("dossiers:my_dossiers")).content.decode()
+    wrong = client.post(url, {"ma": dossier.code, "ma_tra_cuu": "SAI000"})
+    assert wrong.status_code == 200 and "Mã hồ sơ hoặc mã tra cứu không đúng" in wrong.content.decode()
+    response = client.post(url, {"ma": dossier.code, "ma_tra_cuu": dossier.lookup_secret})
+    assert response.status_code == 302 and response["Location"] == reverse("dossiers:my_dossiers")
+    assert dossier.code in client.get(reverse("dossiers:my_dossiers")).content.decode()
+
+
+def test_the_claim_page_stops_guessing(rate_limit_clock, client, province, impostor, settings):
+    settings.DOSSIER_LOOKUP_LIMIT = 2
+    dossier = _received_for(province, impostor.cccd)
+    client.force_login(impostor)
+    url = reverse("dossiers:claim")
+    for _ in range(2):
+        client.post(url, {"ma": dossier.code, "ma_tra_cuu": "SAI000"})
+    blocked = client.post(url, {"ma": dossier.code, "ma_tra_cuu": dossier.lookup_secret})
+    assert blocked.status_code == 429
+    dossier.refresh_from_db()
+    assert dossier.applicant is None
+
+
+def test_officers_have_no_claim_page(client, province):
+    client.force_login(province.officer)
+    assert client.get(reverse("dossiers:claim")).status_code == 404
