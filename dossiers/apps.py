@@ -8,8 +8,11 @@ class DossiersConfig(AppConfig):
     def ready(self) -> None:
         # Kho dữ liệu (a lower layer) asks about dossiers through its extension point; the imports wait until
         # the models are loaded, as Django requires of ready().
+        from portal.demo import register_app_demo
         from repository.hooks import register_dossier_hooks
 
+        from . import demo
         from .repository_hooks import HOOKS
 
         register_dossier_hooks(HOOKS)
+        register_app_demo(self.label, demo.load)

@@ -7,6 +7,7 @@ password are listed in the README.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -320,3 +321,17 @@ def load(stdout=None) -> None:
     )
     if stdout:
         stdout.write(f"Tỉnh mẫu: {Agency.objects.count()} cơ quan, {User.objects.count()} tài khoản.")
+
+
+# The other apps sit above portal and register their own demo loaders in `AppConfig.ready()`; they run after the
+# province itself, in this order (the dossiers' demo uses the catalogue, the Kho's demo the dossiers' results).
+APP_DEMO_ORDER = ("procedures", "dossiers", "payments", "repository", "reporting")
+_app_demos: dict[str, Callable[..., None]] = {}
+
+
+def register_app_demo(app_label: str, load: Callable[..., None]) -> None:
+    _app_demos[app_label] = load
+
+
+def app_demo_loaders() -> list[Callable[..., None]]:
+    return [_app_demos[label] for label in APP_DEMO_ORDER if label in _app_demos]

@@ -10,3 +10,9 @@ class ProceduresConfig(AppConfig):
 
     def ready(self):
         register_converter(ProcedureCodeConverter, "procedure_code")
+
+        from portal.demo import register_app_demo
+
+        from . import demo
+
+        register_app_demo(self.label, demo.load)

@@ -6,4 +6,11 @@ class RepositoryConfig(AppConfig):
     verbose_name = "Kho dữ liệu"
 
     def ready(self):
-        from . import checks  # noqa: F401 — registers the deploy checks
+        from portal.demo import register_app_demo
+
+        from . import (
+            checks,  # noqa: F401 — registers the deploy checks
+            demo,
+        )
+
+        register_app_demo(self.label, demo.load)

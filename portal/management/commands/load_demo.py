@@ -1,5 +1,3 @@
-import importlib
-
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -12,15 +10,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             demo.load(stdout=self.stdout)
-            # Each app contributes its own demo data through `<app>.demo.load`.
-            for app in ("procedures", "dossiers", "payments", "repository", "reporting"):
-                try:
-                    module = importlib.import_module(f"{app}.demo")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{app}.demo":
-                        raise
-                    continue
-                module.load(stdout=self.stdout)
+            # Each app contributes its own demo data: it registers its loader in AppConfig.ready().
+            for load in demo.app_demo_loaders():
+                load(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(f"Dữ liệu mẫu sẵn sàng. Mật khẩu mọi tài khoản: {demo.DEMO_PASSWORD}")
         )
