@@ -386,12 +386,29 @@ def intake_queue_counts(*, user: User) -> dict[str, int]:
     return Dossier.objects.filter(intake_scope(user=user)).aggregate(**aggregates)
 
 
-def officer_handles_dossier(*, user: User, dossier_ids: set[int]) -> bool:
-    """Whether the officer may see one of these filed dossiers for their work. Kho dữ liệu asks this before
-    an officer reads a stored document that came out of, or was filed in, one of them."""
-    if not dossier_ids or not user.is_authenticated or not user.is_officer:
+def officer_handles_dossier(
+    *,
+    user: User,
+    dossier_ids: set[int],
+    owner_user_id: int | None = None,
+    owner_organisation_id: int | None = None,
+    component_code: str = "",
+) -> bool:
+    """Whether the officer may see, for their work, one of these filed dossiers — or, given an owner and a
+    component code, a filed dossier of that owner whose procedure asks for a document of that type. Kho dữ
+    liệu asks this before an officer reads a stored document that came out of or was filed in one of them, or
+    that the owner lets agencies reuse for such a component (the desk must not ask for it again)."""
+    if not user.is_authenticated or not user.is_officer:
         return False
-    dossiers = Dossier.objects.filter(pk__in=dossier_ids).exclude(state=DossierState.DRAFT).order_by("pk")
+    wanted = Q(pk__in=dossier_ids)
+    if component_code and (owner_user_id or owner_organisation_id):
+        owner = (
+            Q(organisation_id=owner_organisation_id)
+            if owner_organisation_id
+            else Q(applicant_id=owner_user_id)
+        )
+        wanted |= owner & Q(procedure_version__components__code=component_code)
+    dossiers = Dossier.objects.filter(wanted).exclude(state=DossierState.DRAFT).distinct().order_by("-pk")
     return any(permissions.can_view(user, dossier) for dossier in dossiers[:20])
 
 

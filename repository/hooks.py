@@ -4,8 +4,9 @@ The apps are layered (an arrow reads "may be imported by"): portal ← procedure
 payments ← reporting. `repository` may not import `dossiers`, yet a few of its rules depend on a dossier:
 
 - an officer reads a person's document when it belongs to a dossier the officer handles (it came out of
-  the dossier, or was filed in it) — NĐ 13/2023/NĐ-CP: a reason in the officer's own work, not merely a
-  dossier of the same person somewhere in the agency;
+  the dossier, or was filed in it), or when the person lets agencies reuse it and a dossier of the person
+  that the officer handles asks for a document of its type — NĐ 13/2023/NĐ-CP: a reason in the officer's own
+  work, not merely a dossier of the same person somewhere in the agency;
 - a digitisation job made for a dossier component must name a dossier the digitising agency takes part in,
   and a component of that dossier's procedure, for the dossier's own applicant;
 - the PDF of such a job is put into that dossier component, marked digitised (TT 01/2023/TT-VPCP).
@@ -42,8 +43,18 @@ class HasPk(Protocol):
 
 
 class OfficerHandlesDossier(Protocol):
-    def __call__(self, *, user: User, dossier_ids: set[int]) -> bool:
-        """Whether the officer may see one of these dossiers for their work (not the postal operator)."""
+    def __call__(
+        self,
+        *,
+        user: User,
+        dossier_ids: set[int],
+        owner_user_id: int | None = None,
+        owner_organisation_id: int | None = None,
+        component_code: str = "",
+    ) -> bool:
+        """Whether the officer may see, for their work (not the postal operator), one of these dossiers — or,
+        given an owner and a component code, a dossier of that owner whose procedure asks for a document of
+        that type (a document the owner lets agencies reuse, which the desk must not ask for again)."""
         ...
 
 

@@ -2,7 +2,8 @@
 
 Citizens see their own documents and those of the organisations they represent. An officer reads a person's
 document only for a reason in the officer's own work: the agency issued or digitised the document, or the
-document came out of or was filed in a dossier the officer handles (asked of the dossiers app through
+document came out of or was filed in a dossier the officer handles, or the owner lets agencies reuse it and a
+dossier of the owner that the officer handles asks for its type (asked of the dossiers app through
 `repository.hooks`, see `officer_handles_document_dossier`). Holding one dossier of a person opens none of the
 person's other documents, and the postal operator reads none (NĐ 13/2023/NĐ-CP on personal data).
 """
@@ -48,7 +49,17 @@ def officer_handles_document_dossier(officer: User, document: StoredDocument) ->
     dossier_ids = set(document.uses.values_list("dossier_id", flat=True))
     if document.origin_dossier_id:
         dossier_ids.add(document.origin_dossier_id)
-    return bool(dossier_ids) and bool(hooks.officer_handles_dossier(user=officer, dossier_ids=dossier_ids))
+    # A document the owner lets agencies reuse also opens to the officer of a dossier that asks for its type.
+    reusable = document.consent_to_reuse and document.revoked_at is None and bool(document.document_type_code)
+    return bool(
+        hooks.officer_handles_dossier(
+            user=officer,
+            dossier_ids=dossier_ids,
+            owner_user_id=document.owner_user_id if reusable else None,
+            owner_organisation_id=document.owner_organisation_id if reusable else None,
+            component_code=document.document_type_code if reusable else "",
+        )
+    )
 
 
 def can_read_document(user: User, document: StoredDocument) -> bool:

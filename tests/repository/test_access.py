@@ -96,7 +96,7 @@ def test_an_officer_reads_a_document_filed_in_a_dossier_they_handle(monkeypatch,
     colleague = officer_in(agency, Role.INTAKE_OFFICER)
     asked = []
 
-    def officer_handles_dossier(*, user, dossier_ids):
+    def officer_handles_dossier(*, user, dossier_ids, **_):
         asked.append((user, dossier_ids))
         return user == handler and 41 in dossier_ids
 

@@ -33,14 +33,15 @@ def holdings(province, yesterday):
         document_type_name="Căn cước",
         valid_to=yesterday,
     )
-    store(
+    drawing = store(
         citizen,
         title="Bản vẽ riêng",
         document_type_code="BAN_VE",
         document_type_name="Bản vẽ",
         consent_to_reuse=False,
     )
-    return {"card": card}
+    unrelated = store(citizen, title="Sổ tiết kiệm", document_type_code="SO_TK", document_type_name="Sổ")
+    return {"card": card, "drawing": drawing, "unrelated": unrelated}
 
 
 def test_per_component_only_valid_shared_documents_count(province, holdings):
@@ -184,6 +185,9 @@ def test_an_officer_of_the_desk_opens_a_held_document(client, province, holdings
     # when they follow the link of the include
     response = client.get(f"/kho-du-lieu/giay-to/{holdings['card'].pk}/")
 
-    # then they may read it (the person has a dossier at their agency)
+    # then they may read it (the dossier they handle asks for an ID card, and the person lets agencies reuse it)
     assert response.status_code == 200
     assert "CCCD còn hạn" in response.content.decode()
+    # but not a document the person keeps to themselves, nor one no dossier of theirs at the desk asks for
+    for private in (holdings["drawing"], holdings["unrelated"]):
+        assert client.get(f"/kho-du-lieu/giay-to/{private.pk}/").status_code == 404
