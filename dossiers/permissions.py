@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from portal.constants import PROVINCE_ROLES, Role
+from portal.models import Agency
 from procedures.constants import Channel
+from procedures.models import ProcedureVersion
 
 from .constants import APPLICANT_EDITABLE_STATES, DeliveryMethod, DossierState
 
 if TYPE_CHECKING:
-    from portal.models import Agency, User
-    from procedures.models import ProcedureVersion
+    from portal.models import User
 
     from .models import Dossier
 
@@ -64,8 +65,6 @@ def organisation_ids(user: User) -> set[int]:
 
 def desks_for_version(version: ProcedureVersion) -> QuerySet[Agency]:
     """One-stop desks that may receive dossiers of this procedure version."""
-    from portal.models import Agency
-
     desks = Agency.objects.filter(active=True, has_one_stop_desk=True)
     if version.intake_any_boundary:
         return desks
@@ -82,8 +81,6 @@ def desks_for_version(version: ProcedureVersion) -> QuerySet[Agency]:
 def agencies_served_by(desk_ids: set[int]) -> QuerySet[Agency]:
     """Agencies whose dossiers these desks receive: the desks themselves, and agencies without a desk of
     their own at the same level in the same administrative unit."""
-    from portal.models import Agency
-
     desks = Agency.objects.filter(pk__in=desk_ids, active=True, has_one_stop_desk=True)
     return Agency.objects.filter(
         Q(pk__in=desks.values("pk"))
@@ -100,8 +97,6 @@ def agencies_served_by(desk_ids: set[int]) -> QuerySet[Agency]:
 
 def version_receivable_at(desk_ids: set[int], *, prefix: str = "") -> Q:
     """A filter on procedure versions (or, with `prefix`, on rows pointing at one): receivable at a desk."""
-    from procedures.models import ProcedureVersion
-
     through = ProcedureVersion.competent_agencies.through
     served = agencies_served_by(desk_ids)
     return Q(**{f"{prefix}intake_any_boundary": True}) | Q(

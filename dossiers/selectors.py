@@ -13,19 +13,32 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.constants import Role
+from portal.models import Agency, AgencyMembership, User
 from portal.working_time import WorkingCalendar, load_calendar
 from procedures.constants import Channel
 from procedures.forms_schema import prefill_initial
 from procedures.models import ProcedureVersion
+from procedures.selectors import procedure_search
+from procedures.text import fold
 from repository.selectors import documents_reusable_for
 
 from . import deadlines, permissions
-from .constants import INTAKE_QUEUE_STATES, DeliveryMethod, DossierState, Outcome, clock_running_states
+from .constants import (
+    INTAKE_QUEUE_STATES,
+    PROCESSING_STATES,
+    DeadlineStatus,
+    DeliveryMethod,
+    DossierState,
+    EventAction,
+    Outcome,
+    clock_running_states,
+)
 from .deadlines import RemainingTime
-from .models import Dossier, DossierApology, DossierEvent, DossierFile
+from .models import Dossier, DossierApology, DossierEvent, DossierFile, DossierHandover
 
 if TYPE_CHECKING:
-    from portal.models import Agency, Organisation, User
+    from portal.models import Organisation
     from procedures.models import Component, ProcessStep
 
 
@@ -251,9 +264,6 @@ def process_step(*, version: ProcedureVersion, role: str, last: bool = False) ->
 
 
 def agency_specialists(*, agency: Agency) -> QuerySet[User]:
-    from portal.constants import Role
-    from portal.models import User
-
     return (
         User.objects.filter(
             is_active=True,
@@ -268,11 +278,6 @@ def agency_specialists(*, agency: Agency) -> QuerySet[User]:
 
 def specialist_workloads(*, agency: Agency, department: str = "") -> list[tuple[User, int, str]]:
     """Specialists of the agency with the number of dossiers each holds now, and their department."""
-    from portal.constants import Role
-    from portal.models import AgencyMembership
-
-    from .constants import PROCESSING_STATES
-
     memberships = list(
         AgencyMembership.objects.filter(
             agency=agency, role=Role.SPECIALIST, active=True, user__is_active=True
@@ -293,8 +298,6 @@ def least_loaded_specialist(*, agency: Agency, department: str = "") -> User | N
     """Auto-assignment by workload: the specialist of the step's department (any specialist of the agency
     when none is recorded in that department) holding the fewest dossiers; ties go to the longest-serving
     account."""
-    from procedures.text import fold
-
     loads = specialist_workloads(agency=agency)
     if not loads:
         return None
@@ -340,8 +343,6 @@ def intake_scope(*, user: User) -> Q:
 
 def versions_for_counter(*, desk: Agency, query: str = "") -> QuerySet[ProcedureVersion]:
     """Procedures in force that this desk receives, best matches first (diacritics ignored)."""
-    from procedures.selectors import procedure_search
-
     return procedure_search(query=query).filter(permissions.version_receivable_at({desk.pk}))
 
 
@@ -456,8 +457,6 @@ def latest_document(*, dossier: Dossier, kind: str):
 
 def agencies_with_running_dossiers() -> list[int]:
     """Competent agencies (or, without one, receiving desks) that have dossiers whose clock may run."""
-    from .constants import PROCESSING_STATES
-
     rows = (
         Dossier.objects.filter(state__in=PROCESSING_STATES, due_at__isnull=False)
         .values_list("competent_agency_id", "receiving_agency_id")
@@ -518,8 +517,6 @@ def work_scope(*, user: User) -> Q:
 
 
 def _tab_filter(tab: str, user: User) -> Q:
-    from .constants import PROCESSING_STATES, DeadlineStatus
-
     leading = permissions.leading_agency_ids(user)
     running = running_states()
     return {
@@ -574,8 +571,6 @@ def work_queue_counts(*, user: User, tabs: list[str]) -> dict[str, int]:
 # ---- the dossier register (Sổ theo dõi hồ sơ) ----
 def register_agencies(*, user: User) -> QuerySet[Agency]:
     """Agencies whose register the officer may read: desks where they receive, agencies they lead."""
-    from portal.models import Agency
-
     ids = permissions.intake_agency_ids(user) | permissions.leading_agency_ids(user)
     return Agency.objects.filter(pk__in=ids).order_by("level", "name")
 
@@ -597,9 +592,6 @@ class RegisterRow:
 def register_rows(*, agency: Agency, date_from: dt.date, date_to: dt.date) -> Iterator[RegisterRow]:
     """Dossiers received by, or handled by, `agency` with a reception date in the period, in register order;
     read in chunks so a year of a busy desk streams without loading everything."""
-    from .constants import EventAction
-    from .models import DossierHandover
-
     handovers = DossierHandover.objects.filter(
         action__in=(EventAction.FORWARD, EventAction.APPROVE)
     ).order_by("handed_at", "id")
