@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -67,3 +69,16 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     # DRF sets the header from this attribute when rendering; setting the header itself would be overwritten.
     response.content_type = "application/problem+json"
     return response
+
+
+def page_not_found(request, exception):
+    """handler404: a URL under /api/ that matches no route answers problem+json like the API's own 404s."""
+    if request.path.startswith("/api/"):
+        body = {"type": "urn:problem:not_found", "title": "Không tìm thấy.", "status": 404}
+        return JsonResponse(
+            body,
+            status=404,
+            content_type="application/problem+json",
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return defaults.page_not_found(request, exception)

@@ -129,6 +129,10 @@ class DossierDetailSerializer(DossierListSerializer):
         return DocumentSerializer(documents, many=True).data
 
 
+class MyDossiersQuerySerializer(serializers.Serializer):
+    state = serializers.ChoiceField(required=False, allow_blank=True, choices=DossierState.choices)
+
+
 class LookupRequestSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=40, help_text="Mã hồ sơ, ví dụ 000.00.15.H32-251121-0007")
     secret = serializers.CharField(max_length=12, help_text="Mã tra cứu in trên giấy tiếp nhận")

@@ -2,7 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..constants import Channel
+from ..constants import Channel, ImplementationLevel, ServiceLevel
 from ..models import Component, Fee, Field, ProcedureVersion, ProcessingTime, ProcessStep
 
 
@@ -174,3 +174,14 @@ class ProcedureDetailSerializer(serializers.Serializer):
     field = FieldSerializer()
     current_version = VersionDetailSerializer(allow_null=True)
     versions = VersionSummarySerializer(many=True)
+
+
+class ProcedureSearchQuerySerializer(serializers.Serializer):
+    """The search's query string: a bad filter is a 400, never a crash in the database (NUL bytes included)."""
+
+    q = serializers.CharField(required=False, allow_blank=True, default="")
+    linh_vuc = serializers.CharField(required=False, allow_blank=True)
+    co_quan = serializers.CharField(required=False, allow_blank=True)
+    cap = serializers.ChoiceField(required=False, allow_blank=True, choices=ImplementationLevel.choices)
+    muc_do = serializers.ChoiceField(required=False, allow_blank=True, choices=ServiceLevel.choices)
+    truc_tuyen = serializers.BooleanField(required=False, default=False)

@@ -19,6 +19,7 @@ from .serializers import (
     FieldSerializer,
     ProcedureDetailSerializer,
     ProcedureListSerializer,
+    ProcedureSearchQuerySerializer,
     VersionDetailSerializer,
 )
 
@@ -31,6 +32,9 @@ class NotFound(ApplicationError):
 
 
 def _procedure_or_404(code: str):
+    if "\x00" in code:
+        # No code holds a NUL byte, and PostgreSQL refuses one in a query.
+        raise NotFound("Không có thủ tục với mã này.")
     try:
         return procedure_for_page(code)
     except Procedure.DoesNotExist:
@@ -56,18 +60,16 @@ class ProcedureListView(generics.ListAPIView):
     permission_classes = [permissions.AllowAny]
 
     def get_queryset(self):
-        params = self.request.query_params
+        query = ProcedureSearchQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
         return procedure_search(
-            query=params.get("q", "")[:200],
-            field=Field.objects.filter(code=params.get("linh_vuc")).first()
-            if params.get("linh_vuc")
-            else None,
-            agency=Agency.objects.filter(code=params.get("co_quan")).first()
-            if params.get("co_quan")
-            else None,
+            query=params["q"][:200],
+            field=Field.objects.filter(code=params["linh_vuc"]).first() if params.get("linh_vuc") else None,
+            agency=Agency.objects.filter(code=params["co_quan"]).first() if params.get("co_quan") else None,
             level=params.get("cap", ""),
             service_level=params.get("muc_do", ""),
-            online_only=params.get("truc_tuyen", "").lower() in ("1", "true"),
+            online_only=params["truc_tuyen"],
         )
 
 
