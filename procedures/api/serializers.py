@@ -184,4 +184,4 @@ class ProcedureSearchQuerySerializer(serializers.Serializer):
     co_quan = serializers.CharField(required=False, allow_blank=True)
     cap = serializers.ChoiceField(required=False, allow_blank=True, choices=ImplementationLevel.choices)
     muc_do = serializers.ChoiceField(required=False, allow_blank=True, choices=ServiceLevel.choices)
-    truc_tuyen = serializers.BooleanField(required=False, default=False)
+    truc_tuyen = serializers.BooleanField(required=False, allow_null=True, default=False)

@@ -69,7 +69,7 @@ class ProcedureListView(generics.ListAPIView):
             agency=Agency.objects.filter(code=params["co_quan"]).first() if params.get("co_quan") else None,
             level=params.get("cap", ""),
             service_level=params.get("muc_do", ""),
-            online_only=params["truc_tuyen"],
+            online_only=bool(params["truc_tuyen"]),
         )
 
 
