@@ -44,6 +44,7 @@ test-only:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## Copy front-end packages from the npm registry into static/vendor (run after changing package.json)
 vendor:

@@ -149,3 +149,7 @@ class DossierAccessLogAdmin(ReadOnlyAdmin):
     list_filter = ["purpose"]
     list_select_related = ["dossier", "user"]
     search_fields = ["dossier__code", "user__username", "user__full_name"]
+
+
+# The archive's admin pages live with the archive; importing them here registers them with the admin site.
+from .archive import admin as archive_admin  # noqa: E402, F401

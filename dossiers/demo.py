@@ -5,7 +5,8 @@ receipt, one sent back for completion, one refused, one withdrawn, a walk-in rec
 one filed for the demo company. Then, at Sở Xây dựng, dossiers at every stage of processing: waiting for
 assignment, in appraisal, awaiting approval, returned for rework, waiting for a supplement, waiting for a
 fee, transferred to Sở Nông nghiệp và Môi trường, overdue, one near its due date with an apology waiting
-for approval, and one signed and delivered electronically into the citizen's Kho dữ liệu.
+for approval, and one signed and delivered electronically into the citizen's Kho dữ liệu. Last, a paper
+digitised at the desk for a component of a received dossier, and the retention of the dossiers that ended.
 Idempotent: each part is added only once. Skipped, with a message, when the catalogue has no procedure
 the demo desks receive.
 """
@@ -19,12 +20,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from portal.constants import Role
 from portal.models import Agency, Organisation, User
+from procedures.forms_schema import field_order
 from procedures.models import ProcedureVersion
+from repository import services as kho
+from repository.demo import scan_png
+from repository.models import DigitisationJob
 
 from . import permissions, services
-from .constants import ApplicantKind, Decision, DeliveryMethod, EventAction
-from .models import Dossier
+from .archive import services as archive_services
+from .constants import ApplicantKind, Decision, DeliveryMethod, DossierState, EventAction
+from .models import Dossier, DossierHandover
 
 CENTRE = "000.00.15.H32"
 COMMUNE = "000.31.01.H32"
@@ -63,8 +70,6 @@ def _versions_at(desk: Agency, *, online: bool) -> list[ProcedureVersion]:
 
 def _answers(version: ProcedureVersion, user: User) -> dict:
     """Answers to the version's form: what the account prefills, plus plausible values for the rest."""
-    from procedures.forms_schema import field_order
-
     schema = version.form_schema or {}
     properties = schema.get("properties") or {}
     answers = dict(services.selectors.applicant_prefill(user=user, version=version)["form_data"])
@@ -119,6 +124,18 @@ def _filed(
 
 
 def load(stdout=None) -> None:
+    _load_dossiers(stdout)
+    citizen = User.objects.filter(username=CITIZEN).first()
+    if citizen is not None:
+        _digitise_for_a_dossier(citizen)
+    # Kho dữ liệu hồ sơ TTHC: the starting retention rules, and the retention of the demo dossiers that have
+    # ended (refused, withdrawn).
+    archive_services.retention_rules_seed_defaults()
+    while archive_services.archive_records_sweep():
+        pass
+
+
+def _load_dossiers(stdout=None) -> None:
     def say(text: str) -> None:
         if stdout:
             stdout.write(text)
@@ -222,10 +239,6 @@ def _received_for_due_soon(version: ProcedureVersion, now):
 
 def _load_processing(say) -> None:
     """Dossiers of Sở Xây dựng at every stage of processing (see the module docstring)."""
-    from repository import services as kho
-
-    from .models import DossierHandover
-
     if DossierHandover.objects.filter(action=EventAction.FORWARD).exists():
         say("Hồ sơ mẫu đang giải quyết: đã có.")
         return
@@ -318,3 +331,40 @@ def _load_processing(say) -> None:
         services.dossier_approve(dossier=delivered, actor=head)
         services.dossier_deadlines_sweep(agency_id=sxd.pk, now=now)
     say("Hồ sơ mẫu đang giải quyết: đã tạo tại Sở Xây dựng.")
+
+
+def _digitise_for_a_dossier(citizen: User) -> None:
+    """A paper the citizen brings to the desk for a component of their received dossier still without a file,
+    digitised for that dossier. Skipped when the demo has no such dossier, or when done before."""
+    if DigitisationJob.objects.filter(owner_user=citizen, dossier_id__isnull=False).exists():
+        return
+    dossiers = Dossier.objects.filter(applicant=citizen, state=DossierState.RECEIVED).select_related(
+        "procedure_version", "receiving_agency"
+    )
+    for dossier in dossiers.order_by("pk"):
+        filed = set(dossier.files.values_list("component_id", flat=True))
+        component = next(
+            (c for c in dossier.procedure_version.components.order_by("order", "pk") if c.pk not in filed),
+            None,
+        )
+        officer = User.objects.filter(
+            agency_memberships__agency=dossier.receiving_agency,
+            agency_memberships__role=Role.INTAKE_OFFICER,
+            agency_memberships__active=True,
+        ).first()
+        if component is not None and officer is not None:
+            break
+    else:
+        return
+    job = kho.digitisation_job_create(
+        actor=officer,
+        agency=dossier.receiving_agency,
+        owner=citizen,
+        files=[SimpleUploadedFile("bo-sung.png", scan_png(f"{component.name[:40].upper()}\nNGUYỄN VĂN AN"))],
+        document_type_code=component.code or "KHAC",
+        document_type_name=component.name[:300],
+        title=f"{component.name[:250]} — hồ sơ {dossier.code}",
+        dossier_id=dossier.pk,
+        component_id=component.pk,
+    )
+    kho.digitisation_job_run(job_id=job.pk)

@@ -18,7 +18,15 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class VersionedForm(forms.Form):
     """Carries the dossier version the person saw, so a concurrent change is refused, not overwritten."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"invalid": _("Phiên bản hồ sơ không hợp lệ; hãy tải lại trang và thử lại.")},
+    )
+
+    def first_error(self) -> str:
+        """The first error message, for actions answered with a message rather than the form."""
+        return next(iter(e for errors in self.errors.values() for e in errors), "")
 
 
 class ApplicantForm(AccessibleFormMixin, VersionedForm):
@@ -209,6 +217,40 @@ class CounterIntakeForm(ApplicantForm):
         return [self[name] for _, name in self.component_fields]
 
 
+class CounterPickForm(AccessibleFormMixin, forms.Form):
+    """Where and for which procedure a counter intake is: `?desk=&thu_tuc=&q=` on the picking page, then the
+    intake form's hidden fields."""
+
+    desk = forms.TypedChoiceField(
+        label=_("Nơi tiếp nhận"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": _("Nơi tiếp nhận không hợp lệ.")},
+    )
+    thu_tuc = forms.IntegerField(
+        label=_("Thủ tục"),
+        required=False,
+        min_value=1,
+        error_messages={
+            "invalid": _("Thủ tục được chọn không hợp lệ."),
+            "min_value": _("Thủ tục được chọn không hợp lệ."),
+        },
+    )
+    q = forms.CharField(label=_("Tìm thủ tục theo mã hoặc tên"), required=False, max_length=200)
+
+    def __init__(self, *args, desks=(), **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        self.desks = list(desks)
+        self.fields["desk"].choices = [("", "")] + [(d.pk, d.name) for d in self.desks]
+
+    def chosen_desk(self):
+        """The desk asked for, or the officer's first desk."""
+        wanted = self.cleaned_data.get("desk") if self.is_bound and self.is_valid() else None
+        return next((d for d in self.desks if d.pk == wanted), self.desks[0])
+
+
 # ---- processing ------------------------------------------------------------------------------------------
 class ForwardForm(AccessibleFormMixin, VersionedForm):
     auto_assign = forms.BooleanField(
@@ -323,6 +365,19 @@ class DeliverForm(AccessibleFormMixin, VersionedForm):
 
 class ConfirmForm(AccessibleFormMixin, VersionedForm):
     """An action with nothing to type: the version guards against acting on a changed dossier."""
+
+
+class StoredDocumentPickForm(VersionedForm):
+    """A document picked from the applicant's Kho dữ liệu for a component (a button per document)."""
+
+    document = forms.IntegerField(
+        min_value=1,
+        error_messages={
+            "required": _("Chưa chọn giấy tờ trong Kho dữ liệu."),
+            "invalid": _("Giấy tờ được chọn không hợp lệ."),
+            "min_value": _("Giấy tờ được chọn không hợp lệ."),
+        },
+    )
 
 
 class DeskSupplementForm(AccessibleFormMixin, VersionedForm):

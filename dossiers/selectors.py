@@ -16,6 +16,7 @@ from portal.working_time import WorkingCalendar, load_calendar
 from procedures.constants import Channel, TimeUnit
 from procedures.forms_schema import prefill_initial
 from procedures.models import ProcedureVersion
+from repository.selectors import documents_reusable_for
 
 from . import permissions
 from .constants import INTAKE_QUEUE_STATES, DeliveryMethod, DossierState, Outcome
@@ -91,8 +92,6 @@ def component_statuses(*, dossier: Dossier) -> list[ComponentStatus]:
 
 def reusable_documents(*, dossier: Dossier, component: Component) -> list:
     """Documents of the applicant's Kho dữ liệu that may stand in for this component (once-only)."""
-    from repository.selectors import documents_reusable_for
-
     owner = dossier.organisation or dossier.applicant
     if owner is None or not component.code:
         return []

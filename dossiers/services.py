@@ -39,6 +39,7 @@ from procedures.forms_schema import validate_applicant_data
 from procedures.models import ProcedureVersion, ProcessStep
 
 from . import permissions, selectors
+from .archive.services import archive_record_refresh
 from .constants import (
     APPLICANT_EDITABLE_STATES,
     FINAL_STATES,
@@ -226,8 +227,6 @@ def _transition(
 def _archive_finished(dossier: Dossier) -> None:
     """A finished dossier gets its retention period in Kho dữ liệu hồ sơ TTHC at once (Luật Lưu trữ 2024),
     in the same transaction; the nightly archive sweep recomputes it when the rules change."""
-    from repository.services import archive_record_refresh
-
     archive_record_refresh(dossier=dossier)
 
 

@@ -6,6 +6,8 @@ import logging
 
 from celery import shared_task
 
+from .archive.tasks import archive_sweep  # noqa: F401 — found by Celery's autodiscovery of dossiers.tasks
+
 logger = logging.getLogger(__name__)
 
 

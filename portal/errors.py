@@ -71,14 +71,18 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+def problem_response(*, status: int, title: str, code: str) -> JsonResponse:
+    """A problem+json answer outside DRF (middleware), shaped like `problem_exception_handler`'s."""
+    return JsonResponse(
+        {"type": f"urn:problem:{code}", "title": title, "status": status},
+        status=status,
+        content_type="application/problem+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
 def page_not_found(request, exception):
     """handler404: a URL under /api/ that matches no route answers problem+json like the API's own 404s."""
     if request.path.startswith("/api/"):
-        body = {"type": "urn:problem:not_found", "title": "Không tìm thấy.", "status": 404}
-        return JsonResponse(
-            body,
-            status=404,
-            content_type="application/problem+json",
-            json_dumps_params={"ensure_ascii": False},
-        )
+        return problem_response(status=404, title="Không tìm thấy.", code="not_found")
     return defaults.page_not_found(request, exception)

@@ -23,28 +23,28 @@ BY_ROLE = {
         (_("Tiếp nhận trực tiếp"), "dossiers:counter_intake"),
         (_("Sổ theo dõi hồ sơ"), "dossiers:register"),
         (_("Số hóa"), "repository:digitisation_jobs"),
-        (_("Lưu trữ hồ sơ"), "repository:archive_list"),
+        (_("Lưu trữ hồ sơ"), "archive:list"),
     ],
     Role.SPECIALIST: [
         (_("Hồ sơ cần xử lý"), "dossiers:work_queue"),
-        (_("Lưu trữ hồ sơ"), "repository:archive_list"),
+        (_("Lưu trữ hồ sơ"), "archive:list"),
     ],
     Role.APPROVER: [
         (_("Hồ sơ chờ phê duyệt"), "dossiers:work_queue"),
         (_("Sổ theo dõi hồ sơ"), "dossiers:register"),
-        (_("Lưu trữ hồ sơ"), "repository:archive_list"),
+        (_("Lưu trữ hồ sơ"), "archive:list"),
     ],
     Role.AGENCY_LEADER: [
         (_("Theo dõi đơn vị"), "reporting:dashboard"),
         (_("Hồ sơ của đơn vị"), "dossiers:work_queue"),
         (_("Sổ theo dõi hồ sơ"), "dossiers:register"),
-        (_("Lưu trữ hồ sơ"), "repository:archive_list"),
+        (_("Lưu trữ hồ sơ"), "archive:list"),
     ],
     Role.PROVINCE_LEADER: [(_("Chỉ số phục vụ"), "reporting:dashboard")],
     Role.ADMINISTRATOR: [
         (_("Quản trị"), "admin:index"),
         (_("Danh mục thủ tục"), "admin:procedures_procedure_changelist"),
-        (_("Lưu trữ hồ sơ"), "repository:archive_list"),
+        (_("Lưu trữ hồ sơ"), "archive:list"),
     ],
     Role.POSTAL: [(_("Hồ sơ bưu chính"), "dossiers:intake_queue")],
 }

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from csp.constants import UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
-from django.urls import reverse
 
 INLINE_STYLES = {"style-src": [UNSAFE_INLINE], "style-src-attr": [UNSAFE_INLINE]}
 
@@ -25,10 +24,11 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only=report_only)
-        if parts.update is None and request.path_info.startswith(self.third_party_prefixes()):
+        if parts.update is None and self.is_third_party_page(request):
             parts.update = INLINE_STYLES
         return parts
 
     @staticmethod
-    def third_party_prefixes() -> tuple[str, ...]:
-        return (reverse("admin:index"), "/api/")
+    def is_third_party_page(request) -> bool:
+        match = getattr(request, "resolver_match", None)
+        return request.path_info.startswith("/api/") or bool(match and "admin" in match.namespaces)

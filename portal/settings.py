@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.RejectNulBytesMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "portal.second_factor.OfficerSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -375,8 +376,8 @@ REPOSITORY_VERIFY_WINDOW_SECONDS = env.int("REPOSITORY_VERIFY_WINDOW_SECONDS", d
 DIGITISATION_REQUEUE_AFTER_MINUTES = env.int("DIGITISATION_REQUEUE_AFTER_MINUTES", default=15)
 # Kho dữ liệu hồ sơ TTHC: hour (province time) of the nightly job that computes the retention of finished dossiers
 # and puts the PDFs of digitisation jobs into the dossiers they were made for.
-CELERY_BEAT_SCHEDULE["repository-archive-sweep"] = {
-    "task": "repository.archive_sweep",
+CELERY_BEAT_SCHEDULE["dossiers-archive-sweep"] = {
+    "task": "dossiers.archive_sweep",
     "schedule": crontab(hour=env.int("REPOSITORY_ARCHIVE_SWEEP_HOUR", default=1), minute=30),
     "options": {"queue": "digitisation"},
 }

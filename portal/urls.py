@@ -9,10 +9,10 @@ from .forms import LoginForm
 auth_patterns = [
     path(
         "dang-nhap/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
-    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
     path("dang-ky/", views.register, name="register"),
     path("tai-khoan/", views.profile, name="profile"),
     path("xac-thuc-hai-buoc/", views.otp_verify, name="otp_verify"),
@@ -37,7 +37,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include(auth_patterns)),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("quan-tri/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -50,6 +50,7 @@ urlpatterns += [
     path("api/kho-du-lieu/", include("repository.api.urls")),
     path("api/", include("procedures.api.urls")),
     path("thanh-toan/", include("payments.urls")),
+    path("kho-du-lieu/luu-tru/", include("dossiers.archive.urls")),
     path("kho-du-lieu/", include("repository.urls")),
     path("bao-cao/", include("reporting.urls")),
 ]

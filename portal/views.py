@@ -1,21 +1,22 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 
 from .constants import Role
 from .forms import CitizenRegistrationForm, OneTimeCodeForm, ProfileForm
 from .pdf import qr_png_data_uri
+from .safe_url import safe_next_url, safe_redirect_target
 from .second_factor import (
     EnrolmentRefused,
     can_enrol_device,
@@ -24,6 +25,44 @@ from .second_factor import (
     totp_device_start,
 )
 from .selectors import home_context_for
+
+
+class SafeNextMixin:
+    """Django's login and logout follow `next` through the project's one safe-URL check."""
+
+    def get_redirect_url(self):
+        return safe_next_url(self.request, fallback="", param=self.redirect_field_name)
+
+
+class LoginView(SafeNextMixin, auth_views.LoginView):
+    pass
+
+
+class LogoutView(SafeNextMixin, auth_views.LogoutView):
+    pass
+
+
+@require_POST
+def set_language(request):
+    """The language switcher: remember the choice in the language cookie (read by ChosenLanguageMiddleware)
+    and go back to the page, through the one safe-URL check like every `next`."""
+    back = safe_next_url(
+        request, fallback=safe_redirect_target(request, request.headers.get("referer"), fallback="/")
+    )
+    response = redirect(back)
+    language = request.POST.get("language")
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 def home(request):
@@ -74,13 +113,6 @@ def healthz(request):
     )
 
 
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return "/"
-
-
 @login_required
 def otp_setup(request):
     """Enrol an authenticator app: show the QR code, confirm with the first code.
@@ -126,6 +158,8 @@ def otp_verify(request):
         for device in devices_for_user(request.user, confirmed=True):
             if device.verify_token(form.cleaned_data["token"]):
                 otp_login(request, device)
-                return redirect(_safe_next(request))
+                return redirect(safe_next_url(request, fallback="/"))
         form.add_error("token", _("Mã xác thực không đúng hoặc đã hết hạn."))
-    return render(request, "portal/otp_verify.html", {"form": form, "next": _safe_next(request)})
+    return render(
+        request, "portal/otp_verify.html", {"form": form, "next": safe_next_url(request, fallback="/")}
+    )

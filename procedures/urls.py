@@ -7,5 +7,5 @@ app_name = "procedures"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("mau/<int:pk>/", views.template_download, name="template"),
-    path("<str:code>/", views.detail, name="detail"),
+    path("<procedure_code:code>/", views.detail, name="detail"),
 ]

@@ -15,7 +15,7 @@ from portal.demo import CITIZENS, ORGANISATION
 from portal.models import Agency, Organisation, User
 
 from . import services
-from .models import DigitisationJob, StoredDocument
+from .models import StoredDocument
 
 SXD = "000.00.20.H32"
 DESK = "000.00.15.H32"
@@ -33,7 +33,7 @@ def _pdf(title: str, lines: list[str]) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def _scan(text: str) -> bytes:
+def scan_png(text: str) -> bytes:
     from PIL import Image, ImageDraw, ImageFont
 
     image = Image.new("RGB", (1240, 1754), "white")
@@ -54,7 +54,6 @@ def _held(owner, title: str) -> bool:
 
 
 def load(stdout=None) -> None:
-    services.retention_rules_seed_defaults()
     for agency in Agency.objects.filter(active=True):
         if services.signing_certificate_current(agency) is None:
             services.signing_certificate_issue(agency=agency)
@@ -84,7 +83,7 @@ def load(stdout=None) -> None:
         services.document_upload(
             actor=citizen,
             owner=citizen,
-            file=SimpleUploadedFile("cmnd.png", _scan("CHỨNG MINH NHÂN DÂN\nSố 225000111\nNGUYỄN VĂN AN")),
+            file=SimpleUploadedFile("cmnd.png", scan_png("CHỨNG MINH NHÂN DÂN\nSố 225000111\nNGUYỄN VĂN AN")),
             document_type_code="CCCD",
             document_type_name="Căn cước công dân / Thẻ căn cước",
             title="Chứng minh nhân dân (cũ)",
@@ -100,9 +99,9 @@ def load(stdout=None) -> None:
             owner=citizen,
             files=[
                 SimpleUploadedFile(
-                    "gcn-trang-1.png", _scan("GIẤY CHỨNG NHẬN\nQUYỀN SỬ DỤNG ĐẤT\nThửa đất số 215")
+                    "gcn-trang-1.png", scan_png("GIẤY CHỨNG NHẬN\nQUYỀN SỬ DỤNG ĐẤT\nThửa đất số 215")
                 ),
-                SimpleUploadedFile("gcn-trang-2.png", _scan("Sơ đồ thửa đất\nDiện tích 120 m2")),
+                SimpleUploadedFile("gcn-trang-2.png", scan_png("Sơ đồ thửa đất\nDiện tích 120 m2")),
             ],
             document_type_code="GCN_QSDD",
             document_type_name="Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở",
@@ -152,51 +151,6 @@ def load(stdout=None) -> None:
             issuer="Sở Tài chính tỉnh Khánh Hòa",
             issued_on=dt.date(2019, 9, 9),
         )
-    _digitise_for_a_dossier(citizen)
-    # Retention of the demo dossiers that have ended (refused, withdrawn) in Kho dữ liệu hồ sơ TTHC.
-    while services.archive_records_sweep():
-        pass
     if stdout:
         count = StoredDocument.objects.visible().count()
         stdout.write(f"Kho dữ liệu: {count} giấy tờ; chứng thư ký số thử nghiệm cho mọi cơ quan.")
-
-
-def _digitise_for_a_dossier(citizen: User) -> None:
-    """A paper the citizen brings to the desk for a component of their received dossier still without a file,
-    digitised for that dossier. Skipped when the dossiers demo has no such dossier, or when done before."""
-    from dossiers.constants import DossierState
-    from dossiers.models import Dossier
-    from portal.constants import Role
-
-    if DigitisationJob.objects.filter(owner_user=citizen, dossier_id__isnull=False).exists():
-        return
-    dossiers = Dossier.objects.filter(applicant=citizen, state=DossierState.RECEIVED).select_related(
-        "procedure_version", "receiving_agency"
-    )
-    for dossier in dossiers.order_by("pk"):
-        filed = set(dossier.files.values_list("component_id", flat=True))
-        component = next(
-            (c for c in dossier.procedure_version.components.order_by("order", "pk") if c.pk not in filed),
-            None,
-        )
-        officer = User.objects.filter(
-            agency_memberships__agency=dossier.receiving_agency,
-            agency_memberships__role=Role.INTAKE_OFFICER,
-            agency_memberships__active=True,
-        ).first()
-        if component is not None and officer is not None:
-            break
-    else:
-        return
-    job = services.digitisation_job_create(
-        actor=officer,
-        agency=dossier.receiving_agency,
-        owner=citizen,
-        files=[SimpleUploadedFile("bo-sung.png", _scan(f"{component.name[:40].upper()}\nNGUYỄN VĂN AN"))],
-        document_type_code=component.code or "KHAC",
-        document_type_name=component.name[:300],
-        title=f"{component.name[:250]} — hồ sơ {dossier.code}",
-        dossier_id=dossier.pk,
-        component_id=component.pk,
-    )
-    services.digitisation_job_run(job_id=job.pk)

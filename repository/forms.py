@@ -6,13 +6,13 @@ from portal.forms import AccessibleFormMixin
 from portal.models import Organisation, User
 from portal.validators import validate_cccd
 
-from .constants import DocumentSource, RetentionDue, ValidityFilter
+from .constants import DocumentSource, JobStatus, ValidityFilter
 from .selectors import document_type_choices
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
-def _date_field(label, **kwargs) -> forms.DateField:
+def date_field(label, **kwargs) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=False,
@@ -52,9 +52,9 @@ class DocumentMetadataMixin(forms.Form):
     )
     number = forms.CharField(label=_("Số, ký hiệu"), max_length=100, required=False)
     issuer = forms.CharField(label=_("Cơ quan cấp"), max_length=300, required=False)
-    issued_on = _date_field(_("Ngày cấp"))
-    valid_from = _date_field(_("Có hiệu lực từ ngày"))
-    valid_to = _date_field(_("Hết hiệu lực sau ngày"), help_text=_("Để trống nếu giấy tờ không có thời hạn."))
+    issued_on = date_field(_("Ngày cấp"))
+    valid_from = date_field(_("Có hiệu lực từ ngày"))
+    valid_to = date_field(_("Hết hiệu lực sau ngày"), help_text=_("Để trống nếu giấy tờ không có thời hạn."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -260,28 +260,19 @@ class BackfileForm(AccessibleFormMixin, forms.Form):
         self.fields["agency"].queryset = agencies
 
 
-class ArchiveFilterForm(AccessibleFormMixin, forms.Form):
-    """Search of the dossier archive; the values live in the URL so that a search can be shared."""
+class DigitisationJobFilterForm(forms.Form):
+    """The digitisation queue's filters in the URL (`?trang_thai=&q=`)."""
 
-    ma = forms.CharField(label=_("Mã hồ sơ"), max_length=40, required=False)
-    co_quan = forms.ModelChoiceField(
-        label=_("Cơ quan"), queryset=None, required=False, empty_label=_("Tất cả cơ quan của tôi")
+    trang_thai = forms.ChoiceField(
+        choices=[("", "")] + list(JobStatus.choices),
+        required=False,
+        error_messages={"invalid_choice": _("Trạng thái lọc không hợp lệ.")},
     )
-    tu_ngay = _date_field(_("Tiếp nhận từ ngày"))
-    den_ngay = _date_field(_("Tiếp nhận đến ngày"))
-    bao_quan = forms.ChoiceField(
-        label=_("Thời hạn bảo quản"), required=False, choices=[("", _("Tất cả")), *RetentionDue.choices]
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        error_messages={
+            "max_length": _("Từ khóa tìm kiếm tối đa 100 ký tự."),
+            "null_characters_not_allowed": _("Từ khóa tìm kiếm có ký tự không hợp lệ."),
+        },
     )
-
-    def __init__(self, *args, agencies, administrator: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["co_quan"].queryset = agencies
-        if administrator:
-            self.fields["co_quan"].empty_label = _("Tất cả cơ quan")
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("tu_ngay"), cleaned.get("den_ngay")
-        if start and end and start > end:
-            self.add_error("den_ngay", _("“Đến ngày” phải sau hoặc trùng “Từ ngày”."))
-        return cleaned

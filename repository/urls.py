@@ -23,8 +23,4 @@ urlpatterns = [
     path("so-hoa/<int:pk>/chay-lai/", views.digitisation_job_retry, name="digitisation_job_retry"),
     path("so-hoa-lo/moi/", views.backfile_new, name="backfile_new"),
     path("so-hoa-lo/<int:pk>/", views.backfile_detail, name="backfile_detail"),
-    path("luu-tru/", views.archive_list, name="archive_list"),
-    path("luu-tru/<int:pk>/", views.archive_detail, name="archive_detail"),
-    path("luu-tru/<int:pk>/goi-luu-tru/", views.archive_package, name="archive_package"),
-    path("luu-tru/<int:pk>/<str:kind>/<int:item_id>/", views.archive_download, name="archive_download"),
 ]

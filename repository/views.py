@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,11 +19,11 @@ from portal.errors import ApplicationError
 from portal.spreadsheets import csv_safe
 
 from . import ratelimits, selectors, services, signing
-from .constants import FINISHED_JOB_STATUSES, AccessPurpose, ArchiveItemKind, JobStatus
+from .constants import FINISHED_JOB_STATUSES, AccessPurpose, JobStatus
 from .forms import (
-    ArchiveFilterForm,
     BackfileForm,
     ConsentForm,
+    DigitisationJobFilterForm,
     DigitisationJobForm,
     DocumentFilterForm,
     DocumentUploadForm,
@@ -32,14 +31,12 @@ from .forms import (
     RevokeForm,
     VerifyForm,
 )
+from .hooks import dossier_hooks
 from .models import BackfileBatch, DigitisationJob, DocumentVersion, StoredDocument
 from .permissions import (
     can_read_document,
     can_revoke,
-    can_use_archive,
-    can_view_archive,
     digitising_agencies,
-    is_archive_administrator,
     is_owner_side,
 )
 
@@ -52,7 +49,7 @@ def _bound(request) -> tuple:
     return (request.POST, request.FILES) if request.method == "POST" else (None, None)
 
 
-def _client_ip(request) -> str | None:
+def client_ip(request) -> str | None:
     """The client's address for access logs (behind trusted proxies, the one they saw), if it is one."""
     address = ratelimit.client_ip(request)
     try:
@@ -167,7 +164,7 @@ def document_file_response(request, document: StoredDocument, *, purpose: str, i
             document=document,
             version=version,
             purpose=purpose,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
         )
     try:
         handle = field.open("rb")
@@ -354,10 +351,12 @@ def _require_digitiser(request):
 @login_required
 def digitisation_jobs(request):
     _require_digitiser(request)
-    status = request.GET.get("trang_thai") or None
-    if status not in JobStatus.values:
-        status = None
-    query = (request.GET.get("q") or "").strip() or None
+    filters = DigitisationJobFilterForm(request.GET)
+    valid = filters.is_valid()
+    for errors in filters.errors.values():
+        messages.error(request, errors[0])
+    status = filters.cleaned_data.get("trang_thai") or None
+    query = filters.cleaned_data.get("q") or None
     jobs = selectors.digitisation_jobs_for(user=request.user, status=status, owner_query=query)
     counts = selectors.digitisation_counts(user=request.user)
     page = Paginator(jobs, 25).get_page(request.GET.get("trang"))
@@ -371,14 +370,13 @@ def digitisation_jobs(request):
             "statuses": [(value, label, counts[value]) for value, label in JobStatus.choices],
             "batches": selectors.backfile_batches_for(user=request.user)[:10],
         },
+        status=200 if valid else 400,
     )
 
 
 def _dossier_component(request):
     """The dossier and component a digitisation is for, from `?ho_so=&thanh_phan=` (links on the dossier page)
-    or the form's hidden fields; only a dossier of the officer's own agencies."""
-    from dossiers.models import Dossier
-
+    or the form's hidden fields; only a dossier of the officer's own agencies (asked of the dossiers app)."""
     source = request.POST if request.method == "POST" else request.GET
     dossier_id = source.get("dossier_id") or source.get("ho_so")
     component_id = source.get("component_id") or source.get("thanh_phan")
@@ -386,8 +384,9 @@ def _dossier_component(request):
         return None, None
     if not (dossier_id.isdigit() and component_id and component_id.isdigit()):
         raise Http404
-    dossier = get_object_or_404(Dossier.objects.select_related("procedure_version"), pk=int(dossier_id))
-    if not can_view_archive(request.user, dossier):
+    hooks = dossier_hooks()
+    dossier = hooks.dossier_for_officer(user=request.user, dossier_id=int(dossier_id)) if hooks else None
+    if dossier is None:
         raise Http404
     component = get_object_or_404(dossier.procedure_version.components, pk=int(component_id))
     return dossier, component
@@ -520,112 +519,3 @@ def _backfile_report_csv(batch: BackfileBatch) -> HttpResponse:
             )
         )
     return response
-
-
-# --- Officers and the administrator: Kho dữ liệu hồ sơ TTHC (the dossier archive) ----------------------
-
-
-def _require_archive_user(request) -> None:
-    if not can_use_archive(request.user):
-        raise Http404
-
-
-def _archived_dossier(request, pk: int):
-    from dossiers.models import Dossier
-
-    dossier = get_object_or_404(
-        Dossier.objects.select_related(
-            "procedure_version__procedure__field", "receiving_agency", "competent_agency"
-        ),
-        pk=pk,
-    )
-    if not can_view_archive(request.user, dossier):
-        # Not found rather than forbidden: another agency's dossier ids reveal nothing.
-        raise Http404(_("Không tìm thấy hồ sơ."))
-    return dossier
-
-
-def _private(response):
-    for header, value in PRIVATE_HEADERS.items():
-        response[header] = value
-    return response
-
-
-@login_required
-def archive_list(request):
-    _require_archive_user(request)
-    form = ArchiveFilterForm(
-        request.GET or None,
-        agencies=selectors.archive_agencies(user=request.user),
-        administrator=is_archive_administrator(request.user),
-    )
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    filters = selectors.ArchiveFilters(
-        code=data.get("ma") or "",
-        agency_id=data["co_quan"].pk if data.get("co_quan") else None,
-        received_from=data.get("tu_ngay"),
-        received_to=data.get("den_ngay"),
-        retention=data.get("bao_quan") or "",
-    )
-    page = Paginator(selectors.archive_dossiers(user=request.user, filters=filters), 25).get_page(
-        request.GET.get("trang")
-    )
-    query = request.GET.copy()
-    query.pop("trang", None)
-    return render(
-        request,
-        "repository/archive_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate()},
-    )
-
-
-@login_required
-def archive_detail(request, pk: int):
-    dossier = _archived_dossier(request, pk)
-    return render(
-        request,
-        "repository/archive_detail.html",
-        {
-            "archive": selectors.dossier_archive(dossier=dossier),
-            "reads": selectors.archive_reads(dossier=dossier, limit=20),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-@login_required
-def archive_download(request, pk: int, kind: str, item_id: int):
-    dossier = _archived_dossier(request, pk)
-    if kind not in ArchiveItemKind.values or kind == ArchiveItemKind.PACKAGE:
-        raise Http404
-    try:
-        item = services.archive_item_read(
-            actor=request.user, dossier=dossier, kind=kind, item_id=item_id, ip_address=_client_ip(request)
-        )
-    except ApplicationError as exc:
-        raise Http404(exc.message) from exc
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404(_("Tệp không còn trên hệ thống lưu trữ.")) from exc
-    return _private(
-        FileResponse(
-            handle,
-            as_attachment=request.GET.get("xem") != "1",
-            filename=item.original_name or f"{item.key}.bin",
-            content_type=item.mime_type,
-        )
-    )
-
-
-@login_required
-def archive_package(request, pk: int):
-    dossier = _archived_dossier(request, pk)
-    package = services.archive_package_export(
-        actor=request.user, dossier=dossier, ip_address=_client_ip(request)
-    )
-    return _private(
-        FileResponse(
-            package.file, as_attachment=True, filename=package.filename, content_type="application/zip"
-        )
-    )

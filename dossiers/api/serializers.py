@@ -10,6 +10,14 @@ from ..constants import NATIONAL_STATUS, OFFICER_ONLY_DOCUMENTS, DossierState, N
 from ..models import Dossier, DossierDocument, DossierEvent, DossierFile
 
 
+class DossierFilterSerializer(serializers.Serializer):
+    """Query parameters of the applicant's list; a malformed one is a 400, never a database error."""
+
+    state = serializers.ChoiceField(
+        choices=DossierState.choices, required=False, allow_blank=True, default=""
+    )
+
+
 class StatusMixin(serializers.Serializer):
     state = serializers.CharField(read_only=True)
     state_label = serializers.SerializerMethodField()
@@ -127,10 +135,6 @@ class DossierDetailSerializer(DossierListSerializer):
         """The applicant's documents: working papers (draft result, control slip) are the agency's."""
         documents = [d for d in obj.documents.all() if d.kind not in OFFICER_ONLY_DOCUMENTS]
         return DocumentSerializer(documents, many=True).data
-
-
-class MyDossiersQuerySerializer(serializers.Serializer):
-    state = serializers.ChoiceField(required=False, allow_blank=True, choices=DossierState.choices)
 
 
 class LookupRequestSerializer(serializers.Serializer):

@@ -18,9 +18,9 @@ from ..models import Dossier
 from ..permissions import can_view
 from .serializers import (
     DossierDetailSerializer,
+    DossierFilterSerializer,
     DossierListSerializer,
     LookupRequestSerializer,
-    MyDossiersQuerySerializer,
     PublicStatusSerializer,
 )
 
@@ -47,10 +47,11 @@ class MyDossiersView(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
-        query = MyDossiersQuerySerializer(data=self.request.query_params)
+        query = DossierFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        state = query.validated_data.get("state") or None
-        return selectors.dossiers_of_applicant(user=self.request.user, state=state)
+        return selectors.dossiers_of_applicant(
+            user=self.request.user, state=query.validated_data["state"] or None
+        )
 
 
 @extend_schema(tags=["Hồ sơ"], summary="Chi tiết một hồ sơ")

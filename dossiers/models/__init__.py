@@ -2,6 +2,7 @@
 
 - `dossier`: the dossier and its state machine, its files, its append-only history (events), the code counter and
   the documents kept with it (printed forms, draft and signed results).
+- `archive`: Kho dữ liệu hồ sơ TTHC — retention rules, the retention of each finished dossier, reads of the archive.
 - `processing`: what processing adds — handovers (the control slip), inter-agency transfers, apologies with a new
   appointment, messages with the applicant, financial obligations.
 
@@ -30,6 +31,7 @@ def _attachment_path(instance, filename: str) -> str:
     return f"dossiers/{instance.dossier_id}/attachments/{uuid.uuid4().hex}.{extension}"
 
 
+from .archive import ArchiveAccessLog, ArchiveRecord, RetentionRule  # noqa: E402
 from .dossier import (  # noqa: E402 — the models use the paths above
     AppendOnlyQuerySet,
     Dossier,
@@ -52,6 +54,8 @@ from .processing import (  # noqa: E402
 
 __all__ = [
     "AppendOnlyQuerySet",
+    "ArchiveAccessLog",
+    "ArchiveRecord",
     "Dossier",
     "DossierAccessLog",
     "DossierApology",
@@ -65,5 +69,6 @@ __all__ = [
     "DossierMessage",
     "DossierObligation",
     "DossierTransfer",
+    "RetentionRule",
     "Route",
 ]

@@ -17,11 +17,19 @@ from repository.models import StoredDocument
 
 from .. import selectors, services
 from ..constants import DossierState
-from ..forms import ApplicantForm, DeliveryForm, UploadForm, WithdrawForm
+from ..forms import (
+    ApplicantForm,
+    ConfirmForm,
+    DeliveryForm,
+    StoredDocumentPickForm,
+    UploadForm,
+    WithdrawForm,
+)
 from ..models import DossierFile
 from .common import (
     action_page,
     answers,
+    applicant_data,
     catch_redirect,
     editable_dossier,
     expected_version,
@@ -126,14 +134,7 @@ def edit_applicant(request, pk: int):
                 services.dossier_update_applicant(
                     dossier=dossier,
                     actor=request.user,
-                    applicant=services.ApplicantData(
-                        kind=dossier.applicant_kind,
-                        name=form.cleaned_data["applicant_name"],
-                        id_number=form.cleaned_data["applicant_id_number"],
-                        address=form.cleaned_data["applicant_address"],
-                        phone=form.cleaned_data["applicant_phone"],
-                        email=form.cleaned_data["applicant_email"],
-                    ),
+                    applicant=applicant_data(form, kind=dossier.applicant_kind),
                     form_data=answers_form.cleaned_data,
                     expected_version=expected_version(form),
                 )
@@ -154,7 +155,7 @@ def edit_applicant(request, pk: int):
 def edit_component(request, pk: int, component_pk: int):
     dossier = editable_dossier(request, pk)
     component = get_object_or_404(dossier.procedure_version.components, pk=component_pk)
-    form = UploadForm(request.POST or None, request.FILES or None, initial={"version": dossier.version})
+    form = versioned(request, UploadForm, dossier)
     if request.method == "POST" and form.is_valid():
         try:
             services.dossier_attach_file(
@@ -190,17 +191,20 @@ def use_stored_document(request, pk: int, component_pk: int):
     """Pick a document from Kho dữ liệu for a component instead of uploading it."""
     dossier = editable_dossier(request, pk)
     component = get_object_or_404(dossier.procedure_version.components, pk=component_pk)
-    document = StoredDocument.objects.filter(pk=request.POST.get("document")).first()
+    form = StoredDocumentPickForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return redirect("dossiers:edit_component", pk=pk, component_pk=component_pk)
+    document = StoredDocument.objects.filter(pk=form.cleaned_data["document"]).first()
     if document is None:
         raise Http404
     try:
-        version = int(request.POST.get("version") or 0) or None
         services.dossier_attach_stored_document(
             dossier=dossier,
             actor=request.user,
             component=component,
             document=document,
-            expected_version=version,
+            expected_version=expected_version(form),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -277,11 +281,13 @@ def review(request, pk: int):
             service = services.dossier_complete
         else:
             service = services.dossier_supplement_complete
+        form = ConfirmForm(request.POST)
         try:
-            version = int(request.POST.get("version") or 0) or None
-            service(dossier=dossier, actor=request.user, expected_version=version)
-        except (ApplicationError, ValueError) as exc:
-            problems = getattr(exc, "extra", {}).get("problems") or [getattr(exc, "message", str(exc))]
+            if not form.is_valid():
+                raise ApplicationError(form.first_error())
+            service(dossier=dossier, actor=request.user, expected_version=expected_version(form))
+        except ApplicationError as exc:
+            problems = exc.extra.get("problems") or [exc.message]
         else:
             messages.success(
                 request,

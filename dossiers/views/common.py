@@ -18,7 +18,7 @@ from portal.working_time import load_calendar
 from procedures.forms_schema import applicant_form_class, field_labels, field_order
 from procedures.models import ProcedureVersion
 
-from .. import permissions, selectors
+from .. import permissions, selectors, services
 from ..constants import DossierState, EventAction
 from ..models import Dossier
 
@@ -88,6 +88,19 @@ def versioned(request, form_class, dossier: Dossier, **kwargs):
 
 def expected_version(form) -> int | None:
     return form.cleaned_data.get("version") if form.is_bound and hasattr(form, "cleaned_data") else None
+
+
+def applicant_data(form, *, kind: str) -> services.ApplicantData:
+    """The applicant's details as typed in an ApplicantForm (online, or at the counter)."""
+    data = form.cleaned_data
+    return services.ApplicantData(
+        kind=kind,
+        name=data["applicant_name"],
+        id_number=data["applicant_id_number"],
+        address=data["applicant_address"],
+        phone=data["applicant_phone"],
+        email=data["applicant_email"],
+    )
 
 
 def schema_form(version: ProcedureVersion, data=None, initial=None):

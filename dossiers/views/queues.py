@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.models import User
+from portal.safe_url import safe_next_url
 
 from .. import permissions, selectors, services
 from .. import register as register_book
@@ -143,9 +144,7 @@ def bulk_assign(request):
     leading = permissions.leading_agency_ids(request.user)
     if not leading:
         raise Http404
-    back = request.POST.get("next") or reverse("dossiers:work_queue")
-    if not back.startswith("/"):
-        back = reverse("dossiers:work_queue")
+    back = safe_next_url(request, fallback=reverse("dossiers:work_queue"))
     ids = [int(v) for v in request.POST.getlist("ho_so") if v.isdigit()]
     candidates = Dossier.objects.filter(pk__in=ids, current_agency__in=leading).select_related(
         "procedure_version"

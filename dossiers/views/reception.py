@@ -18,7 +18,9 @@ from .. import permissions, selectors, services
 from ..constants import DeliveryMethod, EventAction
 from ..forms import (
     CompletionRequestForm,
+    ConfirmForm,
     CounterIntakeForm,
+    CounterPickForm,
     DeliverForm,
     DeskSupplementForm,
     PaymentRecordForm,
@@ -26,7 +28,9 @@ from ..forms import (
 )
 from .common import (
     action_page,
+    applicant_data,
     desk_forbidden,
+    expected_version,
     last_event,
     schema_form,
     show_error,
@@ -41,17 +45,18 @@ def counter_intake(request):
     if denied := desk_forbidden(request):
         return denied
     desks = list(Agency.objects.filter(pk__in=permissions.intake_agency_ids(request.user)).order_by("code"))
-    desk = next(
-        (d for d in desks if str(d.pk) == request.POST.get("desk", request.GET.get("desk", ""))), desks[0]
-    )
-    version_pk = request.POST.get("thu_tuc") or request.GET.get("thu_tuc")
-    if not version_pk:
-        query = request.GET.get("q", "").strip()
+    pick = CounterPickForm(request.POST if request.method == "POST" else request.GET, desks=desks)
+    valid_pick = pick.is_valid()
+    desk = pick.chosen_desk()
+    version_pk = pick.cleaned_data.get("thu_tuc") if valid_pick else None
+    if version_pk is None:
+        query = (pick.cleaned_data.get("q") or "").strip() if valid_pick else ""
         versions = selectors.versions_for_counter(desk=desk, query=query)
         return render(
             request,
             "dossiers/counter_pick.html",
-            {"versions": versions[:50], "query": query, "desk": desk, "desks": desks},
+            {"versions": versions[:50], "query": query, "desk": desk, "desks": desks, "form": pick},
+            status=200 if valid_pick else 400,
         )
     version = get_object_or_404(
         ProcedureVersion.objects.in_force().select_related("procedure"), pk=version_pk
@@ -78,14 +83,7 @@ def counter_intake(request):
                     agency=desk,
                     version=version,
                     channel=c["channel"],
-                    applicant=services.ApplicantData(
-                        kind=c["applicant_kind"],
-                        name=c["applicant_name"],
-                        id_number=c["applicant_id_number"],
-                        address=c["applicant_address"],
-                        phone=c["applicant_phone"],
-                        email=c["applicant_email"],
-                    ),
+                    applicant=applicant_data(form, kind=c["applicant_kind"]),
                     form_data=answers_form.cleaned_data,
                     uploads=uploads,
                     delivery_method=c["delivery_method"],
@@ -121,9 +119,14 @@ def receive(request, pk: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     dossier = visible_dossier(request, pk)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return redirect("dossiers:detail", pk=pk)
     try:
-        version = int(request.POST.get("version") or 0) or None
-        dossier = services.dossier_receive(dossier=dossier, actor=request.user, expected_version=version)
+        dossier = services.dossier_receive(
+            dossier=dossier, actor=request.user, expected_version=expected_version(form)
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

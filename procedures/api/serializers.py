@@ -6,6 +6,21 @@ from ..constants import Channel, ImplementationLevel, ServiceLevel
 from ..models import Component, Fee, Field, ProcedureVersion, ProcessingTime, ProcessStep
 
 
+class ProcedureFilterSerializer(serializers.Serializer):
+    """The catalogue search's query parameters; a malformed one is a 400, never a database error."""
+
+    q = serializers.CharField(required=False, allow_blank=True, default="")
+    linh_vuc = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    co_quan = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    cap = serializers.ChoiceField(
+        choices=ImplementationLevel.choices, required=False, allow_blank=True, default=""
+    )
+    muc_do = serializers.ChoiceField(
+        choices=ServiceLevel.choices, required=False, allow_blank=True, default=""
+    )
+    truc_tuyen = serializers.BooleanField(required=False, default=False)
+
+
 class FieldSerializer(serializers.ModelSerializer):
     class Meta:
         model = Field
@@ -174,14 +189,3 @@ class ProcedureDetailSerializer(serializers.Serializer):
     field = FieldSerializer()
     current_version = VersionDetailSerializer(allow_null=True)
     versions = VersionSummarySerializer(many=True)
-
-
-class ProcedureSearchQuerySerializer(serializers.Serializer):
-    """The search's query string: a bad filter is a 400, never a crash in the database (NUL bytes included)."""
-
-    q = serializers.CharField(required=False, allow_blank=True, default="")
-    linh_vuc = serializers.CharField(required=False, allow_blank=True)
-    co_quan = serializers.CharField(required=False, allow_blank=True)
-    cap = serializers.ChoiceField(required=False, allow_blank=True, choices=ImplementationLevel.choices)
-    muc_do = serializers.ChoiceField(required=False, allow_blank=True, choices=ServiceLevel.choices)
-    truc_tuyen = serializers.BooleanField(required=False, allow_null=True, default=False)

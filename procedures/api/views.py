@@ -18,8 +18,8 @@ from ..selectors import procedure_for_page, procedure_search, procedure_versions
 from .serializers import (
     FieldSerializer,
     ProcedureDetailSerializer,
+    ProcedureFilterSerializer,
     ProcedureListSerializer,
-    ProcedureSearchQuerySerializer,
     VersionDetailSerializer,
 )
 
@@ -32,9 +32,6 @@ class NotFound(ApplicationError):
 
 
 def _procedure_or_404(code: str):
-    if "\x00" in code:
-        # No code holds a NUL byte, and PostgreSQL refuses one in a query.
-        raise NotFound("Không có thủ tục với mã này.")
     try:
         return procedure_for_page(code)
     except Procedure.DoesNotExist:
@@ -60,16 +57,16 @@ class ProcedureListView(generics.ListAPIView):
     permission_classes = [permissions.AllowAny]
 
     def get_queryset(self):
-        query = ProcedureSearchQuerySerializer(data=self.request.query_params)
+        query = ProcedureFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         return procedure_search(
             query=params["q"][:200],
-            field=Field.objects.filter(code=params["linh_vuc"]).first() if params.get("linh_vuc") else None,
-            agency=Agency.objects.filter(code=params["co_quan"]).first() if params.get("co_quan") else None,
-            level=params.get("cap", ""),
-            service_level=params.get("muc_do", ""),
-            online_only=bool(params["truc_tuyen"]),
+            field=Field.objects.filter(code=params["linh_vuc"]).first() if params["linh_vuc"] else None,
+            agency=Agency.objects.filter(code=params["co_quan"]).first() if params["co_quan"] else None,
+            level=params["cap"],
+            service_level=params["muc_do"],
+            online_only=params["truc_tuyen"],
         )
 
 

@@ -12,11 +12,11 @@ from pypdf import PdfReader
 
 from dossiers import services
 from dossiers.constants import Decision, DeliveryMethod, DocumentKind, DossierState, EventAction, Outcome
-from dossiers.models import Dossier, DossierHandover
+from dossiers.models import ArchiveRecord, Dossier, DossierHandover
 from portal.constants import Role
 from portal.errors import ApplicationError, Conflict, NotPermitted
 from repository.constants import DocumentSource, VerificationStatus
-from repository.models import ArchiveRecord, StoredDocument
+from repository.models import StoredDocument
 from repository.signing import verify_signed_pdf
 from tests.portal.factories import AgencyFactory, officer_in
 

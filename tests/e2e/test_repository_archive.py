@@ -10,9 +10,9 @@ import time_machine
 from django.core.cache import cache
 from playwright.sync_api import expect
 
+from dossiers.archive.services import retention_rules_seed_defaults
+from dossiers.models import ArchiveAccessLog
 from portal.models import Agency, User
-from repository.models import ArchiveAccessLog
-from repository.services import retention_rules_seed_defaults
 from tests.dossiers.factories import received
 
 from .conftest import login

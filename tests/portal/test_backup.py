@@ -97,7 +97,6 @@ def _empty_database_and_storage():
     shutil.rmtree(settings.MEDIA_ROOT)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_backup_restored_into_an_empty_database_gives_back_every_dossier_event_and_file(filled, tmp_path):
     # given dossiers with events and files, and what the database and storage hold
     rows, files = _rows(), _files()

@@ -1,13 +1,14 @@
 import datetime as dt
-import sys
-import types
+from dataclasses import replace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from dossiers.repository_hooks import HOOKS
 from portal.constants import Role
 from portal.errors import NotPermitted
+from repository import hooks as repository_hooks
 from repository import services
 from repository.constants import AccessPurpose
 from repository.models import DocumentAccessLog, StoredDocument
@@ -99,9 +100,9 @@ def test_an_officer_reads_when_the_person_has_a_dossier_at_the_agency(
         asked.append((applicant_user_id, organisation_id, agency_ids))
         return agency.pk in agency_ids and applicant_user_id == citizen.pk
 
-    fake = types.ModuleType("dossiers.selectors")
-    fake.applicant_has_dossier_at = applicant_has_dossier_at
-    monkeypatch.setitem(sys.modules, "dossiers.selectors", fake)
+    monkeypatch.setattr(
+        repository_hooks, "_registered", replace(HOOKS, applicant_has_dossier_at=applicant_has_dossier_at)
+    )
     document = store(citizen)
     from repository.permissions import can_read_document
 

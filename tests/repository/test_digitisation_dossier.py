@@ -1,20 +1,26 @@
 """Digitisation made for one component of a dossier: when the job completes, the repository hands the PDF to
-`dossiers.services.dossier_file_attach_digitised` so that the component
-ends up with a file flagged digitised; refusals are shown, passing trouble is retried by the nightly sweep.
+the dossiers app through its extension point (`repository.hooks.DossierHooks.attach_digitised`, registered by
+the dossiers app as `dossiers.services.dossier_file_attach_digitised`) so that the component ends up with a
+file flagged digitised; refusals are shown, passing trouble is retried by the nightly sweep.
 
-The dossiers side of the hook is not in this app: these tests install, on the dossiers services module, a
-function honouring the documented contract (it copies the version into a DossierFile marked digitised), and
-check everything the repository does around it.
+Most tests register, in place of the dossiers side, a function honouring the documented contract (it copies the
+version into a DossierFile marked digitised), and check everything the repository does around it; the last
+ones use the dossiers app's own implementation.
 """
+
+from dataclasses import replace
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
 import dossiers.services as dossier_services
+from dossiers.archive.tasks import archive_sweep
 from dossiers.models import DossierFile
+from dossiers.repository_hooks import HOOKS
 from portal.constants import Role
 from portal.errors import ApplicationError, Conflict, NotPermitted
+from repository import hooks as repository_hooks
 from repository import services, tasks
 from repository.constants import DossierLinkState, JobStatus
 from repository.models import DigitisationEvent, StoredDocument
@@ -22,8 +28,6 @@ from tests.dossiers.factories import draft, submitted
 from tests.portal.factories import CitizenFactory, officer_in
 
 from .conftest import page_png, upload_file
-
-HOOK = "dossier_file_attach_digitised"
 
 
 def attach_digitised(*, dossier_id, component_id, document, version, actor):
@@ -49,6 +53,12 @@ def attach_digitised(*, dossier_id, component_id, document, version, actor):
     return record
 
 
+def use_attach(monkeypatch, attach) -> None:
+    """Register `attach` as the dossiers side of the hook (None: no dossiers app registered in this process)."""
+    registered = None if attach is None else replace(HOOKS, attach_digitised=attach)
+    monkeypatch.setattr(repository_hooks, "_registered", registered)
+
+
 @pytest.fixture
 def hook(monkeypatch):
     calls = []
@@ -57,13 +67,8 @@ def hook(monkeypatch):
         calls.append(kwargs)
         return attach_digitised(**kwargs)
 
-    monkeypatch.setattr(dossier_services, HOOK, recording, raising=False)
+    use_attach(monkeypatch, recording)
     return calls
-
-
-@pytest.fixture
-def no_hook(monkeypatch):
-    monkeypatch.delattr(dossier_services, HOOK, raising=False)
 
 
 @pytest.fixture
@@ -135,9 +140,10 @@ def test_linking_twice_does_not_attach_twice(province, received, hook):
     assert DossierFile.objects.filter(dossier=received, digitised=True, component__code="BAN_VE").count() == 1
 
 
-def test_without_the_hook_the_job_completes_and_waits(province, received, no_hook, monkeypatch):
-    # given the dossiers app does not offer the hook yet
+def test_without_the_hook_the_job_completes_and_waits(province, received, monkeypatch):
+    # given a job for a dossier, run by a worker where the dossiers app has registered nothing
     job = _digitise(province, received, _component(province, "BAN_VE"))
+    use_attach(monkeypatch, None)
 
     # when the job runs
     assert services.digitisation_job_run(job_id=job.pk) == "done"
@@ -149,8 +155,8 @@ def test_without_the_hook_the_job_completes_and_waits(province, received, no_hoo
     assert not DossierFile.objects.filter(dossier=received, digitised=True).exists()
 
     # when the hook appears and the nightly sweep runs
-    monkeypatch.setattr(dossier_services, HOOK, attach_digitised, raising=False)
-    outcome = tasks.archive_sweep.delay().get()
+    use_attach(monkeypatch, attach_digitised)
+    outcome = archive_sweep.delay().get()
 
     # then the waiting job is attached
     job.refresh_from_db()
@@ -164,7 +170,7 @@ def test_a_refusal_of_the_dossier_is_recorded_and_not_retried(province, received
     def refusing(**kwargs):
         raise Conflict("Hồ sơ đã rút, không nhận thêm tệp.")
 
-    monkeypatch.setattr(dossier_services, HOOK, refusing, raising=False)
+    use_attach(monkeypatch, refusing)
     job = _digitise(province, received, _component(province, "BAN_VE"))
 
     # when
@@ -175,7 +181,7 @@ def test_a_refusal_of_the_dossier_is_recorded_and_not_retried(province, received
     assert job.status == JobStatus.DONE and job.output_document is not None
     assert job.dossier_link == DossierLinkState.REFUSED
     assert job.dossier_link_message == "Hồ sơ đã rút, không nhận thêm tệp."
-    monkeypatch.setattr(dossier_services, HOOK, attach_digitised, raising=False)
+    use_attach(monkeypatch, attach_digitised)
     assert services.digitisation_jobs_link_pending() == 0
 
 
@@ -184,7 +190,7 @@ def test_passing_trouble_on_the_dossier_side_is_retried(province, received, monk
     def failing(**kwargs):
         raise OSError("bộ lưu trữ tạm thời không truy cập được")
 
-    monkeypatch.setattr(dossier_services, HOOK, failing, raising=False)
+    use_attach(monkeypatch, failing)
     job = _digitise(province, received, _component(province, "BAN_VE"))
 
     # when the job runs, then it is done and the link still pending
@@ -193,7 +199,7 @@ def test_passing_trouble_on_the_dossier_side_is_retried(province, received, monk
     assert job.dossier_link == DossierLinkState.PENDING
 
     # when storage is back and the sweep runs
-    monkeypatch.setattr(dossier_services, HOOK, attach_digitised, raising=False)
+    use_attach(monkeypatch, attach_digitised)
     assert services.digitisation_jobs_link_pending() == 1
     job.refresh_from_db()
     assert job.dossier_link == DossierLinkState.LINKED

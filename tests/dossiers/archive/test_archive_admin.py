@@ -4,8 +4,8 @@ reads are read-only there."""
 import pytest
 from django.urls import reverse
 
-from repository.constants import RetentionScope
-from repository.models import RetentionRule
+from dossiers.archive.constants import RetentionScope
+from dossiers.models import RetentionRule
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def admin_client(client, django_user_model):
 def _add(admin_client, **data):
     values = {"scope": RetentionScope.FIELD, "code": "CT", "name": "Hồ sơ chứng thực", "active": "on"}
     values.update(data)
-    return admin_client.post(reverse("admin:repository_retentionrule_add"), values)
+    return admin_client.post(reverse("admin:dossiers_retentionrule_add"), values)
 
 
 def test_the_administrator_adds_a_rule(admin_client):
@@ -51,11 +51,11 @@ def test_a_wrong_rule_is_explained(admin_client, data, message):
 def test_rules_are_switched_off_rather_than_deleted(admin_client):
     rule = RetentionRule.objects.get(scope=RetentionScope.DEFAULT)
 
-    response = admin_client.get(reverse("admin:repository_retentionrule_delete", args=[rule.pk]))
+    response = admin_client.get(reverse("admin:dossiers_retentionrule_delete", args=[rule.pk]))
 
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("model", ["archiverecord", "archiveaccesslog", "retentionrule"])
 def test_the_archive_lists_open_in_the_admin(admin_client, model):
-    assert admin_client.get(reverse(f"admin:repository_{model}_changelist")).status_code == 200
+    assert admin_client.get(reverse(f"admin:dossiers_{model}_changelist")).status_code == 200

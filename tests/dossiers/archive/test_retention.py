@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone
 
 from dossiers import services as dossier_services
-from repository import retention, selectors, services
-from repository.constants import RetentionScope
-from repository.models import ArchiveRecord, RetentionRule
+from dossiers.archive import retention, selectors, services
+from dossiers.archive.constants import RetentionScope
+from dossiers.models import ArchiveRecord, RetentionRule
+from repository import services as kho
 from tests.dossiers.factories import submitted
 
 pytestmark = pytest.mark.date_sensitive
@@ -204,7 +205,7 @@ def test_a_result_of_a_permanent_type_makes_the_whole_dossier_permanent(
     dossier = submitted(province)
     from tests.repository.conftest import text_pdf
 
-    services.result_issue(
+    kho.result_issue(
         actor=approver,
         agency=agency,
         owner=province.citizen,

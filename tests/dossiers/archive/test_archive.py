@@ -13,15 +13,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dossiers import services as dossier_services
+from dossiers.archive import package as archive_package
+from dossiers.archive import selectors, services
+from dossiers.archive.constants import ArchiveItemKind, RetentionDue
+from dossiers.models import ArchiveAccessLog
 from portal.constants import Role
 from portal.errors import NotPermitted
-from repository import archive_package, selectors, services
-from repository.constants import AccessPurpose, ArchiveItemKind, RetentionDue
-from repository.models import ArchiveAccessLog, DocumentAccessLog
+from repository import selectors as kho_selectors
+from repository import services as kho
+from repository.constants import AccessPurpose
+from repository.models import DocumentAccessLog
 from tests.dossiers.factories import draft, pdf_upload, submitted
 from tests.portal.factories import CitizenFactory, UserFactory, officer_in
-
-from .conftest import text_pdf
+from tests.repository.conftest import text_pdf
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -33,7 +37,7 @@ def archived(province, pki, django_capture_on_commit_callbacks):
     """A received dossier that reused the applicant's ID card from Kho, with its printed receipt and a signed
     result issued for it by the competent department."""
     citizen = province.citizen
-    card = services.document_upload(
+    card = kho.document_upload(
         actor=citizen,
         owner=citizen,
         file=pdf_upload("cccd.pdf"),
@@ -49,9 +53,9 @@ def archived(province, pki, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         dossier = dossier_services.dossier_submit(dossier=dossier, actor=citizen)
         dossier = dossier_services.dossier_receive(dossier=dossier, actor=province.officer)
-    services.signing_certificate_issue(agency=province.department)
+    kho.signing_certificate_issue(agency=province.department)
     approver = officer_in(province.department, Role.APPROVER)
-    result = services.result_issue(
+    result = kho.result_issue(
         actor=approver,
         agency=province.department,
         owner=citizen,
@@ -150,7 +154,7 @@ def test_reading_a_stored_document_through_the_archive_shows_in_the_owners_kho(a
         used.pk,
         used.sha256,
     )
-    read = selectors.document_reads(document=archived.card).get()
+    read = kho_selectors.document_reads(document=archived.card).get()
     assert (read.accessed_by, read.purpose, read.by_owner, read.ip_address) == (
         province.specialist,
         AccessPurpose.ARCHIVE,
@@ -301,21 +305,19 @@ def test_the_archive_page_lists_and_filters(client, archived, province, django_a
 
     # when the list is opened, the number of queries does not grow with the dossiers
     with django_assert_max_num_queries(12):
-        page = client.get(reverse("repository:archive_list"))
+        page = client.get(reverse("archive:list"))
 
     # then
     assert page.status_code == 200
     assert archived.code in page.content.decode()
-    filtered = client.get(reverse("repository:archive_list"), {"ma": archived.code}).content.decode()
+    filtered = client.get(reverse("archive:list"), {"ma": archived.code}).content.decode()
     assert re.findall(r'href="/kho-du-lieu/luu-tru/(\d+)/"', filtered) == [str(archived.pk)]
 
 
 def test_a_reversed_period_is_explained_next_to_the_field(client, province):
     client.force_login(province.officer)
 
-    response = client.get(
-        reverse("repository:archive_list"), {"tu_ngay": "2025-05-02", "den_ngay": "2025-05-01"}
-    )
+    response = client.get(reverse("archive:list"), {"tu_ngay": "2025-05-02", "den_ngay": "2025-05-01"})
 
     page = response.content.decode()
     assert "“Đến ngày” phải sau hoặc trùng “Từ ngày”." in page
@@ -328,12 +330,12 @@ def test_the_archive_pages_are_not_found_for_others(client, archived, province, 
     item = selectors.dossier_archive_items(dossier=archived)[0]
 
     urls = [
-        reverse("repository:archive_detail", args=[archived.pk]),
-        reverse("repository:archive_package", args=[archived.pk]),
-        reverse("repository:archive_download", args=[archived.pk, item.kind, item.pk]),
+        reverse("archive:detail", args=[archived.pk]),
+        reverse("archive:package", args=[archived.pk]),
+        reverse("archive:download", args=[archived.pk, item.kind, item.pk]),
     ]
     if who == "citizen":
-        urls.append(reverse("repository:archive_list"))
+        urls.append(reverse("archive:list"))
 
     assert [client.get(url).status_code for url in urls] == [404] * len(urls)
     assert not ArchiveAccessLog.objects.exists()
@@ -341,9 +343,9 @@ def test_the_archive_pages_are_not_found_for_others(client, archived, province, 
 
 def test_the_detail_page_downloads_a_file_and_logs_it(client, archived, province):
     client.force_login(province.specialist)
-    detail = client.get(reverse("repository:archive_detail", args=[archived.pk])).content.decode()
+    detail = client.get(reverse("archive:detail", args=[archived.pk])).content.decode()
     result = next(i for i in selectors.dossier_archive_items(dossier=archived) if i.kind == K.RESULT)
-    link = reverse("repository:archive_download", args=[archived.pk, result.kind, result.pk])
+    link = reverse("archive:download", args=[archived.pk, result.kind, result.pk])
     assert link in detail and "Thời hạn bảo quản" in detail
 
     response = client.get(link)
@@ -353,14 +355,14 @@ def test_the_detail_page_downloads_a_file_and_logs_it(client, archived, province
     content = b"".join(response.streaming_content)
     assert hashlib.sha256(content).hexdigest() == result.sha256
     assert ArchiveAccessLog.objects.get().item_kind == K.RESULT
-    reads = client.get(reverse("repository:archive_detail", args=[archived.pk])).content.decode()
+    reads = client.get(reverse("archive:detail", args=[archived.pk])).content.decode()
     assert str(province.specialist) in reads
 
 
 def test_the_package_downloads_as_a_zip(client, archived, province):
     client.force_login(_administrator())
 
-    response = client.get(reverse("repository:archive_package", args=[archived.pk]))
+    response = client.get(reverse("archive:package", args=[archived.pk]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"

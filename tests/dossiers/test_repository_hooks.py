@@ -1,0 +1,14 @@
+"""Kho dữ liệu asks about dossiers only through `repository.hooks`; the dossiers app fills it when Django starts."""
+
+from dossiers.repository_hooks import HOOKS
+from dossiers.selectors import applicant_has_dossier_at
+from dossiers.services import dossier_file_attach_digitised
+from repository.hooks import dossier_hooks
+
+
+def test_the_dossiers_app_registers_its_answers_when_django_starts():
+    hooks = dossier_hooks()
+
+    assert hooks is HOOKS
+    assert hooks.applicant_has_dossier_at is applicant_has_dossier_at
+    assert hooks.attach_digitised is dossier_file_attach_digitised
