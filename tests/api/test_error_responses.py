@@ -116,9 +116,11 @@ def test_someone_elses_dossier_is_a_documented_404(api, paths, province):
     ("url", "path", "status"),
     [
         # Malformed input that used to reach the database (issue 17, finding 6).
-        ("/api/thu-tuc/%00/", "/api/thu-tuc/{code}/", 404),
-        ("/api/thu-tuc/%00/ban-ghi-quoc-gia/", "/api/thu-tuc/{code}/ban-ghi-quoc-gia/", 404),
-        ("/api/thu-tuc/%00/phien-ban/1/", "/api/thu-tuc/{code}/phien-ban/{number}/", 404),
+        ("/api/thu-tuc/%00/", "/api/thu-tuc/{code}/", 400),
+        ("/api/thu-tuc/%00/ban-ghi-quoc-gia/", "/api/thu-tuc/{code}/ban-ghi-quoc-gia/", 400),
+        ("/api/thu-tuc/%00/phien-ban/1/", "/api/thu-tuc/{code}/phien-ban/{number}/", 400),
+        ("/api/thu-tuc/%01/", "/api/thu-tuc/{code}/", 404),
+        ("/api/thu-tuc/?page=%00", "/api/thu-tuc/", 400),
         ("/api/thu-tuc/?linh_vuc=%00", "/api/thu-tuc/", 400),
         ("/api/thu-tuc/?co_quan=%00", "/api/thu-tuc/", 400),
         ("/api/thu-tuc/?q=%00", "/api/thu-tuc/", 400),
