@@ -1021,9 +1021,7 @@ def _open_handover(dossier: Dossier) -> DossierHandover | None:
 def _close_open_handover(dossier: Dossier, *, at: dt.datetime) -> DossierHandover | None:
     previous = _open_handover(dossier)
     if previous is not None:
-        DossierHandover.objects.filter(pk=previous.pk).close(
-            at=at, outcome=selectors.deadline_outcome(finished_at=at, due_at=previous.step_due_at)
-        )
+        previous.close(at=at, outcome=selectors.deadline_outcome(finished_at=at, due_at=previous.step_due_at))
     return previous
 
 

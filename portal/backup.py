@@ -55,7 +55,7 @@ BATCH = 1000
 # Rows `migrate` itself creates in every database, with ids of its own: matched by natural key, never by id.
 NATURAL_KEY_MODELS = {"contenttypes.contenttype", "auth.permission"}
 # Rows a data migration seeds: a fresh database has them, the backup's own rows replace them.
-SEEDED_MODELS = {"repository.retentionrule"}
+SEEDED_MODELS = {"dossiers.retentionrule"}
 # Not worth keeping: sessions expire and every person simply logs in again.
 SKIPPED_MODELS = {"sessions.session"}
 

@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.append_only import AppendOnlyModel
+
 from .constants import (
     Channel,
     CopyType,
@@ -283,7 +285,7 @@ class ProcessStep(models.Model):
         return f"{self.order}. {self.name}"
 
 
-class ProcedureEvent(models.Model):
+class ProcedureEvent(AppendOnlyModel):
     """Append-only history of the catalogue: versions drafted, published, retired; imports and syncs."""
 
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="events")

@@ -117,6 +117,9 @@ class DigitisationJobAdmin(admin.ModelAdmin):
     raw_id_fields = ["owner_user", "owner_organisation", "output_document", "created_by"]
     inlines = [DigitisationEventInline]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a job keeps its append-only history
+
 
 class BackfileRowInline(ReadOnlyInline):
     model = BackfileRow

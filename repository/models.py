@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import outbox
+from portal.append_only import AppendOnlyModel
 from portal.models import Organisation
 
 from .constants import (
@@ -268,10 +269,10 @@ class DocumentVersion(models.Model):
         return bool(self.signature_info.get("signed"))
 
 
-class DocumentEvent(models.Model):
+class DocumentEvent(AppendOnlyModel):
     """Append-only history of a stored document."""
 
-    document = models.ForeignKey(StoredDocument, on_delete=models.CASCADE, related_name="events")
+    document = models.ForeignKey(StoredDocument, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=24, choices=DocumentEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -313,7 +314,7 @@ class DocumentUse(models.Model):
         return f"{self.document} → hồ sơ {self.dossier_id}"
 
 
-class DocumentAccessLog(models.Model):
+class DocumentAccessLog(AppendOnlyModel):
     """Who read whose document, when and why. Written for every read, by the owner or an officer."""
 
     document = models.ForeignKey(StoredDocument, on_delete=models.PROTECT, related_name="access_logs")
@@ -448,10 +449,10 @@ class DigitisationInput(models.Model):
         return self.original_name
 
 
-class DigitisationEvent(models.Model):
+class DigitisationEvent(AppendOnlyModel):
     """Append-only history of a digitisation job: queued, started, retried, failed, finished."""
 
-    job = models.ForeignKey(DigitisationJob, on_delete=models.CASCADE, related_name="events")
+    job = models.ForeignKey(DigitisationJob, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=16, choices=JobStatus.choices)
     message = models.TextField(blank=True)

@@ -40,6 +40,20 @@ def frozen_now() -> dt.datetime:
     return dt.datetime.combine(FROZEN_DATE, frozen_local_time(), PROVINCE_TZ)
 
 
+@pytest.fixture(scope="session")
+def _session_clock():
+    """Outside the tests themselves (database set-up, session fixtures) it is the day before the frozen day:
+    rows the migrations seed (retention rules, ...) were written before any test's today, as in production."""
+    with time_machine.travel(frozen_now() - dt.timedelta(days=1), tick=True):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_session_clock, django_db_setup):
+    """pytest-django's test database, created under the session clock."""
+    return django_db_setup
+
+
 @pytest.fixture(autouse=True)
 def clock():
     """The test's clock: it starts at `frozen_now()` and ticks from there (ordering by time still works).
@@ -48,6 +62,19 @@ def clock():
     """
     with time_machine.travel(frozen_now(), tick=True) as traveller:
         yield traveller
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` exercise PostgreSQL itself (triggers): they run when DATABASE_URL points at
+    PostgreSQL, as in CI's second run, and are reported as skipped on the embedded SQLite default."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI's second run does)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True, scope="session")

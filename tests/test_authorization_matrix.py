@@ -86,7 +86,7 @@ class World:
                     "app_label": "dossiers",
                     "url": "khong-co/",
                 }.get(param)
-            elif app in ("dossiers", "dossiers-api") and "archive" not in view:
+            elif app in ("dossiers", "dossiers-api"):
                 value = {
                     "pk": dossier.pk,
                     "component_pk": dossier.procedure_version.components.order_by("order").first().pk,
@@ -97,7 +97,7 @@ class World:
                     "kind": "receipt",
                     "version_pk": dossier.procedure_version_id,
                 }.get(param)
-            elif "archive" in view:
+            elif app == "archive":
                 value = {"pk": dossier.pk, "kind": "dossier_file", "item_id": self.file_id}.get(param)
             elif view.startswith("document"):
                 value = {"pk": self.document.pk}.get(param)

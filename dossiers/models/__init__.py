@@ -33,7 +33,6 @@ def _attachment_path(instance, filename: str) -> str:
 
 from .archive import ArchiveAccessLog, ArchiveRecord, RetentionRule  # noqa: E402
 from .dossier import (  # noqa: E402 — the models use the paths above
-    AppendOnlyQuerySet,
     Dossier,
     DossierCodeCounter,
     DossierDocument,
@@ -53,7 +52,6 @@ from .processing import (  # noqa: E402
 )
 
 __all__ = [
-    "AppendOnlyQuerySet",
     "ArchiveAccessLog",
     "ArchiveRecord",
     "Dossier",

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.append_only import AppendOnlyModel
+
 from ..archive.constants import ArchiveItemKind, RetentionScope
 
 
@@ -113,7 +115,7 @@ class ArchiveRecord(models.Model):
         return f"{self.dossier}: {self.retain_until or 'vĩnh viễn'}"
 
 
-class ArchiveAccessLog(models.Model):
+class ArchiveAccessLog(AppendOnlyModel):
     """Who took which file of a dossier out of the archive, when. Append-only (DOMAIN §9: audit of reads)."""
 
     dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="archive_reads")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from portal.append_only import AppendOnlyModel, AppendOnlyQuerySet
 from procedures.constants import Channel
 
 from .. import permissions
@@ -508,22 +509,12 @@ class DossierFile(models.Model):
         return self.original_name
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    """History rows (events, handovers, access logs) are written once and never changed in bulk."""
-
-    def update(self, **kwargs):
-        raise TypeError(f"{self.model.__name__} rows are append-only.")
-
-    def delete(self):
-        raise TypeError(f"{self.model.__name__} rows are append-only.")
-
-
 class DossierEventQuerySet(AppendOnlyQuerySet):
     def public(self) -> DossierEventQuerySet:
         return self.filter(public=True)
 
 
-class DossierEvent(models.Model):
+class DossierEvent(AppendOnlyModel):
     """One row per state change (and later, per handover and message). Never updated or deleted.
 
     The KPI index is computed from these rows, not from the current state (QĐ 766/QĐ-TTg).
@@ -551,11 +542,6 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.at):%d/%m/%Y %H:%M} {self.get_action_display()}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("Dossier events are append-only.")
-        super().save(*args, **kwargs)
 
     def get_to_state_display(self) -> str:
         return DossierState(self.to_state).label if self.to_state in DossierState.values else self.to_state

@@ -8,28 +8,25 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.append_only import AppendOnlyModel, AppendOnlyQuerySet
+
 from ..constants import EventAction, Outcome
 from . import _attachment_path
-from .dossier import AppendOnlyQuerySet, Dossier, DossierEvent
+from .dossier import Dossier, DossierEvent
 
 
 class DossierHandoverQuerySet(AppendOnlyQuerySet):
     def open(self) -> DossierHandoverQuerySet:
         return self.filter(completed_at__isnull=True)
 
-    def close(self, *, at, outcome: str) -> int:
-        """The only change a handover ever sees: the step it opened ends, once."""
-        return super(AppendOnlyQuerySet, self.filter(completed_at__isnull=True)).update(
-            completed_at=at, outcome=outcome
-        )
 
-
-class DossierHandover(models.Model):
+class DossierHandover(AppendOnlyModel):
     """One handover (bàn giao) of a dossier: from whom to whom, when, the step's deadline and its outcome.
 
-    Written when the dossier changes hands and closed once when it changes hands again; never edited
-    otherwise and never deleted. The control slip (Phiếu kiểm soát quá trình giải quyết hồ sơ, TT 01/2018/
-    TT-VPCP Mẫu số 05) is printed from these rows, and the KPI engine reads them.
+    Written when the dossier changes hands and closed once, by `close()`, when it changes hands again; never
+    edited otherwise and never deleted (the PostgreSQL trigger allows that one update and nothing else). The
+    control slip (Phiếu kiểm soát quá trình giải quyết hồ sơ, TT 01/2018/TT-VPCP Mẫu số 05) is printed from
+    these rows, and the KPI engine reads them.
     """
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="handovers")
@@ -65,6 +62,9 @@ class DossierHandover(models.Model):
     outcome = models.CharField(_("kết quả"), max_length=16, choices=Outcome.choices, blank=True)
     note = models.TextField(_("ghi chú"), blank=True)
 
+    closing_field = "completed_at"
+    closing_details = ("outcome",)
+
     objects = DossierHandoverQuerySet.as_manager()
 
     class Meta:
@@ -78,10 +78,9 @@ class DossierHandover(models.Model):
             f"{self.dossier} {self.get_action_display()} {timezone.localtime(self.handed_at):%d/%m/%Y %H:%M}"
         )
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("DossierHandover rows are append-only.")
-        super().save(*args, **kwargs)
+    def close(self, *, at, outcome: str) -> None:
+        """The only change a handover ever sees: the step it opened ends, once (refused the second time)."""
+        self._close(completed_at=at, outcome=outcome)
 
 
 class DossierTransfer(models.Model):
@@ -229,7 +228,7 @@ class DossierObligation(models.Model):
         return self.paid_at is not None
 
 
-class DossierAccessLog(models.Model):
+class DossierAccessLog(AppendOnlyModel):
     """Every read of a dossier's personal data by an officer (DOMAIN §9: audit of officers' reads)."""
 
     class Purpose(models.TextChoices):
@@ -243,8 +242,6 @@ class DossierAccessLog(models.Model):
     at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
     purpose = models.CharField(_("mục đích"), max_length=16, choices=Purpose.choices)
     detail = models.CharField(_("chi tiết"), max_length=200, blank=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("nhật ký truy cập hồ sơ")

@@ -5,29 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0001_initial'),
+        ("portal", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PendingTask',
+            name="PendingTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task', models.CharField(max_length=200, verbose_name='tác vụ')),
-                ('args', models.JSONField(blank=True, default=list, verbose_name='tham số')),
-                ('queue', models.CharField(blank=True, max_length=100, verbose_name='hàng đợi')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='tạo lúc')),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='lần gửi gần nhất')),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True, verbose_name='đã gửi lúc')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='số lần gửi')),
-                ('last_error', models.TextField(blank=True, verbose_name='lỗi gần nhất')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("task", models.CharField(max_length=200, verbose_name="tác vụ")),
+                ("args", models.JSONField(blank=True, default=list, verbose_name="tham số")),
+                ("queue", models.CharField(blank=True, max_length=100, verbose_name="hàng đợi")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="tạo lúc"),
+                ),
+                (
+                    "last_attempt_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="lần gửi gần nhất"),
+                ),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True, verbose_name="đã gửi lúc")),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="số lần gửi")),
+                ("last_error", models.TextField(blank=True, verbose_name="lỗi gần nhất")),
             ],
             options={
-                'verbose_name': 'tác vụ chờ gửi',
-                'verbose_name_plural': 'tác vụ chờ gửi',
-                'indexes': [models.Index(condition=models.Q(('dispatched_at__isnull', True)), fields=['created_at'], name='pendingtask_pending'), models.Index(fields=['dispatched_at'], name='pendingtask_dispatched')],
+                "verbose_name": "tác vụ chờ gửi",
+                "verbose_name_plural": "tác vụ chờ gửi",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("dispatched_at__isnull", True)),
+                        fields=["created_at"],
+                        name="pendingtask_pending",
+                    ),
+                    models.Index(fields=["dispatched_at"], name="pendingtask_dispatched"),
+                ],
             },
         ),
     ]

@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from dossiers.models import Dossier, DossierEvent, DossierFile
+from dossiers.models import Dossier, DossierEvent, DossierFile, RetentionRule
 from portal.backup import NATURAL_KEY_MODELS, backed_up_models, stored_file_names
-from repository.models import RetentionRule, StoredDocument
+from repository.models import StoredDocument
 from tests.dossiers.factories import Province, counter_received, draft, received, submitted
 from tests.portal.factories import CitizenFactory
 from tests.repository.conftest import store, text_pdf
