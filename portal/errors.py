@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -78,3 +79,10 @@ def problem_response(*, status: int, title: str, code: str) -> JsonResponse:
         content_type="application/problem+json",
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+def page_not_found(request, exception):
+    """handler404: a URL under /api/ that matches no route answers problem+json like the API's own 404s."""
+    if request.path.startswith("/api/"):
+        return problem_response(status=404, title="Không tìm thấy.", code="not_found")
+    return defaults.page_not_found(request, exception)

@@ -55,5 +55,7 @@ urlpatterns += [
     path("bao-cao/", include("reporting.urls")),
 ]
 
+handler404 = "portal.errors.page_not_found"
+
 admin.site.site_header = "Quản trị hệ thống giải quyết TTHC"
 admin.site.site_title = "Quản trị"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +13,7 @@ from portal import ratelimit
 from portal.errors import ApplicationError
 
 from .. import selectors
+from ..constants import DossierState
 from ..models import Dossier
 from ..permissions import can_view
 from .serializers import (
@@ -33,7 +35,13 @@ class NotFound(ApplicationError):
     code = "not_found"
 
 
-@extend_schema(tags=["Hồ sơ"], summary="Hồ sơ của tôi (và của tổ chức tôi đại diện)")
+@extend_schema(
+    tags=["Hồ sơ"],
+    summary="Hồ sơ của tôi (và của tổ chức tôi đại diện)",
+    parameters=[
+        OpenApiParameter("state", OpenApiTypes.STR, enum=DossierState.values, description="Trạng thái")
+    ],
+)
 class MyDossiersView(generics.ListAPIView):
     serializer_class = DossierListSerializer
     permission_classes = [permissions.IsAuthenticated]

@@ -22,6 +22,7 @@ from .. import ratelimits, selectors, signing
 from ..constants import AccessPurpose
 from ..models import StoredDocument
 from ..permissions import can_read_document
+from ..services import DOCUMENT_ALLOWED
 from ..views import document_file_response
 from .serializers import (
     DocumentFilterSerializer,
@@ -158,7 +159,11 @@ class DocumentDetailView(generics.RetrieveAPIView):
         OpenApiParameter("version", OpenApiTypes.INT, description="Số phiên bản; mặc định bản hiện hành")
     ],
     responses={
-        (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="Tệp giấy tờ"),
+        # The stored file as it was accepted (DOCUMENT_ALLOWED), under its own content type.
+        **{
+            (200, mime): OpenApiResponse(OpenApiTypes.BINARY, description="Tệp giấy tờ")
+            for mime in DOCUMENT_ALLOWED
+        },
         404: OpenApiResponse(description="Không có hoặc không được xem"),
     },
 )
