@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .errors import NotPermitted
+from .errors import NotPermitted, problem_response
 
 logger = logging.getLogger("portal.security")
 
@@ -115,7 +115,15 @@ class OfficerSecondFactorMiddleware:
             if path.startswith(settings.STATIC_URL):
                 return self.get_response(request)
             open_paths = {reverse(name) for name in self.ALWAYS_OPEN}
-            if has_confirmed_device(user):
+            needs_code = has_confirmed_device(user)
+            if path.startswith("/api/") and (needs_code or settings.OFFICER_OTP_REQUIRED):
+                # The API answers, it does not send a program to a page: 403 with the reason.
+                return problem_response(
+                    status=403,
+                    title=_("Phiên làm việc chưa xác thực hai bước: xác nhận mã trên trang đăng nhập trước."),
+                    code="second_factor_required",
+                )
+            if needs_code:
                 if path not in open_paths:
                     return redirect(f"{reverse('otp_verify')}?{urlencode({'next': request.get_full_path()})}")
             elif path not in open_paths | {reverse("otp_setup")} and settings.OFFICER_OTP_REQUIRED:

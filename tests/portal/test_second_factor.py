@@ -196,3 +196,12 @@ def test_a_second_session_racing_through_the_first_enrolment_is_refused(client, 
     assert late.status_code == 302 and late.url.startswith(reverse("otp_verify"))
     assert other.get(reverse("home")).url.startswith(reverse("otp_verify"))
     assert TOTPDevice.objects.filter(user=officer).count() == 1
+
+
+def test_the_api_answers_an_unverified_officer_session_with_403(client, officer):
+    TOTPDevice.objects.create(user=officer, name="app", confirmed=True)
+    client.force_login(officer)
+    response = client.get("/api/ho-so/")
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["type"] == "urn:problem:second_factor_required"
