@@ -64,8 +64,10 @@ def test_catalogue_works_without_javascript_on_a_phone(catalogue_site, browser):
     # then the results are narrowed, the URL keeps the search and nothing overflows the screen
     expect(page.get_by_role("link", name="Đăng ký khai sinh", exact=True)).to_be_visible()
     assert "muc_do=full_online" in page.url and "q=dang+ky+khai+sinh" in page.url
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("link", name="Đăng ký khai sinh", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Đăng ký khai sinh")
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()

@@ -31,6 +31,7 @@ def fold_words(text: str) -> str:
 
 def _open_menu(page):
     toggle = page.get_by_role("button", name="Mở menu")
+    page.wait_for_load_state("load")  # the stylesheet decides whether the menu is folded
     if toggle.is_visible():
         toggle.click()
 
@@ -106,6 +107,7 @@ def test_file_online_receive_download_receipt_and_look_up(demo_site, browser, tm
     # ---- checks the answers and submits ----
     citizen.get_by_role("link", name="Kiểm tra và nộp hồ sơ").click()
     expect(citizen.get_by_text("don-de-nghi-cap-phep.pdf")).to_be_visible()
+    citizen.wait_for_load_state("load")
     assert citizen.evaluate("document.documentElement.scrollWidth") <= 360
     citizen.get_by_role("button", name="Nộp hồ sơ").click()
     expect(citizen.get_by_text("Đã nộp hồ sơ.")).to_be_visible()

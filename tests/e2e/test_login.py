@@ -13,6 +13,7 @@ def test_officer_logs_in_on_a_phone_and_sees_intake_home(demo_site, browser):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xin chào, Nguyễn Thị Một Cửa")
     expect(page.get_by_test_id("role-label")).to_have_text("Cán bộ một cửa")
     # Nothing overflows the 360 px viewport.
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
 
@@ -28,6 +29,7 @@ def test_citizen_logs_in_with_cccd_and_logs_out(demo_site, page):
     login(page, demo_site.url, "056090001234")
     expect(page.get_by_test_id("role-label")).to_have_text("Công dân / Tổ chức")
     menu = page.get_by_role("button", name="Mở menu")
+    page.wait_for_load_state("load")  # the stylesheet decides whether the menu is folded
     if menu.is_visible():
         menu.click()
     page.get_by_role("button", name="Đăng xuất").click()

@@ -35,6 +35,7 @@ def eager_tasks():
 
 def _open_menu(page):
     toggle = page.get_by_role("button", name="Mở menu")
+    page.wait_for_load_state("load")  # the stylesheet decides whether the menu is folded
     if toggle.is_visible():
         toggle.click()
 
@@ -135,6 +136,7 @@ def test_citizen_to_signed_electronic_result(demo_site, browser, tmp_path, eager
     citizen.get_by_role("link", name=code).click()
     expect(citizen.locator(".status-tag").first).to_have_text("Đã trả kết quả")
     expect(citizen.get_by_test_id("message")).to_have_text("Đề nghị ông xác nhận công trình cao 3 tầng.")
+    citizen.wait_for_load_state("load")
     assert citizen.evaluate("document.documentElement.scrollWidth") <= 360
     with citizen.expect_download() as download_info:
         citizen.get_by_test_id("document-result").click()

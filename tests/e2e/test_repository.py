@@ -73,6 +73,7 @@ def _issue_permit(*, valid_to=None) -> StoredDocument:
 
 def _open_menu(page):
     menu = page.get_by_role("button", name="Mở menu")
+    page.wait_for_load_state("load")  # the stylesheet decides whether the menu is folded
     if menu.is_visible():
         menu.click()
 
@@ -102,6 +103,7 @@ def test_citizen_manages_their_kho_on_a_phone(demo_site, pki, browser):
     )
     page.get_by_role("button", name="Lưu vào Kho").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Giấy khai sinh của tôi")
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     # then uploading the same file again is refused next to the field, summarised at the top
     page.goto(f"{demo_site.url}/kho-du-lieu/tai-len/")

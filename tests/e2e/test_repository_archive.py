@@ -61,6 +61,7 @@ def _demo_dossier():
 
 def _open_menu(page):
     menu = page.get_by_role("button", name="Mở menu")
+    page.wait_for_load_state("load")  # the stylesheet decides whether the menu is folded
     if menu.is_visible():
         menu.click()
 
@@ -83,6 +84,7 @@ def test_an_officer_finds_a_dossier_in_the_archive_and_takes_its_package(demo_si
     page.get_by_label("Mã hồ sơ").fill(dossier.code)
     page.get_by_role("button", name="Tìm", exact=True).click()
     expect(page.get_by_test_id("archive-list")).to_contain_text(dossier.code)
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("link", name=dossier.code).click()
 
@@ -90,6 +92,7 @@ def test_an_officer_finds_a_dossier_in_the_archive_and_takes_its_package(demo_si
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hồ sơ {dossier.code}")
     expect(page.get_by_test_id("retention")).to_contain_text("10 năm")
     expect(page.get_by_role("heading", name="Phiếu và văn bản do cơ quan lập cho hồ sơ")).to_be_visible()
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     # when they take the archive package
