@@ -188,10 +188,15 @@ UNREACHABLE_BROKER = "amqp://guest:guest@127.0.0.1:1//"
 
 
 @pytest.fixture
-def broker_down():
+def broker_down(monkeypatch):
     """Celery sends to a broker that is really unreachable (no eager mode, no retries, so the test is fast).
-    Yields a function that brings the broker "back" as eager, in-process execution."""
+    Yields a function that brings the broker "back" as eager, in-process execution.
+
+    Celery reads the CELERY_BROKER_URL environment variable before its own configuration (CI sets it for the
+    PostgreSQL run), so the outage is set there too."""
     from portal.celery import app
+
+    monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE_BROKER)
 
     outage = {
         "task_always_eager": False,

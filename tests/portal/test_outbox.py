@@ -136,7 +136,7 @@ def _redis_or_skip():
     return client
 
 
-def test_when_a_real_broker_is_back_the_beat_task_hands_the_row_to_it(db, broker_down):
+def test_when_a_real_broker_is_back_the_beat_task_hands_the_row_to_it(db, broker_down, monkeypatch):
     client = _redis_or_skip()
     queue = "outbox-test"
     client.delete(queue)
@@ -145,6 +145,7 @@ def test_when_a_real_broker_is_back_the_beat_task_hands_the_row_to_it(db, broker
     unknown = outbox.enqueue("some_app.tasks.not_imported_here", 10, queue=queue)
     from portal.celery import app
 
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/3")  # read before the configuration
     app.conf.broker_url = "redis://127.0.0.1:6379/3"
     app.conf.broker_transport_options = {}
     app._pool = None
