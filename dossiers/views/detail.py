@@ -77,13 +77,12 @@ def _actions(user, dossier: Dossier) -> dict:
 @login_required
 def detail(request, pk: int):
     dossier = selectors.dossier_detail(pk=pk)
-    if (
-        dossier is not None
-        and not permissions.can_view(request.user, dossier)
-        and permissions.can_view_for_delivery(request.user, dossier)
-    ):
-        return render(request, "dossiers/delivery_slip.html", {"dossier": dossier})
-    dossier = visible_dossier(request, pk)
+    if dossier is None:
+        raise Http404
+    if not permissions.can_view(request.user, dossier):
+        if permissions.can_view_for_delivery(request.user, dossier):
+            return render(request, "dossiers/delivery_slip.html", {"dossier": dossier})
+        raise Http404  # the same answer for "does not exist" and "not yours"
     services.dossier_record_officer_read(
         dossier=dossier, actor=request.user, purpose=DossierAccessLog.Purpose.VIEW
     )
