@@ -143,6 +143,8 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung"), default=0)
     # While the applicant supplements (or pays, see DOSSIER_PAYMENT_STOPS_CLOCK) the clock is stopped.
     clock_stopped_at = models.DateTimeField(_("tạm dừng tính thời gian từ"), null=True, blank=True)
+    # DuocThanhToanTrucTuyen of the national sync and the index: a fee of this dossier was settled online.
+    paid_online = models.BooleanField(_("đã thanh toán trực tuyến"), default=False)
     deadline_status = models.CharField(
         _("tình trạng thời hạn"),
         max_length=16,
