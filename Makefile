@@ -46,11 +46,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-## Copy front-end packages from the npm registry into static/vendor (run after changing package.json)
+## Copy front-end packages from the npm registry into static/vendor, and axe-core (tests only) into tests/e2e/vendor
 vendor:
 	npm install --no-audit --no-fund
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cp node_modules/axe-core/axe.min.js tests/e2e/vendor/
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -24,9 +24,30 @@ def without_bidi_controls(data, *, keep=()):
     }
 
 
+# WCAG 1.3.5 (identify input purpose): the HTML autocomplete token of each field that asks for the person's own
+# data, keyed by the account attribute it holds. Forms name these fields after the attribute, with an
+# `applicant_` prefix on dossiers; the applicant forms of procedures point at it with `x-prefill`.
+AUTOCOMPLETE_BY_ATTRIBUTE = {
+    "full_name": "name",
+    "date_of_birth": "bday",
+    "phone": "tel",
+    "email": "email",
+    "address": "street-address",
+}
+AUTOCOMPLETE_ALIASES = {"applicant_name": "full_name", "postal_address": "address"}
+
+
+def autocomplete_token(name: str, *, attribute: str | None = None) -> str | None:
+    """The autocomplete token for a field called `name` (or holding the account `attribute`), None if the field
+    is not personal data."""
+    attribute = attribute or AUTOCOMPLETE_ALIASES.get(name) or name.removeprefix("applicant_")
+    return AUTOCOMPLETE_BY_ATTRIBUTE.get(attribute)
+
+
 class AccessibleFormMixin:
-    """Bootstrap classes on every widget, error state announced to screen readers, and typed text cleaned of
-    bidirectional controls at input (names, addresses, free text; passwords are left as typed)."""
+    """Bootstrap classes on every widget, the input purpose of personal-data fields, error state announced to
+    screen readers, and typed text cleaned of bidirectional controls at input (names, addresses, free text;
+    passwords are left as typed)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,8 +58,10 @@ class AccessibleFormMixin:
                 if isinstance(field.widget, forms.PasswordInput)
             }
             self.data = without_bidi_controls(self.data, keep=passwords)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             widget = field.widget
+            if token := autocomplete_token(name):
+                widget.attrs.setdefault("autocomplete", token)
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
@@ -51,9 +74,8 @@ class AccessibleFormMixin:
         super().full_clean()
         for name in self.errors:
             if name in self.fields:
+                # Django's bound field writes aria-invalid and aria-describedby (<id>_helptext <id>_error).
                 widget = self.fields[name].widget
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}-error"
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid"
 
 

@@ -36,6 +36,7 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("tro-nang-tiep-can/", views.accessibility, name="accessibility"),
     path("", include(auth_patterns)),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("quan-tri/", admin.site.urls),

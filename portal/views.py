@@ -75,6 +75,11 @@ def home(request):
     )
 
 
+def accessibility(request):
+    """The accessibility statement: what the portal supports and how to report a barrier."""
+    return render(request, "portal/accessibility.html")
+
+
 def register(request):
     form = CitizenRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

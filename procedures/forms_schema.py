@@ -42,7 +42,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-from portal.forms import AccessibleFormMixin
+from portal.forms import AccessibleFormMixin, autocomplete_token
 
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean"}
 SUPPORTED_FORMATS = {"date", "email"}
@@ -195,7 +195,13 @@ def applicant_form_class(schema: dict) -> type[forms.Form]:
     attrs: dict[str, Any] = {"schema": schema}
     for name in field_order(schema):
         attrs[name] = _build_field(name, properties[name], name in required)
-    return type("ApplicantForm", (ApplicantFormBase,), attrs)
+    form_class = type("ApplicantForm", (ApplicantFormBase,), attrs)
+    for name in field_order(schema):
+        spec = properties[name]
+        attribute = spec.get("x-prefill") or ("email" if spec.get("format") == "email" else None)
+        if token := autocomplete_token(name, attribute=attribute):
+            form_class.base_fields[name].widget.attrs.setdefault("autocomplete", token)
+    return form_class
 
 
 def _to_json(value: Any) -> Any:

@@ -56,7 +56,7 @@ def test_a_message_form_error_is_shown_next_to_the_field(client, province):
         {"body": "Gửi tệp", "attachment": SimpleUploadedFile("virus.exe", b"MZ\x90\x00" * 100)},
     )
     page = response.content.decode()
-    assert response.status_code == 200 and "không đúng định dạng" in page and "id_attachment-error" in page
+    assert response.status_code == 200 and "không đúng định dạng" in page and "id_attachment_error" in page
     assert not DossierMessage.objects.exists()
     response = client.post(reverse("dossiers:message", args=[dossier.pk]), {"body": QUESTION})
     assert response.status_code == 302 and response.url.endswith("#trao-doi")

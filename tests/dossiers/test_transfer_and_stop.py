@@ -129,7 +129,7 @@ def test_the_transfer_pages(client, province, partner):
         {"version": dossier.version, "to_agency": agency.pk, "request": REQUEST, "due_at": "2020-01-01"},
     )
     page = response.content.decode()
-    assert "Hạn trả lời phải sau thời điểm chuyển." in page and 'id="id_due_at-error"' in page
+    assert "Hạn trả lời phải sau thời điểm chuyển." in page and 'id="id_due_at_error"' in page
     response = client.post(
         reverse("dossiers:transfer", args=[dossier.pk]),
         {"version": dossier.version, "to_agency": agency.pk, "request": REQUEST},
