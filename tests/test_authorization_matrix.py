@@ -43,7 +43,7 @@ ATTACKERS = [
 # Pages anybody may open, with any parameter (catalogue, public lookup and verification, account pages).
 OPEN = re.compile(
     r"^(procedures|procedures-api):"
-    r"|^(home|healthz|login|logout|register|set_language|api-schema|api-docs|admin:login|admin:logout)$"
+    r"|^(home|healthz|accessibility|login|logout|register|set_language|api-schema|api-docs|admin:login|admin:logout)$"
     r"|^password_reset|^(dossiers|dossiers-api):lookup$|^(repository|repository-api):verify"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
