@@ -20,7 +20,6 @@ from portal.pdf import qr_png_data_uri, render_to_pdf
 from portal.working_time import load_calendar
 
 from . import deadlines
-
 from .constants import DeliveryMethod, DocumentKind, EventAction
 
 if TYPE_CHECKING:
@@ -117,7 +116,11 @@ def context_for(*, dossier: Dossier, kind: str, event: DossierEvent | None) -> d
     if dossier.code and dossier.lookup_secret:
         url = lookup_url(dossier)
         context.update({"lookup_url": url, "qr": qr_png_data_uri(url, box_size=4)})
-    if kind == DocumentKind.SUPPLEMENT_REQUEST and event is not None and event.action == EventAction.SUPPLEMENT:
+    if (
+        kind == DocumentKind.SUPPLEMENT_REQUEST
+        and event is not None
+        and event.action == EventAction.SUPPLEMENT
+    ):
         # Reprinted when the clock restarted: the request it answers, with the new appointment.
         from .models import DossierEvent
 
@@ -132,9 +135,7 @@ def context_for(*, dossier: Dossier, kind: str, event: DossierEvent | None) -> d
         )
         if request is not None:
             event = request
-            context.update(
-                event=request, officer=request.actor, printed_at=timezone.localtime(request.at)
-            )
+            context.update(event=request, officer=request.actor, printed_at=timezone.localtime(request.at))
     if kind == DocumentKind.SUPPLEMENT_REQUEST and event is not None:
         context["requested_components"] = event.payload.get("components", [])
         if event.action == EventAction.REQUEST_SUPPLEMENT:

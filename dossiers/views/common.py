@@ -220,6 +220,13 @@ def queue_page_size(request) -> int:
     return size if size in QUEUE_PAGE_SIZES else DEFAULT_QUEUE_PAGE_SIZE
 
 
+def searches_everywhere(q: str) -> bool:
+    """A dossier code, CCCD, tax code or phone number names one person or one dossier: the officer wants it
+    wherever it stands, not only in the tab or state they happen to be on."""
+    term = (q or "").strip()
+    return " " not in term and sum(c.isdigit() for c in term) >= 6
+
+
 def query_without(request, *keys: str) -> str:
     """The current query string without some keys, for links that change only those."""
     query = request.GET.copy()

@@ -1,0 +1,128 @@
+"""Journeys as people live them: the places where a citizen or an officer got stuck, each walked in a browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from dossiers import services
+from portal.models import Agency, User
+from repository.selectors import component_is_held
+from tests.dossiers import factories
+from tests.dossiers.factories import png_upload
+from tests.procedures.factories import published_version
+
+from .conftest import login
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def eager_tasks():
+    """The live server prints forms in its own thread, as with no broker configured."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+class DemoProvince(factories.Province):
+    """The factories' province made of the demo accounts: a permit of Sở Xây dựng received at the centre."""
+
+    def __init__(self):
+        self.centre = Agency.objects.get(code="000.00.15.H32")
+        self.department = Agency.objects.get(code="000.00.20.H32")
+        self.officer = User.objects.get(username="motcua")
+        self.specialist = User.objects.get(username="chuyenvien.sxd")
+        self.approver = User.objects.get(username="lanhdaophong.sxd")
+        self.citizen = User.objects.get(username="056090001234")
+        self.version = published_version(agencies=[self.department], valid_from=dt.date(2024, 1, 1))
+
+
+def _pdf_text(path: str) -> str:
+    reader = PdfReader(io.BytesIO(Path(path).read_bytes()))
+    return " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+
+
+def test_specialist_names_the_missing_papers_and_the_reprint_gives_the_new_appointment(
+    demo_site, browser, eager_tasks
+):
+    base = demo_site.url
+    dossier = factories.appraising(DemoProvince())
+    wanted = [
+        c for c in dossier.procedure_version.components.order_by("order") if not component_is_held(dossier, c)
+    ][:2]
+    assert len(wanted) == 2
+    context = browser.new_context(locale="vi-VN", accept_downloads=True)
+    page = context.new_page()
+    login(page, base, "chuyenvien.sxd")
+    page.goto(f"{base}/ho-so/{dossier.pk}/")
+    page.get_by_role("link", name="Yêu cầu bổ sung").click()
+
+    papers = page.get_by_role("group", name="Giấy tờ cần bổ sung, hoàn thiện")
+    expect(papers.get_by_role("checkbox")).to_have_count(dossier.procedure_version.components.count())
+    for component in wanted:
+        # Clicking the paper's name ticks its box.
+        papers.get_by_text(component.name, exact=True).click()
+        expect(papers.get_by_role("checkbox", name=component.name, exact=True)).to_be_checked()
+    page.get_by_label("Nội dung cần bổ sung, hoàn thiện và lý do").fill(
+        "Bản vẽ thiếu mặt cắt; đơn chưa ghi diện tích sàn."
+    )
+    page.get_by_role("button", name="Gửi yêu cầu bổ sung").click()
+    expect(page.get_by_role("status").first).to_contain_text("Đã gửi yêu cầu bổ sung")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("document-supplement_request").click()
+    text = _pdf_text(download.value.path())
+    for component in wanted:
+        assert " ".join(component.name.split()) in text
+    assert "Bản vẽ thiếu mặt cắt; đơn chưa ghi diện tích sàn." in text
+    assert "Ngày hẹn trả kết quả trước khi tạm dừng" in text
+
+    # The applicant brings the papers to the desk: the clock restarts and the request is printed again.
+    dossier.refresh_from_db()
+    services.dossier_supplement_at_desk(
+        dossier=dossier,
+        actor=User.objects.get(username="motcua"),
+        uploads=[services.ComponentUpload(component=c, upload=png_upload()) for c in wanted],
+    )
+    dossier.refresh_from_db()
+    page.goto(f"{base}/ho-so/{dossier.pk}/")
+    with page.expect_download() as download:
+        page.get_by_test_id("document-supplement_request").click()
+    text = _pdf_text(download.value.path())
+    assert "Ngày hẹn trả kết quả mới" in text
+    assert timezone.localtime(dossier.due_at).strftime("%d/%m/%Y") in text
+    assert " ".join(wanted[0].name.split()) in text
+    context.close()
+
+
+def test_a_code_or_cccd_search_finds_the_dossier_whatever_the_state_tab(demo_site, page):
+    province = DemoProvince()
+    factories.submitted(province)
+    received = factories.received(province)
+    login(page, demo_site.url, "motcua")
+    page.goto(f"{demo_site.url}/ho-so/tiep-nhan/")
+    expect(page.get_by_test_id("state-counts").locator("[data-state=submitted]")).to_have_class(
+        "nav-link active"
+    )
+    search = page.get_by_label("Tìm theo mã hồ sơ, tên, CCCD/MST, điện thoại")
+    search.fill(received.code)
+    page.get_by_role("button", name="Lọc").click()
+    queue = page.get_by_test_id("queue")
+    expect(queue.get_by_role("link", name=received.code)).to_be_visible()
+    expect(page.get_by_test_id("searched-everywhere")).to_be_visible()
+
+    # By CCCD too: every dossier of that person at this desk, received or waiting.
+    search = page.get_by_label("Tìm theo mã hồ sơ, tên, CCCD/MST, điện thoại")
+    search.fill(received.applicant_id_number)
+    page.get_by_role("button", name="Lọc").click()
+    expect(queue.get_by_role("link", name=received.code)).to_be_visible()
