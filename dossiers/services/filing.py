@@ -24,6 +24,7 @@ from repository.services import document_record_use
 from .. import permissions, selectors
 from ..constants import APPLICANT_EDITABLE_STATES, FINAL_STATES, ApplicantKind, DeliveryMethod, EventAction
 from ..models import Dossier, DossierFile
+from .codes import submission_reference
 from .core import (
     S,
     applicant_unit,
@@ -369,8 +370,16 @@ def dossier_submit(
     with transition(dossier, actor=actor, method="submit", expected_version=expected_version) as t:
         check_version_open(t.dossier.procedure_version, online=True, on=timezone.localdate(at))
         _check_complete(t.dossier)
-        t.apply(EventAction.SUBMIT, at=at, arguments={"at": at})
+        reference = {}
+        if t.dossier.receiving_agency_id and not t.dossier.code:
+            reference = submission_reference(desk=t.dossier.receiving_agency, at=at)
+        t.apply(EventAction.SUBMIT, at=at, arguments={"at": at, **reference}, payload=_public(reference))
     return t.dossier
+
+
+def _public(reference: dict) -> dict:
+    """What the submission event records of the reference (the code; never the lookup secret)."""
+    return {"code": reference["code"]} if reference else {}
 
 
 def dossier_complete(*, dossier: Dossier, actor: User, expected_version: int | None = None) -> Dossier:

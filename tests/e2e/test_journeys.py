@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -12,13 +12,15 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from dossiers import services
-from portal.models import Agency, User
+from dossiers.constants import DossierState
+from portal.models import User
 from repository.selectors import component_is_held
 from tests.dossiers import factories
 from tests.dossiers.factories import png_upload
-from tests.procedures.factories import published_version
 
 from .conftest import login
+from .language import assert_vietnamese
+from .world import DemoProvince, permit_draft, permit_submitted
 
 pytestmark = pytest.mark.e2e
 
@@ -32,19 +34,6 @@ def eager_tasks():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
-
-
-class DemoProvince(factories.Province):
-    """The factories' province made of the demo accounts: a permit of Sở Xây dựng received at the centre."""
-
-    def __init__(self):
-        self.centre = Agency.objects.get(code="000.00.15.H32")
-        self.department = Agency.objects.get(code="000.00.20.H32")
-        self.officer = User.objects.get(username="motcua")
-        self.specialist = User.objects.get(username="chuyenvien.sxd")
-        self.approver = User.objects.get(username="lanhdaophong.sxd")
-        self.citizen = User.objects.get(username="056090001234")
-        self.version = published_version(agencies=[self.department], valid_from=dt.date(2024, 1, 1))
 
 
 def _pdf_text(path: str) -> str:
@@ -126,3 +115,52 @@ def test_a_code_or_cccd_search_finds_the_dossier_whatever_the_state_tab(demo_sit
     search.fill(received.applicant_id_number)
     page.get_by_role("button", name="Lọc").click()
     expect(queue.get_by_role("link", name=received.code)).to_be_visible()
+
+
+def test_an_online_citizen_gets_the_code_and_lookup_secret_at_submission(demo_site, browser):
+    base = demo_site.url
+    province = DemoProvince()
+    dossier = permit_draft(province)
+    phone = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
+    citizen = phone.new_page()
+    login(citizen, base, "056090001234")
+    citizen.goto(f"{base}/ho-so/{dossier.pk}/soan/kiem-tra/")
+    citizen.get_by_role("button", name="Nộp hồ sơ").click()
+    dossier.refresh_from_db()
+    assert dossier.state == DossierState.SUBMITTED and dossier.code and dossier.lookup_secret
+    reference = citizen.get_by_test_id("submission-reference")
+    expect(reference).to_contain_text(dossier.code)
+    expect(reference).to_contain_text(dossier.lookup_secret)
+    expect(citizen.get_by_role("status").first).to_contain_text(f"Mã hồ sơ: {dossier.code}")
+    phone.close()
+
+    # Anyone holding both finds it on the public lookup page, before the desk has received it.
+    visitor = browser.new_context(locale="vi-VN").new_page()
+    visitor.goto(f"{base}/ho-so/tra-cuu/")
+    visitor.get_by_label("Mã hồ sơ").fill(dossier.code)
+    visitor.get_by_label("Mã tra cứu").fill(dossier.lookup_secret)
+    visitor.get_by_role("button", name="Tra cứu").click()
+    expect(visitor.get_by_text("Mới nộp, chờ tiếp nhận").first).to_be_visible()
+
+    # The desk receives it under the same code.
+    code, secret = dossier.code, dossier.lookup_secret
+    received = services.dossier_receive(dossier=dossier, actor=province.officer)
+    assert (received.code, received.lookup_secret) == (code, secret)
+
+
+def test_password_rules_and_choices_are_shown_in_vietnamese(demo_site, page):
+    page.goto(f"{demo_site.url}/dang-ky/")
+    page.get_by_label("Số CCCD").fill("056095012399")
+    page.get_by_label("Họ và tên").fill("Lê Thị Hoa")
+    page.get_by_label(re.compile(r"^Mật khẩu")).fill("1234")
+    page.get_by_label("Nhập lại mật khẩu").fill("1234")
+    page.get_by_role("button", name="Đăng ký").click()
+    expect(page.get_by_text("Mật khẩu quá ngắn: cần ít nhất 8 ký tự.", exact=True)).to_be_visible()
+    assert_vietnamese(page)
+
+    # The dossier page names the choice the applicant made ("Cấp II"), not its stored value.
+    dossier = permit_submitted(DemoProvince())
+    login(page, demo_site.url, "056090001234")
+    page.goto(f"{demo_site.url}/ho-so/{dossier.pk}/")
+    expect(page.get_by_text("Cấp II", exact=True)).to_be_visible()
+    assert_vietnamese(page)
