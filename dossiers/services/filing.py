@@ -16,7 +16,7 @@ from portal.errors import ApplicationError, Conflict, NotPermitted
 from portal.storage import atomic_with_files, files_removed_on_rollback
 from portal.validators import validate_cccd, validate_mst
 from procedures.constants import Channel
-from procedures.forms_schema import validate_applicant_data
+from procedures.forms_schema import field_labels, validate_applicant_data
 from procedures.models import ProcedureVersion
 from repository.selectors import documents_reusable_for
 from repository.services import document_record_use
@@ -345,7 +345,11 @@ def submission_problems(*, dossier: Dossier) -> list[str]:
         problems.append("Thông tin người nộp chưa đầy đủ hoặc chưa hợp lệ.")
     _, form_errors = validate_form_data(version=dossier.procedure_version, data=dossier.form_data or {})
     if form_errors:
-        problems.append("Tờ khai chưa đầy đủ hoặc chưa hợp lệ.")
+        labels = field_labels(dossier.procedure_version.form_schema or {})
+        named = [f"{labels.get(name, name)}: {message}" for name, message in form_errors.items() if name in labels]
+        problems.append(
+            "Tờ khai chưa đầy đủ hoặc chưa hợp lệ — " + "; ".join(named) if named else "Tờ khai chưa hợp lệ."
+        )
     storage = DossierFile._meta.get_field("file").storage
     for status in selectors.component_statuses(dossier=dossier):
         if not status.complete:
