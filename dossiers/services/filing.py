@@ -346,7 +346,9 @@ def submission_problems(*, dossier: Dossier) -> list[str]:
     _, form_errors = validate_form_data(version=dossier.procedure_version, data=dossier.form_data or {})
     if form_errors:
         labels = field_labels(dossier.procedure_version.form_schema or {})
-        named = [f"{labels.get(name, name)}: {message}" for name, message in form_errors.items() if name in labels]
+        named = [
+            f"{labels.get(name, name)}: {message}" for name, message in form_errors.items() if name in labels
+        ]
         problems.append(
             "Tờ khai chưa đầy đủ hoặc chưa hợp lệ — " + "; ".join(named) if named else "Tờ khai chưa hợp lệ."
         )

@@ -100,7 +100,9 @@ def edit(request, pk: int):
     if dossier.procedure_version.form_schema.get("properties"):
         # Done only when the answers would pass the check at submission, so the review page never says the
         # form is incomplete after the task list said it was done.
-        _, form_errors = services.validate_form_data(version=dossier.procedure_version, data=dossier.form_data or {})
+        _, form_errors = services.validate_form_data(
+            version=dossier.procedure_version, data=dossier.form_data or {}
+        )
         applicant_done = applicant_done and bool(dossier.form_data) and not form_errors
     return render(
         request,

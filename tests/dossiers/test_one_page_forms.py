@@ -50,7 +50,9 @@ def test_the_receipt_of_a_long_dossier_fits_one_page_signatures_included(provinc
     province.version.save(update_fields=["name"])
     dossier = received(province)
     page = _assert_one_page_with_heading(
-        documents.render(dossier=dossier, kind=DocumentKind.RECEIPT, event=_event(dossier, EventAction.RECEIVE)),
+        documents.render(
+            dossier=dossier, kind=DocumentKind.RECEIPT, event=_event(dossier, EventAction.RECEIVE)
+        ),
         tmp_path,
     )
     assert "NGƯỜI TIẾP NHẬN HỒ SƠ" in page and "NGƯỜI NỘP HỒ SƠ" in page
@@ -58,10 +60,14 @@ def test_the_receipt_of_a_long_dossier_fits_one_page_signatures_included(provinc
 
 def test_the_refusal_fits_one_page(province, tmp_path):
     dossier = services.dossier_refuse(
-        dossier=submitted(province), actor=province.officer, reason="Thủ tục không thuộc thẩm quyền tiếp nhận."
+        dossier=submitted(province),
+        actor=province.officer,
+        reason="Thủ tục không thuộc thẩm quyền tiếp nhận.",
     )
     _assert_one_page_with_heading(
-        documents.render(dossier=dossier, kind=DocumentKind.REFUSAL, event=_event(dossier, EventAction.REFUSE)),
+        documents.render(
+            dossier=dossier, kind=DocumentKind.REFUSAL, event=_event(dossier, EventAction.REFUSE)
+        ),
         tmp_path,
     )
 
