@@ -10,7 +10,7 @@ from django.db import connection, transaction
 
 from dossiers import services
 from dossiers.constants import LOOKUP_SECRET_ALPHABET
-from dossiers.models import Dossier, DossierCodeCounter
+from dossiers.models import DossierCodeCounter
 from tests.portal.factories import AgencyFactory
 
 from .concurrency import issue_codes, run_on_sqlite_file
