@@ -20,6 +20,7 @@ from tests.dossiers.factories import png_upload
 
 from .conftest import login
 from .language import assert_vietnamese
+from .layout import assert_fits
 from .world import DemoProvince, permit_draft, permit_submitted
 
 pytestmark = pytest.mark.e2e
@@ -164,3 +165,34 @@ def test_password_rules_and_choices_are_shown_in_vietnamese(demo_site, page):
     page.goto(f"{demo_site.url}/ho-so/{dossier.pk}/")
     expect(page.get_by_text("Cấp II", exact=True)).to_be_visible()
     assert_vietnamese(page)
+
+
+def test_the_home_page_serves_search_lookup_figures_and_fields(demo_site, browser):
+    province = DemoProvince()
+    dossier = services.dossier_receive(dossier=permit_submitted(province), actor=province.officer)
+    phone = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
+    page = phone.new_page()
+    page.goto(f"{demo_site.url}/")
+    figures = page.get_by_test_id("home-figures")
+    expect(figures).to_contain_text(f"Kết quả giải quyết năm {timezone.localdate().year}")
+    expect(figures).to_contain_text("hồ sơ đã tiếp nhận")
+    expect(
+        page.get_by_test_id("home-popular").get_by_role("link", name=province.version.name)
+    ).to_be_visible()
+    expect(page.get_by_test_id("home-news")).to_contain_text("Công bố phiên bản")
+    assert_fits(page)
+    assert_vietnamese(page)
+
+    # Look a dossier up straight from the home page.
+    lookup = page.get_by_test_id("home-lookup")
+    lookup.get_by_label("Mã hồ sơ").fill(dossier.code)
+    lookup.get_by_label("Mã tra cứu").fill(dossier.lookup_secret)
+    lookup.get_by_role("button", name="Tra cứu").click()
+    expect(page.get_by_text("Đã tiếp nhận").first).to_be_visible()
+
+    # A field opens the catalogue filtered to it.
+    page.goto(f"{demo_site.url}/")
+    field = province.version.procedure.field
+    page.get_by_test_id("home-fields").get_by_role("link", name=field.name).click()
+    expect(page.get_by_role("link", name=province.version.name)).to_be_visible()
+    phone.close()
