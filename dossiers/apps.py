@@ -16,3 +16,9 @@ class DossiersConfig(AppConfig):
 
         register_dossier_hooks(HOOKS)
         register_app_demo(self.label, demo.load)
+
+        from portal.home import register_home_section
+
+        from .home import dossiers_home_section
+
+        register_home_section(dossiers_home_section)

@@ -7,15 +7,19 @@ Only the context is built here; `portal.pdf.render_to_pdf` renders the templates
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from portal.pdf import qr_png_data_uri, render_to_pdf
+from portal.working_time import load_calendar
 
+from . import deadlines
 from .constants import DeliveryMethod, DocumentKind, EventAction
 
 if TYPE_CHECKING:
@@ -112,10 +116,31 @@ def context_for(*, dossier: Dossier, kind: str, event: DossierEvent | None) -> d
     if dossier.code and dossier.lookup_secret:
         url = lookup_url(dossier)
         context.update({"lookup_url": url, "qr": qr_png_data_uri(url, box_size=4)})
+    if (
+        kind == DocumentKind.SUPPLEMENT_REQUEST
+        and event is not None
+        and event.action == EventAction.SUPPLEMENT
+    ):
+        # Reprinted when the clock restarted: the request it answers, with the new appointment.
+        from .models import DossierEvent
+
+        request = (
+            DossierEvent.objects.filter(
+                dossier=dossier, action=EventAction.REQUEST_SUPPLEMENT, at__lte=event.at
+            )
+            .exclude(pk=event.pk)
+            .select_related("actor")
+            .order_by("-at", "-pk")
+            .first()
+        )
+        if request is not None:
+            event = request
+            context.update(event=request, officer=request.actor, printed_at=timezone.localtime(request.at))
     if kind == DocumentKind.SUPPLEMENT_REQUEST and event is not None:
         context["requested_components"] = event.payload.get("components", [])
         if event.action == EventAction.REQUEST_SUPPLEMENT:
             context["processing_agency"] = dossier.competent_agency
+            context.update(supplement_appointment(dossier, event))
     if kind == DocumentKind.APOLOGY and event is not None:
         context["apology"] = event.apologies.select_related("drafted_by", "approved_by").first()
         context["officer"] = event.actor
@@ -127,6 +152,35 @@ def context_for(*, dossier: Dossier, kind: str, event: DossierEvent | None) -> d
             {t.to_agency.name for t in dossier.transfers.select_related("to_agency")}
         )
     return context
+
+
+def _as_datetime(value):
+    if isinstance(value, str):
+        return parse_datetime(value)
+    return value
+
+
+def supplement_appointment(dossier: Dossier, request: DossierEvent) -> dict:
+    """What the supplement request says about the appointment: the one in force when the clock stopped, the
+    working time left on it, and — once the applicant has supplemented and the clock restarted — the new one."""
+    from .models import DossierEvent
+
+    resumed = (
+        DossierEvent.objects.filter(dossier=dossier, action=EventAction.SUPPLEMENT, at__gte=request.at)
+        .exclude(pk=request.pk)
+        .order_by("at", "pk")
+        .first()
+    )
+    due_at = _as_datetime(resumed.payload.get("previous_due_at")) if resumed else dossier.due_at
+    if due_at is None:
+        return {}
+    left = deadlines.minutes_left(now=request.at, due_at=due_at, calendar=load_calendar())
+    hours = format(Decimal(left / 60).quantize(Decimal("0.1")).normalize(), "f").replace(".", ",")
+    return {
+        "due_at_before": timezone.localtime(due_at),
+        "working_hours_left": hours,
+        "new_due_at": timezone.localtime(_as_datetime(resumed.payload.get("due_at"))) if resumed else None,
+    }
 
 
 ROLE_LABELS = {

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -62,6 +63,10 @@ class AccessibleFormMixin:
             widget = field.widget
             if token := autocomplete_token(name):
                 widget.attrs.setdefault("autocomplete", token)
+            if isinstance(widget, forms.DateInput) and field.label and "dd/mm/yyyy" not in str(field.label):
+                # The browser draws a date box in its own locale's order: say which order we mean.
+                field.label = format_lazy("{} (dd/mm/yyyy)", field.label)
+                widget.attrs.setdefault("placeholder", "dd/mm/yyyy")
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple):

@@ -30,7 +30,7 @@ BY_ROLE = {
         (_("Lưu trữ hồ sơ"), "archive:list"),
     ],
     Role.APPROVER: [
-        (_("Hồ sơ chờ phê duyệt"), "dossiers:work_queue"),
+        (_("Phân công và phê duyệt"), "dossiers:work_queue"),
         (_("Sổ theo dõi hồ sơ"), "dossiers:register"),
         (_("Lưu trữ hồ sơ"), "archive:list"),
     ],

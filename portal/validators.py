@@ -2,8 +2,10 @@
 
 import re
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 # Province codes used as the first three digits of a CCCD (TT 59/2021/TT-BCA, Phụ lục I): 001–096.
 _CCCD_RE = re.compile(r"^(\d{3})([0-9])(\d{2})(\d{6})$")
@@ -55,3 +57,22 @@ _PHONE_RE = re.compile(r"^(0|\+84)(3|5|7|8|9)\d{8}$")
 def validate_phone(value: str) -> None:
     if value and not _PHONE_RE.match(value.replace(" ", "")):
         raise ValidationError(_("Số điện thoại di động không hợp lệ (ví dụ 0905123456)."), code="phone")
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule, in Vietnamese. Django 5 changed the message's msgid (`%d` instead of
+    `%(min_length)d`) and its Vietnamese catalogue still carries the old one, so the error showed in English."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "Mật khẩu quá ngắn: cần ít nhất %(min_length)d ký tự.",
+            "Mật khẩu quá ngắn: cần ít nhất %(min_length)d ký tự.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "Mật khẩu cần ít nhất %(min_length)d ký tự.",
+            "Mật khẩu cần ít nhất %(min_length)d ký tự.",
+            self.min_length,
+        ) % {"min_length": self.min_length}

@@ -15,6 +15,7 @@ from django_otp import login as otp_login
 
 from .constants import Role
 from .forms import CitizenRegistrationForm, OneTimeCodeForm, ProfileForm
+from .home import public_home_context
 from .pdf import qr_png_data_uri
 from .safe_url import safe_next_url, safe_redirect_target
 from .second_factor import (
@@ -67,7 +68,7 @@ def set_language(request):
 
 def home(request):
     if not request.user.is_authenticated:
-        return render(request, "portal/home_public.html")
+        return render(request, "portal/home_public.html", public_home_context())
     role = request.user.primary_role
     context = home_context_for(user=request.user, role=role)
     return render(

@@ -16,3 +16,9 @@ class ProceduresConfig(AppConfig):
         from . import demo
 
         register_app_demo(self.label, demo.load)
+
+        from portal.home import register_home_section
+
+        from .home import catalogue_home_section
+
+        register_home_section(catalogue_home_section)

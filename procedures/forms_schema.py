@@ -66,6 +66,19 @@ def field_labels(schema: dict) -> dict[str, str]:
     return {name: properties[name].get("title") or name for name in field_order(schema)}
 
 
+def choice_label(schema: dict, name: str, value: Any) -> Any:
+    """The name a person chose (`x-enumNames`) for a stored choice value, e.g. "Cấp II" for `cap_ii`; other
+    values are returned as they are."""
+    spec = ((schema or {}).get("properties") or {}).get(name) or {}
+    values, names = spec.get("enum"), spec.get("x-enumNames")
+    if not values or not names or len(values) != len(names):
+        return value
+    for v, n in zip(values, names, strict=True):
+        if str(v) == str(value):
+            return n
+    return value
+
+
 def schema_errors(schema: dict) -> list[str]:
     """Problems that would make the form unusable, as Vietnamese sentences for the catalogue officer."""
     if not schema:

@@ -6,6 +6,7 @@ from portal.forms import AccessibleFormMixin
 from portal.models import Organisation, User
 from portal.validators import validate_cccd
 
+from . import verification_codes
 from .constants import DocumentSource, JobStatus, ValidityFilter
 from .selectors import document_type_choices
 
@@ -175,8 +176,26 @@ class VerifyForm(AccessibleFormMixin, forms.Form):
         label=_("Hoặc mã xác thực in trên văn bản"),
         required=False,
         max_length=60,
-        help_text=_("Dạng 123-xxxxxxxx, in dưới mã QR của văn bản giấy."),
+        help_text=_(
+            "12 ký tự dạng K7QM-X4PA-R9TC, in dưới mã QR của văn bản giấy (không có số 0, 1 và chữ O, I, L)."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
     )
+
+    def clean_code(self):
+        code = self.cleaned_data.get("code") or ""
+        short = verification_codes.normalise(code)
+        if len(short) == verification_codes.RANDOM_LENGTH + 1 and not verification_codes.is_well_formed(
+            short
+        ):
+            raise ValidationError(
+                _(
+                    "Mã xác thực có ký tự bị gõ sai. Kiểm tra lại từng ký tự (mã không có số 0, 1 và chữ O, I, L)."
+                )
+            )
+        return code
 
     def clean(self):
         cleaned = super().clean()

@@ -32,6 +32,7 @@ from .constants import (
     JobStatus,
     TextExtraction,
 )
+from .verification_codes import new_code
 
 
 def _stored_path(folder: str, filename: str) -> str:
@@ -159,6 +160,11 @@ class StoredDocument(models.Model):
     )
     # Secret half of the public verification link printed in the QR code; the id alone reveals nothing.
     verification_token = models.CharField(max_length=32, default=new_token, unique=True, editable=False)
+    # The short code printed under the QR code (`K7QM-X4PA-R9TC`, see verification_codes.py); documents
+    # printed before it existed keep being found by `<id>-<token>`.
+    verification_code = models.CharField(
+        _("mã xác thực"), max_length=12, default=new_code, unique=True, null=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

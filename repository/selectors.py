@@ -13,6 +13,7 @@ from django.utils import timezone
 from portal.models import Organisation, User
 from procedures.models import Component
 
+from . import verification_codes
 from .constants import (
     DocumentSource,
     JobStatus,
@@ -180,7 +181,15 @@ def document_for_verification(*, pk: int, token: str) -> StoredDocument | None:
 
 
 def document_for_verification_code(code: str) -> StoredDocument | None:
-    """The document of a verification code printed under the QR code (`<id>-<token>`), if it exists."""
+    """The document of a verification code printed under the QR code, if it exists: the short code
+    (`K7QM-X4PA-R9TC`, typed in any case, with or without hyphens) or, on papers printed before it, `<id>-<token>`."""
+    short = verification_codes.normalise(code)
+    if verification_codes.is_well_formed(short):
+        return (
+            StoredDocument.objects.select_related("current_version", "issuing_agency")
+            .filter(verification_code=short)
+            .first()
+        )
     pk, _sep, token = (code or "").strip().partition("-")
     if not pk.isdigit() or not token:
         return None

@@ -235,8 +235,12 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         conditions=[lambda d: d.channel == Channel.ONLINE],
         permission=lambda d, user: permissions.can_act_as_applicant(user, d),
     )
-    def submit(self, *, at) -> None:
+    def submit(self, *, at, code=None, number=None, secret=None) -> None:
+        """Submitted online: the dossier gets its code and lookup secret now (the desk that receives it
+        keeps them)."""
         self.submitted_at = at
+        if code and not self.code:
+            self.code, self.register_number, self.lookup_secret = code, number, secret
 
     @transition(
         field=state,
@@ -598,7 +602,18 @@ class DossierDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.dossier}"
 
+    # File names in Vietnamese without diacritics, as people say the form's name.
+    DOWNLOAD_STEMS = {
+        "receipt": "bien-nhan",
+        "supplement_request": "phieu-yeu-cau-bo-sung",
+        "refusal": "phieu-tu-choi",
+        "apology": "phieu-xin-loi",
+        "control_slip": "phieu-kiem-soat",
+        "result_draft": "du-thao-ket-qua",
+        "result": "ket-qua",
+    }
+
     @property
     def download_name(self) -> str:
         reference = (self.dossier.code or str(self.dossier_id)).replace(".", "_")
-        return f"{self.kind}-{reference}.pdf"
+        return f"{self.DOWNLOAD_STEMS.get(self.kind, 'giay-to')}-{reference}.pdf"

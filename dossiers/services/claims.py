@@ -10,6 +10,7 @@ from portal.constants import IdentitySource
 from portal.errors import ApplicationError, NotPermitted
 from portal.models import User
 from portal.services import user_verify_identity
+from procedures.constants import Channel
 
 from .. import selectors
 from ..constants import ApplicantKind, DossierState
@@ -34,6 +35,8 @@ def dossier_claim(*, actor: User, code: str, secret: str, at: dt.datetime) -> li
         or dossier.applicant_kind != ApplicantKind.CITIZEN
         or dossier.applicant_id_number != actor.cccd
         or dossier.applicant_id not in (None, actor.pk)
+        # An online dossier's code and secret are shown to whoever filed it, with no card checked.
+        or dossier.channel == Channel.ONLINE
     ):
         raise ApplicationError(CLAIM_REFUSED, code="claim_refused")
     with transaction.atomic():

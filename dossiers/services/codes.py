@@ -59,3 +59,10 @@ def reception_arguments(*, actor: User, desk: Agency, at: dt.datetime) -> dict[s
         "number": number,
         "secret": _new_lookup_secret(),
     }
+
+
+def submission_reference(*, desk: Agency, at: dt.datetime) -> dict[str, Any]:
+    """An online dossier's code and lookup secret, given at submission as the national portal does: the
+    desk's next code for the day, kept when that desk receives it (or refuses it)."""
+    code, number = dossier_code_issue(agency=desk, on=timezone.localdate(at))
+    return {"code": code, "number": number, "secret": _new_lookup_secret()}

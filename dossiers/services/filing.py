@@ -16,7 +16,7 @@ from portal.errors import ApplicationError, Conflict, NotPermitted
 from portal.storage import atomic_with_files, files_removed_on_rollback
 from portal.validators import validate_cccd, validate_mst
 from procedures.constants import Channel
-from procedures.forms_schema import validate_applicant_data
+from procedures.forms_schema import field_labels, validate_applicant_data
 from procedures.models import ProcedureVersion
 from repository.selectors import documents_reusable_for
 from repository.services import document_record_use
@@ -24,6 +24,7 @@ from repository.services import document_record_use
 from .. import permissions, selectors
 from ..constants import APPLICANT_EDITABLE_STATES, FINAL_STATES, ApplicantKind, DeliveryMethod, EventAction
 from ..models import Dossier, DossierFile
+from .codes import submission_reference
 from .core import (
     S,
     applicant_unit,
@@ -344,7 +345,13 @@ def submission_problems(*, dossier: Dossier) -> list[str]:
         problems.append("Thông tin người nộp chưa đầy đủ hoặc chưa hợp lệ.")
     _, form_errors = validate_form_data(version=dossier.procedure_version, data=dossier.form_data or {})
     if form_errors:
-        problems.append("Tờ khai chưa đầy đủ hoặc chưa hợp lệ.")
+        labels = field_labels(dossier.procedure_version.form_schema or {})
+        named = [
+            f"{labels.get(name, name)}: {message}" for name, message in form_errors.items() if name in labels
+        ]
+        problems.append(
+            "Tờ khai chưa đầy đủ hoặc chưa hợp lệ — " + "; ".join(named) if named else "Tờ khai chưa hợp lệ."
+        )
     storage = DossierFile._meta.get_field("file").storage
     for status in selectors.component_statuses(dossier=dossier):
         if not status.complete:
@@ -369,8 +376,16 @@ def dossier_submit(
     with transition(dossier, actor=actor, method="submit", expected_version=expected_version) as t:
         check_version_open(t.dossier.procedure_version, online=True, on=timezone.localdate(at))
         _check_complete(t.dossier)
-        t.apply(EventAction.SUBMIT, at=at, arguments={"at": at})
+        reference = {}
+        if t.dossier.receiving_agency_id and not t.dossier.code:
+            reference = submission_reference(desk=t.dossier.receiving_agency, at=at)
+        t.apply(EventAction.SUBMIT, at=at, arguments={"at": at, **reference}, payload=_public(reference))
     return t.dossier
+
+
+def _public(reference: dict) -> dict:
+    """What the submission event records of the reference (the code; never the lookup secret)."""
+    return {"code": reference["code"]} if reference else {}
 
 
 def dossier_complete(*, dossier: Dossier, actor: User, expected_version: int | None = None) -> Dossier:

@@ -53,6 +53,21 @@ def _desk(actor: User, dossier: Dossier, agency: Agency | None) -> Agency:
     return Agency.objects.get(pk=desks[0])
 
 
+def _reception_of_submitted(locked: Dossier, *, actor: User, desk: Agency, at: dt.datetime) -> dict:
+    """Receiving (or refusing) an online dossier keeps the code and lookup secret it got at submission; a
+    dossier without them, or received by another desk than the one that numbered it, is numbered now."""
+    if locked.code and locked.lookup_secret and locked.receiving_agency_id == desk.pk:
+        return {
+            "at": at,
+            "by": actor,
+            "agency": desk,
+            "code": locked.code,
+            "number": locked.register_number,
+            "secret": locked.lookup_secret,
+        }
+    return reception_arguments(actor=actor, desk=desk, at=at)
+
+
 def dossier_receive(
     *,
     dossier: Dossier,
@@ -95,7 +110,7 @@ def _receive(
             raise ApplicationError(
                 "Thời điểm tiếp nhận không thể trước thời điểm nộp hồ sơ.", code="bad_time"
             )
-        reception = reception_arguments(actor=actor, desk=desk, at=at)
+        reception = _reception_of_submitted(locked, actor=actor, desk=desk, at=at)
         due = deadlines.appointment(locked.procedure_version.time_limit(locked.channel), at, load_calendar())
         if locked.competent_agency_id is None or locked.receiving_agency_id != desk.pk:
             locked.competent_agency = selectors.competent_agency_for(
@@ -124,7 +139,8 @@ def dossier_refuse(
     reason = reason_required(reason, what="lý do từ chối")
     at = at or timezone.now()
     with transition(dossier, actor=actor, method="refuse", expected_version=expected_version) as t:
-        reception = reception_arguments(actor=actor, desk=_desk(actor, t.dossier, agency), at=at)
+        desk = _desk(actor, t.dossier, agency)
+        reception = _reception_of_submitted(t.dossier, actor=actor, desk=desk, at=at)
         event = t.apply(EventAction.REFUSE, at=at, arguments=reception, reason=reason)
         schedule_document(t.dossier, DocumentKind.REFUSAL, event)
     return t.dossier

@@ -149,6 +149,9 @@ def _supplement(change: Transition, *, actor: User, at: dt.datetime, note: str) 
     hand_back_after_wait(
         dossier=locked, event=event, actor=actor, request=request, note=note, calendar=calendar
     )
+    if request is not None:
+        # The request printed again, now with the new appointment.
+        schedule_document(locked, DocumentKind.SUPPLEMENT_REQUEST, event)
 
 
 def dossier_supplement_complete(

@@ -98,7 +98,12 @@ def edit(request, pk: int):
         dossier.applicant_name and dossier.applicant_id_number and dossier.applicant_address
     )
     if dossier.procedure_version.form_schema.get("properties"):
-        applicant_done = applicant_done and bool(dossier.form_data)
+        # Done only when the answers would pass the check at submission, so the review page never says the
+        # form is incomplete after the task list said it was done.
+        _, form_errors = services.validate_form_data(
+            version=dossier.procedure_version, data=dossier.form_data or {}
+        )
+        applicant_done = applicant_done and bool(dossier.form_data) and not form_errors
     return render(
         request,
         "dossiers/edit.html",
@@ -271,6 +276,23 @@ def edit_delivery(request, pk: int):
     return render(request, "dossiers/edit_delivery.html", {"dossier": dossier, "form": form})
 
 
+def _submitted_message(dossier, service) -> str:
+    """What the applicant is told once the dossier is sent, in the words of what happens next."""
+    dossier.refresh_from_db(fields=["code", "lookup_secret"])
+    if service is services.dossier_supplement_complete:
+        return _(
+            "Đã nộp bổ sung. Hồ sơ được chuyển lại cho cán bộ đang giải quyết; ngày hẹn trả được tính lại."
+        )
+    if service is services.dossier_complete:
+        return _("Đã gửi lại hồ sơ đã hoàn thiện. Bộ phận một cửa sẽ kiểm tra và tiếp nhận.")
+    if dossier.code:
+        return _(
+            "Đã nộp hồ sơ. Mã hồ sơ: %(code)s, mã tra cứu: %(secret)s — ghi lại để tra cứu. Bộ phận một cửa "
+            "sẽ kiểm tra và tiếp nhận; bạn theo dõi trạng thái tại đây."
+        ) % {"code": dossier.code, "secret": dossier.lookup_secret}
+    return _("Đã nộp hồ sơ. Bộ phận một cửa sẽ kiểm tra và tiếp nhận; bạn theo dõi trạng thái tại đây.")
+
+
 @login_required
 @catch_redirect
 def review(request, pk: int):
@@ -292,10 +314,7 @@ def review(request, pk: int):
         except ApplicationError as exc:
             problems = exc.extra.get("problems") or [exc.message]
         else:
-            messages.success(
-                request,
-                _("Đã nộp hồ sơ. Bộ phận một cửa sẽ kiểm tra và tiếp nhận; bạn theo dõi trạng thái tại đây."),
-            )
+            messages.success(request, _submitted_message(dossier, service))
             return redirect("dossiers:detail", pk=dossier.pk)
     return render(
         request,

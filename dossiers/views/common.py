@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
 from portal.working_time import load_calendar
-from procedures.forms_schema import applicant_form_class, field_labels, field_order
+from procedures.forms_schema import applicant_form_class, choice_label, field_labels, field_order
 from procedures.models import ProcedureVersion
 
 from .. import permissions, selectors, services
@@ -182,7 +182,11 @@ def answers(dossier: Dossier) -> list[tuple[str, object]]:
     schema = dossier.procedure_version.form_schema or {}
     labels = field_labels(schema)
     data = dossier.form_data or {}
-    return [(labels[name], data.get(name)) for name in field_order(schema) if name in data]
+    return [
+        (labels[name], choice_label(schema, name, data.get(name)))
+        for name in field_order(schema)
+        if name in data
+    ]
 
 
 def last_event(dossier: Dossier, action: str):
@@ -218,6 +222,13 @@ def queue_page_size(request) -> int:
     except ValueError:
         return DEFAULT_QUEUE_PAGE_SIZE
     return size if size in QUEUE_PAGE_SIZES else DEFAULT_QUEUE_PAGE_SIZE
+
+
+def searches_everywhere(q: str) -> bool:
+    """A dossier code, CCCD, tax code or phone number names one person or one dossier: the officer wants it
+    wherever it stands, not only in the tab or state they happen to be on."""
+    term = (q or "").strip()
+    return " " not in term and sum(c.isdigit() for c in term) >= 6
 
 
 def query_without(request, *keys: str) -> str:

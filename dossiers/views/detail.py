@@ -31,7 +31,12 @@ ROLE_WAITING = {
 DOCUMENT_EVENTS = {
     DocumentKind.RECEIPT: (EventAction.RECEIVE, EventAction.RECEIVE_AT_COUNTER, EventAction.RECEIVE_BY_POST),
     DocumentKind.REFUSAL: (EventAction.REFUSE,),
-    DocumentKind.SUPPLEMENT_REQUEST: (EventAction.REQUEST_COMPLETION, EventAction.REQUEST_SUPPLEMENT),
+    # Reprinted with the new appointment once the applicant has supplemented and the clock restarted.
+    DocumentKind.SUPPLEMENT_REQUEST: (
+        EventAction.REQUEST_COMPLETION,
+        EventAction.REQUEST_SUPPLEMENT,
+        EventAction.SUPPLEMENT,
+    ),
     DocumentKind.APOLOGY: (EventAction.APOLOGY,),
     DocumentKind.RESULT: (EventAction.APPROVE,),
     DocumentKind.RESULT_DRAFT: (EventAction.SUBMIT_FOR_APPROVAL,),

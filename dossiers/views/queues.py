@@ -3,6 +3,7 @@ assignment), and the agency's register (Sổ theo dõi hồ sơ) with its Excel 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 from django.contrib import messages
@@ -29,6 +30,7 @@ from .common import (
     query_without,
     queue_page,
     queue_page_size,
+    searches_everywhere,
 )
 
 REGISTER_PREVIEW_ROWS = 50
@@ -53,6 +55,9 @@ def intake_queue(request):
     elif not form.is_bound:
         filters = selectors.QueueFilters(state=DossierState.SUBMITTED)
         form = QueueFilterForm(initial={"trang_thai": DossierState.SUBMITTED}, states=INTAKE_QUEUE_STATES)
+    searched_everywhere = bool(filters.state) and searches_everywhere(filters.q)
+    if searched_everywhere:
+        filters = dataclasses.replace(filters, state="")
     size = queue_page_size(request)
     page, rows = queue_page(request, selectors.intake_queue(user=request.user, filters=filters), size=size)
     counts = selectors.intake_queue_counts(user=request.user)
@@ -70,6 +75,7 @@ def intake_queue(request):
             "page_sizes": QUEUE_PAGE_SIZES,
             "page_size": size,
             "is_intake": permissions.can_use_intake_desk(request.user),
+            "searched_everywhere": searched_everywhere,
         },
     )
 
@@ -101,6 +107,14 @@ def work_queue(request):
             received_from=data["tu_ngay"],
             received_to=data["den_ngay"],
         )
+    searched_everywhere = (
+        filters.tab != selectors.WorkTab.ALL
+        and selectors.WorkTab.ALL in tabs
+        and searches_everywhere(filters.q)
+    )
+    if searched_everywhere:
+        tab = selectors.WorkTab.ALL
+        filters = dataclasses.replace(filters, tab=tab)
     size = queue_page_size(request)
     page, rows = queue_page(request, selectors.work_queue(user=request.user, filters=filters), size=size)
     counts = selectors.work_queue_counts(user=request.user, tabs=tabs)
@@ -120,6 +134,7 @@ def work_queue(request):
             "page_size": size,
             "bulk": bulk,
             "specialists": _specialists_of(leading) if bulk else [],
+            "searched_everywhere": searched_everywhere,
         },
     )
 

@@ -126,7 +126,7 @@ class ReusableQuerySerializer(OwnerQuerySerializer):
 class VerifyRequestSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, help_text="Tệp PDF có chữ ký số cần xác thực (tối đa 20 MB)")
     code = serializers.CharField(
-        required=False, max_length=60, help_text="Hoặc mã xác thực in dưới mã QR, dạng 123-xxxxxxxx"
+        required=False, max_length=60, help_text="Hoặc mã xác thực in dưới mã QR, dạng K7QM-X4PA-R9TC"
     )
 
     def validate(self, attrs):

@@ -14,7 +14,7 @@ from portal.constants import Role
 from portal.errors import ApplicationError, NotPermitted
 from portal.models import Agency, User
 
-from .. import keystore, signing
+from .. import keystore, signing, verification_codes
 from ..constants import (
     DocumentEventKind,
     DocumentSource,
@@ -32,7 +32,9 @@ def verification_url(document: StoredDocument) -> str:
 
 
 def verification_code(document: StoredDocument) -> str:
-    """What a person types on the verification page when they hold a paper copy: `<id>-<token>`."""
+    """What a person types on the verification page when they hold a paper copy: `K7QM-X4PA-R9TC`."""
+    if document.verification_code:
+        return verification_codes.grouped(document.verification_code)
     return f"{document.pk}-{document.verification_token}"
 
 

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 
 from dossiers import services
 from dossiers.constants import LOOKUP_SECRET_ALPHABET
-from dossiers.models import Dossier, DossierCodeCounter
+from dossiers.models import DossierCodeCounter
 from tests.portal.factories import AgencyFactory
 
 from .concurrency import issue_codes, run_on_sqlite_file
@@ -77,11 +77,18 @@ def test_the_code_date_is_the_local_reception_date(province):
     assert "-251121-" in dossier.code
 
 
-def test_a_draft_or_submitted_dossier_has_no_code(province):
-    from .factories import submitted
+def test_a_draft_has_no_code_and_a_submitted_one_keeps_its_code_at_reception(province):
+    from .factories import draft, submitted
 
-    assert submitted(province).code is None
-    assert not Dossier.objects.exclude(code=None).exists()
+    assert draft(province).code is None
+    dossier = submitted(province)
+    # Numbered at submission by the desk that will receive it, with its lookup secret, as the national portal does.
+    assert dossier.code.startswith(f"{province.centre.code}-") and dossier.lookup_secret
+    code, secret, number = dossier.code, dossier.lookup_secret, dossier.register_number
+    received = services.dossier_receive(dossier=dossier, actor=province.officer)
+    assert (received.code, received.lookup_secret, received.register_number) == (code, secret, number)
+    # The next dossier of that desk gets the next number, not the same one again.
+    assert submitted(province).register_number == number + 1
 
 
 @pytest.mark.django_db(transaction=True)

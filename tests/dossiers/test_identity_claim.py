@@ -112,3 +112,15 @@ def test_the_claim_page_stops_guessing(rate_limit_clock, client, province, impos
 def test_officers_have_no_claim_page(client, province):
     client.force_login(province.officer)
     assert client.get(reverse("dossiers:claim")).status_code == 404
+
+
+def test_the_code_and_secret_of_ones_own_online_dossier_prove_nothing(province, impostor):
+    """An online dossier shows its code and secret to whoever filed it at submission, with no card checked:
+    claiming it does not verify the account."""
+    from tests.dossiers.factories import submitted
+
+    dossier = submitted(province, impostor)
+    with pytest.raises(ApplicationError):
+        dossier_claim(actor=impostor, code=dossier.code, secret=dossier.lookup_secret, at=AT)
+    impostor.refresh_from_db()
+    assert impostor.identity_verified_at is None

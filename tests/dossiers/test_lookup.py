@@ -39,7 +39,7 @@ def test_the_public_page_shows_status_appointment_and_public_steps(client, dossi
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="lookup-result"' in html
-    assert "Được tiếp nhận" in html  # national status 2
+    assert "Đã tiếp nhận" in html and "Được tiếp nhận" not in html  # the words used everywhere else
     assert "03/12/2025 09:00" in html  # appointment
     assert "Nộp hồ sơ trực tuyến" in html and "Tiếp nhận hồ sơ" in html
     # no personal data on the public page

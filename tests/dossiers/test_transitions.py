@@ -115,9 +115,10 @@ def test_submit_moves_a_complete_draft_to_status_1(province):
     dossier = draft(province)
     # when the applicant submits it
     dossier = services.dossier_submit(dossier=dossier, actor=province.citizen)
-    # then it is new (status 1) with one event, and no code yet
+    # then it is new (status 1) with one event, its code and lookup secret (not yet received)
     assert dossier.state == S.SUBMITTED and dossier.national_status == 1
-    assert dossier.submitted_at is not None and dossier.code is None
+    assert dossier.submitted_at is not None and dossier.code and dossier.lookup_secret
+    assert dossier.received_at is None
     assert _events(dossier) == [(EventAction.SUBMIT, S.DRAFT, S.SUBMITTED)]
 
 
@@ -165,7 +166,7 @@ def test_request_completion_then_complete_returns_to_the_queue(province):
         components=[form_component],
     )
     assert dossier.state == S.SUPPLEMENT_REQUESTED and dossier.national_status == 5
-    assert dossier.code is None and dossier.supplement_count == 0
+    assert dossier.received_at is None and dossier.supplement_count == 0
     assert dossier.events.last().payload["components"] == [
         {"id": form_component.pk, "name": form_component.name}
     ]

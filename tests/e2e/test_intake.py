@@ -158,7 +158,7 @@ def test_file_online_receive_download_receipt_and_look_up(demo_site, browser, tm
     visitor.get_by_label("Mã tra cứu").fill(secret.lower())
     visitor.get_by_role("button", name="Tra cứu").click()
     result = visitor.get_by_test_id("lookup-result")
-    expect(result).to_contain_text("Được tiếp nhận")
+    expect(result).to_contain_text("Đã tiếp nhận")
     expect(result).to_contain_text("Ngày hẹn trả kết quả")
     expect(result).not_to_contain_text("Lê Thị Hoa")
     public.close()
