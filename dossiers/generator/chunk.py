@@ -112,15 +112,16 @@ def live(life: Life, t: float) -> None:
         if late and due is not None and rng.random() < 0.3:
             drafted = max(t + 60, due - rng.uniform(2 * HOUR, 24 * HOUR))
             if drafted < due - 3 * HOUR:
-                life.apology(life.at(drafted))
-                t = life.working(max(t, drafted), work * 0.2)
+                approved = life.apology(life.at(drafted))
+                t = life.working(approved, work * 0.2)
         decision = Decision.GRANT if rng.random() < 0.97 else Decision.REFUSE
         life.submit_for_approval(t, decision)
         review = (
             plan.approver.share / 100 * limit * (rng.uniform(0.8, 1.8) if late else rng.uniform(0.05, 0.8))
         )
         if rng.random() < 0.05:
-            life.return_for_rework(life.working(t, 0.5 * review))
+            t = life.working(t, 0.5 * review)
+            life.return_for_rework(t)
             t = life.working(t, 0.3 * work)
             life.submit_for_approval(t, decision)
         t = life.working(t, review)

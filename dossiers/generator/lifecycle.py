@@ -437,7 +437,7 @@ class Life:
                            public=False)  # fmt: skip
         self.along_route(event, actor=self.approver, step_id=step.id, share=step.share, note=reason)
 
-    def apology(self, t: float) -> None:
+    def apology(self, t: float) -> float:
         due = self.d["due_at"]
         new_due = self.cal.add_working_seconds(due, self.rng.choice([1, 2, 3, 5]) * self.cal.day_seconds)
         apology_id = len(self.rows.apologies)
@@ -453,6 +453,8 @@ class Life:
                                     "drafted_at": t, "approved_by_id": self.leader, "approved_at": approved,
                                     "event_id": event["id"]})  # fmt: skip
         self.d["due_at"] = new_due
+        self.d["version"] += 1
+        return approved
 
     def approve(self, t: float) -> None:
         step = self.plan.intake_last
