@@ -207,8 +207,9 @@ def _run_chunk(spec: ChunkSpec) -> tuple[int, int, int, dict[str, int]]:
     _offset(rows.obligations, block["obligations"])
     tz = c.tz
     t0 = time.perf_counter()
-    skipped = c.fast_load and writer.skip_foreign_key_checks()
     with transaction.atomic():
+        if c.fast_load:
+            writer.skip_foreign_key_checks()
         writer.write(writer.Table(Dossier), rows.dossiers, tz=tz)
         writer.write(writer.Table(DossierEvent), rows.events, tz=tz)
         writer.write(writer.Table(DossierHandover), rows.handovers, tz=tz)
@@ -221,9 +222,6 @@ def _run_chunk(spec: ChunkSpec) -> tuple[int, int, int, dict[str, int]]:
             tz=tz,
         )
         writer.write(writer.Table(ArchiveRecord), records, tz=tz)
-    if skipped:
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = DEFAULT")
     timings = {"generate": t0 - started, "write": time.perf_counter() - t0}
     states: dict[str, int] = {}
     for d in rows.dossiers:

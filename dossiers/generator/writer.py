@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 PAYLOAD_TIMES = ("previous_due_at", "due_at", "new_due_at", "original_due_at")
 
@@ -89,9 +89,9 @@ def write(table: Table, rows: Iterable[dict], *, tz, batch_size: int = 2000) -> 
 
 
 def skip_foreign_key_checks() -> bool:
-    """On PostgreSQL as a superuser, skip the per-row foreign-key triggers for this session's bulk load
-    (`session_replication_role = replica`): the generator writes ids it has just read or made, and the checks
-    cost more than the load. Returns whether they are skipped; a plain role keeps them."""
+    """On PostgreSQL as a superuser, skip the per-row foreign-key triggers for the rest of this transaction's
+    bulk load (`SET LOCAL session_replication_role = replica`): the generator writes ids it has just read or
+    made, and the checks cost more than the load. Returns whether they are skipped; a plain role keeps them."""
     if not is_postgres():
         return False
     with connection.cursor() as cursor:
@@ -99,7 +99,7 @@ def skip_foreign_key_checks() -> bool:
         row = cursor.fetchone()
         if not (row and row[0]):
             return False
-        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("SET LOCAL session_replication_role = replica")
     return True
 
 
@@ -137,8 +137,8 @@ def indexes_rebuilt_after(tables: list[str], *, enabled: bool):
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '256MB'")
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for _name, definition in indexes:
                 cursor.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
             for table in tables:
