@@ -453,7 +453,6 @@ class Life:
                                     "drafted_at": t, "approved_by_id": self.leader, "approved_at": approved,
                                     "event_id": event["id"]})  # fmt: skip
         self.d["due_at"] = new_due
-        self.d["version"] += 1
         return approved
 
     def approve(self, t: float) -> None:

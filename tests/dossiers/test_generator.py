@@ -66,6 +66,9 @@ def check_consistency() -> dict[str, int]:
                 assert e.to_state == e.from_state
             state = e.to_state
         assert state == d.state, (d.pk, [e.action for e in history])
+        # every transition and every approved apology bumped the row's version once
+        bumps = sum(1 for e in history if e.action in STATE_CHANGES or e.action == EventAction.APOLOGY)
+        assert d.version == 1 + bumps, d.pk
         assert history[-1].to_state == d.state
         # handovers: one after the other, each closed when the next opens, at most the last one open
         chain = handovers[d.pk]
