@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-only install lock lint vendor bench clean
+.PHONY: run test test-only install lock lint vendor bench bench-scale clean
 
 # The versions pinned in requirements.lock, whatever was released since (pyproject.toml holds the ranges).
 $(STAMP): pyproject.toml requirements.lock
@@ -55,6 +55,12 @@ vendor:
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+## Generate SCALE_COUNT dossiers (default 1 000 000) into a throw-away PostgreSQL database (DATABASE_URL's
+## server), serve them with gunicorn and production settings, and print the table of measurements
+SCALE_COUNT ?= 1000000
+bench-scale: $(STAMP)
+	SCALE_COUNT=$(SCALE_COUNT) $(PY) bench/scale/run.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

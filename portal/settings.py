@@ -117,6 +117,13 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Behind PgBouncer in transaction pooling each transaction may run on another server connection: nothing may
+# outlive it there — no server-side cursors (`.iterator()` then fetches in chunks client-side) and no prepared
+# statements kept by psycopg on a server connection.
+DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+if USING_POSTGRES and DATABASE_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "portal.User"
