@@ -18,7 +18,7 @@ from portal.models import Agency, AgencyMembership, User
 from portal.working_time import WorkingCalendar, load_calendar
 from procedures.constants import Channel
 from procedures.forms_schema import prefill_initial
-from procedures.models import ProcedureVersion
+from procedures.models import ProcedureVersion, ProcessingTime
 from procedures.selectors import procedure_search
 from procedures.text import fold
 from repository.selectors import documents_reusable_for
@@ -200,6 +200,25 @@ def total_working_minutes(
 ) -> float | None:
     """The legal processing time of the dossier's procedure and channel, in working minutes."""
     return deadlines.legal_minutes(version.time_limit(channel), calendar)
+
+
+def legal_minutes_by_version(
+    *, version_ids: set[int], calendar: WorkingCalendar
+) -> dict[tuple[int, int | None], float]:
+    """The legal time in working minutes of each (version, channel) processing time of these versions (the
+    general row has channel None), read in one query for a batch of dossiers."""
+    times = ProcessingTime.objects.filter(version_id__in=version_ids).only(
+        "version_id", "channel", "amount", "unit"
+    )
+    return {(t.version_id, t.channel): deadlines.legal_minutes(t, calendar) for t in times}
+
+
+def legal_minutes_for(
+    limits: dict[tuple[int, int | None], float], version_id: int, channel: int
+) -> float | None:
+    """`ProcedureVersion.time_limit` over `legal_minutes_by_version`: the channel's row, else the general one."""
+    found = limits.get((version_id, channel))
+    return found if found is not None else limits.get((version_id, None))
 
 
 def deadline_outcome(*, finished_at: dt.datetime, due_at: dt.datetime | None) -> str:
