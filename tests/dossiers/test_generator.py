@@ -70,7 +70,9 @@ def check_consistency() -> dict[str, int]:
         chain = handovers[d.pk]
         for before, after in zip(chain, chain[1:], strict=False):
             assert before.completed_at == after.handed_at, (d.pk, before.action, after.action)
-            assert before.outcome == deadlines.outcome(finished_at=before.completed_at, due_at=before.step_due_at)
+            assert before.outcome == deadlines.outcome(
+                finished_at=before.completed_at, due_at=before.step_due_at
+            )
             assert after.from_agency_id == before.to_agency_id
         if d.state in FINAL_STATES and chain:
             assert chain[-1].completed_at is not None
@@ -141,7 +143,11 @@ def test_the_same_seed_gives_the_same_dossiers(clock):
     calendar = load_calendar()
     province = build(seed=3, communes=5, citizens=40, years=1, day_minutes_calendar=calendar.day_minutes)
     cal = IndexedCalendar(load_calendar(), dt.date(2026, 6, 1), dt.date(2028, 1, 1))
-    now = clock.timestamp() if hasattr(clock, "timestamp") else dt.datetime(2026, 10, 14, 2, 30, tzinfo=dt.UTC).timestamp()
+    now = (
+        clock.timestamp()
+        if hasattr(clock, "timestamp")
+        else dt.datetime(2026, 10, 14, 2, 30, tzinfo=dt.UTC).timestamp()
+    )
     first, counters = _chunk_rows(3, province, cal, now)
     again, counters_again = _chunk_rows(3, province, cal, now)
     other, _ = _chunk_rows(4, province, cal, now)
@@ -151,9 +157,9 @@ def test_the_same_seed_gives_the_same_dossiers(clock):
     assert counters == counters_again
     assert first.dossiers != other.dossiers
     # and the province itself is built the same way again
-    assert build(seed=3, communes=5, citizens=40, years=1, day_minutes_calendar=calendar.day_minutes).plans == (
-        province.plans
-    )
+    assert build(
+        seed=3, communes=5, citizens=40, years=1, day_minutes_calendar=calendar.day_minutes
+    ).plans == (province.plans)
 
 
 def test_the_indexed_calendar_answers_as_the_working_calendar(clock):
@@ -167,16 +173,21 @@ def test_the_indexed_calendar_answers_as_the_working_calendar(clock):
         moment = dt.datetime.fromtimestamp(t, calendar.tz)
         minutes = rng.choice([0, 30, 210, 480, 480 * 3, 480 * 20, rng.uniform(1, 5000)])
         assert cal.counting_start(t) == calendar.counting_start(moment).timestamp()
-        assert cal.counting_start(t, apply_cutoff=False) == calendar.counting_start(
-            moment, apply_cutoff=False
-        ).timestamp()
+        assert (
+            cal.counting_start(t, apply_cutoff=False)
+            == calendar.counting_start(moment, apply_cutoff=False).timestamp()
+        )
         start = calendar.counting_start(moment)
         expected = calendar.add_working_minutes(start, minutes)
         assert abs(cal.add_working_seconds(start.timestamp(), minutes * 60) - expected.timestamp()) < 1e-3
         other = dt.datetime.fromtimestamp(t + rng.uniform(-9 * 86400, 9 * 86400), calendar.tz)
-        assert abs(
-            cal.working_seconds_between(t, other.timestamp()) / 60 - calendar.working_minutes_between(moment, other)
-        ) < 1e-6
+        assert (
+            abs(
+                cal.working_seconds_between(t, other.timestamp()) / 60
+                - calendar.working_minutes_between(moment, other)
+            )
+            < 1e-6
+        )
 
 
 def test_generator_steps_of_later_apps_run_with_the_generated_range(clock):
@@ -189,7 +200,9 @@ def test_generator_steps_of_later_apps_run_with_the_generated_range(clock):
     assert len(seen) == 1
     run = seen[0]
     assert run.count == 60
-    assert set(run.dossier_ids().values_list("pk", flat=True)) == set(Dossier.objects.values_list("pk", flat=True))
+    assert set(run.dossier_ids().values_list("pk", flat=True)) == set(
+        Dossier.objects.values_list("pk", flat=True)
+    )
     assert run.random("x").random() == run.random("x").random()
 
 

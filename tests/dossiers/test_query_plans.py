@@ -27,7 +27,7 @@ from .factories import appraising, awaiting_approval, forwarded, received, submi
 pytestmark = [pytest.mark.postgres, pytest.mark.date_sensitive]
 
 HISTORY_TABLES = [m._meta.db_table for m in (Dossier, DossierEvent, DossierHandover)]
-SEQ_SCAN = re.compile(r"Seq Scan on (%s)\b" % "|".join(HISTORY_TABLES))
+SEQ_SCAN = re.compile(r"Seq Scan on ({})\b".format("|".join(HISTORY_TABLES)))
 
 
 def _plans(queries: list[dict]) -> list[tuple[str, str]]:
