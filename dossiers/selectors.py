@@ -477,10 +477,12 @@ def dossier_detail(*, pk: int) -> Dossier | None:
 
 
 def dossier_timeline(*, dossier: Dossier, public_only: bool = False) -> list[DossierEvent]:
-    events = dossier.events.select_related("actor").order_by("at", "id")
+    """The dossier's events in order. The public timeline shows what happened and the state, never who
+    did it, so it reads only those columns (no join to the officers)."""
+    events = dossier.events.order_by("at", "id")
     if public_only:
-        events = events.public()
-    return list(events)
+        return list(events.public().only("id", "dossier_id", "at", "action", "to_state"))
+    return list(events.select_related("actor"))
 
 
 def dossier_lookup(*, code: str, secret: str) -> Dossier | None:
@@ -489,7 +491,14 @@ def dossier_lookup(*, code: str, secret: str) -> Dossier | None:
     secret = (secret or "").strip().upper().replace(" ", "")
     if not code or not secret:
         return None
-    dossier = _list_related(Dossier.objects.filter(code=code)).first()
+    # Only what the lookup answers with: the procedure, the desk, the state and the dates (a public page
+    # hit by anyone holding a receipt, so it joins no more than it shows).
+    dossier = (
+        Dossier.objects.filter(code=code)
+        .select_related("procedure_version__procedure", "receiving_agency")
+        .order_by()
+        .first()
+    )
     expected = dossier.lookup_secret if dossier and dossier.lookup_secret else "-" * len(secret)
     # Compare even when the code is unknown so both answers take the same time.
     if not hmac.compare_digest(expected.encode(), secret.encode()) or dossier is None:
