@@ -107,6 +107,10 @@ PROCESSING_STATES = (
     S.SUPPLEMENT_RECEIVED,
     S.AWAITING_PAYMENT,
 )
+# The desk's active work: waiting for reception or completion, received, result waiting to be handed over.
+DESK_ACTIVE_STATES = (S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.RECEIVED, S.RESULT_READY)
+# Finished at the desk: these grow without end, so they are counted up to a bound and listed on request.
+DESK_FINISHED_STATES = tuple(s for s in INTAKE_QUEUE_STATES if s not in DESK_ACTIVE_STATES)
 # States in which the dossier's time runs (DOMAIN §4.4: supplement time is excluded; the wait for a
 # financial obligation too when DOSSIER_PAYMENT_STOPS_CLOCK is on, see `clock_running_states`).
 CLOCK_STOPPED_STATES = frozenset({S.SUPPLEMENT_REQUESTED})

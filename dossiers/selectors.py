@@ -18,14 +18,15 @@ from portal.models import Agency, AgencyMembership, User
 from portal.working_time import WorkingCalendar, load_calendar
 from procedures.constants import Channel
 from procedures.forms_schema import prefill_initial
-from procedures.models import ProcedureVersion
+from procedures.models import ProcedureVersion, ProcessingTime
 from procedures.selectors import procedure_search
 from procedures.text import fold
 from repository.selectors import documents_reusable_for
 
 from . import deadlines, permissions
 from .constants import (
-    INTAKE_QUEUE_STATES,
+    DESK_ACTIVE_STATES,
+    DESK_FINISHED_STATES,
     PROCESSING_STATES,
     DeadlineStatus,
     DeliveryMethod,
@@ -202,6 +203,25 @@ def total_working_minutes(
     return deadlines.legal_minutes(version.time_limit(channel), calendar)
 
 
+def legal_minutes_by_version(
+    *, version_ids: set[int], calendar: WorkingCalendar
+) -> dict[tuple[int, int | None], float]:
+    """The legal time in working minutes of each (version, channel) processing time of these versions (the
+    general row has channel None), read in one query for a batch of dossiers."""
+    times = ProcessingTime.objects.filter(version_id__in=version_ids).only(
+        "version_id", "channel", "amount", "unit"
+    )
+    return {(t.version_id, t.channel): deadlines.legal_minutes(t, calendar) for t in times}
+
+
+def legal_minutes_for(
+    limits: dict[tuple[int, int | None], float], version_id: int, channel: int
+) -> float | None:
+    """`ProcedureVersion.time_limit` over `legal_minutes_by_version`: the channel's row, else the general one."""
+    found = limits.get((version_id, channel))
+    return found if found is not None else limits.get((version_id, None))
+
+
 def deadline_outcome(*, finished_at: dt.datetime, due_at: dt.datetime | None) -> str:
     """Trước hạn / đúng hạn / quá hạn (`dossiers.deadlines.outcome`)."""
     return deadlines.outcome(finished_at=finished_at, due_at=due_at)
@@ -354,22 +374,43 @@ class QueueFilters:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
 
+    @property
+    def searching(self) -> bool:
+        """An explicit search: only then does "all states" reach back into finished dossiers."""
+        return bool(self.q or self.received_from or self.received_to)
+
+
+# Finished dossiers are counted up to this bound ("hơn 1.000"), and lists of them page no further.
+COUNT_BOUND = 1000
+
+
+def bounded_count(qs: QuerySet[Dossier], *, bound: int = COUNT_BOUND) -> int:
+    """The number of rows, read no further than `bound` + 1 (a result above `bound` means "more than")."""
+    return qs.order_by().values("pk")[: bound + 1].count()
+
+
+def _search(qs: QuerySet[Dossier], term: str) -> QuerySet[Dossier]:
+    term = term.strip()
+    return qs.filter(
+        Q(code__icontains=term)
+        | Q(applicant_name__icontains=term)
+        | Q(applicant_id_number__startswith=term)
+        | Q(applicant_phone__startswith=term)
+    )
+
 
 def intake_queue(*, user: User, filters: QueueFilters) -> QuerySet[Dossier]:
-    """The intake officer's queue. Related rows are joined, so a page costs a fixed number of queries."""
+    """The intake officer's queue. Related rows are joined, so a page costs a fixed number of queries.
+    "All states" lists the desk's active dossiers; finished ones come with a search or their own tab."""
     qs = Dossier.objects.filter(intake_scope(user=user))
     if filters.state:
         qs = qs.filter(state=filters.state)
+    elif not filters.searching:
+        qs = qs.filter(state__in=DESK_ACTIVE_STATES)
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.q:
-        term = filters.q.strip()
-        qs = qs.filter(
-            Q(code__icontains=term)
-            | Q(applicant_name__icontains=term)
-            | Q(applicant_id_number__startswith=term)
-            | Q(applicant_phone__startswith=term)
-        )
+        qs = _search(qs, filters.q)
     if filters.received_from:
         qs = qs.filter(
             Q(received_at__date__gte=filters.received_from) | Q(submitted_at__date__gte=filters.received_from)
@@ -382,9 +423,14 @@ def intake_queue(*, user: User, filters: QueueFilters) -> QuerySet[Dossier]:
 
 
 def intake_queue_counts(*, user: User) -> dict[str, int]:
-    """Dossiers per state in the officer's scope, in one query."""
-    aggregates = {state: Count("pk", filter=Q(state=state)) for state in INTAKE_QUEUE_STATES}
-    return Dossier.objects.filter(intake_scope(user=user)).aggregate(**aggregates)
+    """Dossiers per state in the officer's scope: the active states exactly, in one query over the active
+    dossiers; each finished state up to `COUNT_BOUND` + 1 (one bounded query each)."""
+    scope = intake_scope(user=user)
+    aggregates = {state: Count("pk", filter=Q(state=state)) for state in DESK_ACTIVE_STATES}
+    counts = Dossier.objects.filter(scope, state__in=DESK_ACTIVE_STATES).aggregate(**aggregates)
+    for state in DESK_FINISHED_STATES:
+        counts[state] = bounded_count(Dossier.objects.filter(scope, state=state))
+    return counts
 
 
 def officer_handles_dossier(
@@ -431,10 +477,12 @@ def dossier_detail(*, pk: int) -> Dossier | None:
 
 
 def dossier_timeline(*, dossier: Dossier, public_only: bool = False) -> list[DossierEvent]:
-    events = dossier.events.select_related("actor").order_by("at", "id")
+    """The dossier's events in order. The public timeline shows what happened and the state, never who
+    did it, so it reads only those columns (no join to the officers)."""
+    events = dossier.events.order_by("at", "id")
     if public_only:
-        events = events.public()
-    return list(events)
+        return list(events.public().only("id", "dossier_id", "at", "action", "to_state"))
+    return list(events.select_related("actor"))
 
 
 def dossier_lookup(*, code: str, secret: str) -> Dossier | None:
@@ -443,7 +491,14 @@ def dossier_lookup(*, code: str, secret: str) -> Dossier | None:
     secret = (secret or "").strip().upper().replace(" ", "")
     if not code or not secret:
         return None
-    dossier = _list_related(Dossier.objects.filter(code=code)).first()
+    # Only what the lookup answers with: the procedure, the desk, the state and the dates (a public page
+    # hit by anyone holding a receipt, so it joins no more than it shows).
+    dossier = (
+        Dossier.objects.filter(code=code)
+        .select_related("procedure_version__procedure", "receiving_agency")
+        .order_by()
+        .first()
+    )
     expected = dossier.lookup_secret if dossier and dossier.lookup_secret else "-" * len(secret)
     # Compare even when the code is unknown so both answers take the same time.
     if not hmac.compare_digest(expected.encode(), secret.encode()) or dossier is None:
@@ -476,6 +531,7 @@ class WorkTab:
     RETURNED = "tra-lai"
     TRANSFERRED = "lien-thong"
     ALL = "tat-ca"
+    FINISHED = "da-ket-thuc"
 
 
 WORK_TAB_LABELS = {
@@ -487,8 +543,11 @@ WORK_TAB_LABELS = {
     WorkTab.SUPPLEMENT: _("Chờ bổ sung"),
     WorkTab.RETURNED: _("Trả lại xử lý lại"),
     WorkTab.TRANSFERRED: _("Liên thông"),
-    WorkTab.ALL: _("Tất cả"),
+    WorkTab.ALL: _("Tất cả đang xử lý"),
+    WorkTab.FINISHED: _("Đã kết thúc"),
 }
+# Tabs over finished dossiers: no exact count, a list only for an explicit search, bounded paging.
+HISTORY_TABS = (WorkTab.FINISHED,)
 LEADER_TABS = (WorkTab.TO_ASSIGN, WorkTab.TO_APPROVE)
 
 
@@ -504,6 +563,7 @@ def work_tabs(*, user: User) -> list[str]:
         WorkTab.RETURNED,
         WorkTab.TRANSFERRED,
         WorkTab.ALL,
+        WorkTab.FINISHED,
     ]
 
 
@@ -528,7 +588,8 @@ def _tab_filter(tab: str, user: User) -> Q:
         WorkTab.SUPPLEMENT: Q(state=DossierState.SUPPLEMENT_REQUESTED),
         WorkTab.RETURNED: Q(state=DossierState.RETURNED_FOR_REWORK),
         WorkTab.TRANSFERRED: Q(state=DossierState.TRANSFERRED),
-        WorkTab.ALL: Q(),
+        WorkTab.ALL: Q(state__in=PROCESSING_STATES),
+        WorkTab.FINISHED: ~Q(state__in=PROCESSING_STATES),
     }[tab]
 
 
@@ -540,32 +601,38 @@ class WorkFilters:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
 
+    @property
+    def searching(self) -> bool:
+        return bool(self.q or self.procedure or self.received_from or self.received_to)
+
 
 def work_queue(*, user: User, filters: WorkFilters) -> QuerySet[Dossier]:
-    """One tab of the officer's queue, filtered and searched; related rows joined (fixed query count)."""
+    """One tab of the officer's queue, filtered and searched; related rows joined (fixed query count).
+    Active tabs are ordered by appointment; finished dossiers are listed only for a search, newest first."""
+    if filters.tab in HISTORY_TABS and not filters.searching:
+        return Dossier.objects.none()
     qs = Dossier.objects.filter(work_scope(user=user)).filter(_tab_filter(filters.tab, user))
     if filters.q:
-        term = filters.q.strip()
-        qs = qs.filter(
-            Q(code__icontains=term)
-            | Q(applicant_name__icontains=term)
-            | Q(applicant_id_number__startswith=term)
-            | Q(applicant_phone__startswith=term)
-        )
+        qs = _search(qs, filters.q)
     if filters.procedure:
         qs = qs.filter(procedure_version__procedure__code=filters.procedure.strip())
     if filters.received_from:
         qs = qs.filter(received_at__date__gte=filters.received_from)
     if filters.received_to:
         qs = qs.filter(received_at__date__lte=filters.received_to)
-    return _list_related(qs).select_related("current_agency", "current_handler").order_by("due_at", "id")
+    order = ("-received_at", "-id") if filters.tab in HISTORY_TABS else ("due_at", "id")
+    return _list_related(qs).select_related("current_agency", "current_handler").order_by(*order)
 
 
-def work_queue_counts(*, user: User, tabs: list[str]) -> dict[str, int]:
-    """Dossiers per tab in the officer's scope, in one query."""
-    aggregates = {tab.replace("-", "_"): Count("pk", filter=_tab_filter(tab, user)) for tab in tabs}
-    counts = Dossier.objects.filter(work_scope(user=user)).aggregate(**aggregates)
-    return {tab: counts[tab.replace("-", "_")] for tab in tabs}
+def work_queue_counts(*, user: User, tabs: list[str]) -> dict[str, int | None]:
+    """Dossiers per tab in the officer's scope, in one query over the active dossiers only (the partial
+    indexes); tabs over finished dossiers have no count (None)."""
+    counted = [tab for tab in tabs if tab not in HISTORY_TABS]
+    aggregates = {tab.replace("-", "_"): Count("pk", filter=_tab_filter(tab, user)) for tab in counted}
+    counts = Dossier.objects.filter(work_scope(user=user), state__in=PROCESSING_STATES).aggregate(
+        **aggregates
+    )
+    return {tab: counts[tab.replace("-", "_")] if tab in counted else None for tab in tabs}
 
 
 # ---- the dossier register (Sổ theo dõi hồ sơ) ----

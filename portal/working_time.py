@@ -7,11 +7,19 @@ after the cut-off hour, outside the windows or on a day off counts from the next
 
 `WorkingCalendar` is a plain object built once from the database (`load_calendar`) and reused for a
 whole batch: a sweep over thousands of dossiers makes one query.
+
+Working time is read from a table of cumulative working time per calendar day (the working time from an
+origin day to the start of each day), built once per calendar content and kept in the process: the working
+time between two moments is two look-ups and a subtraction, and a moment N minutes later is a binary search,
+however far apart the moments are. Everything is counted in whole microseconds so that results are exact.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -23,6 +31,8 @@ from .constants import CalendarDayKind
 
 # A calendar with no working day at all would make the search below endless; ten years is far beyond any deadline.
 _MAX_DAYS_SCANNED = 3660
+_US_PER_MINUTE = 60_000_000
+_US_PER_SECOND = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -81,24 +91,17 @@ class WorkingCalendar:
         """The moment `minutes` of working time after `start`.
 
         When the time runs out exactly at the end of a window, the end of that window is returned
-        (17:00 on Tuesday rather than 07:00 on Wednesday), which is how appointments are written.
+        (17:00 on Tuesday rather than 07:00 on Wednesday), which is how appointments are written. Zero
+        minutes give the first working moment at or after `start`.
         """
         if minutes < 0:
             raise ValueError("Thời gian cộng thêm phải không âm.")
         local = self._local(start)
-        remaining = dt.timedelta(minutes=minutes)
-        day = local.date()
-        for _ in range(_MAX_DAYS_SCANNED):
-            for window_start, window_end in self._windows_on(day):
-                begin = max(local, window_start)
-                if begin >= window_end:
-                    continue
-                available = window_end - begin
-                if remaining <= available:
-                    return begin + remaining
-                remaining -= available
-            day += dt.timedelta(days=1)
-        raise ValueError("Lịch làm việc không có ngày làm việc nào.")
+        amount = _microseconds(dt.timedelta(minutes=minutes))
+        if amount == 0:
+            return self.counting_start(local, apply_cutoff=False)
+        table = _cumulative(self)
+        return table.moment_at(table.position(local) + amount)
 
     def add_working_days(
         self, received_at: dt.datetime, days: float, *, apply_cutoff: bool = True
@@ -115,18 +118,9 @@ class WorkingCalendar:
 
     def working_minutes_between(self, start: dt.datetime, end: dt.datetime) -> float:
         """Working time between two moments, in minutes; negative when `end` is before `start`."""
-        if end < start:
-            return -self.working_minutes_between(end, start)
-        a, b = self._local(start), self._local(end)
-        total = dt.timedelta()
-        day = a.date()
-        while day <= b.date():
-            for window_start, window_end in self._windows_on(day):
-                overlap = min(b, window_end) - max(a, window_start)
-                if overlap > dt.timedelta():
-                    total += overlap
-            day += dt.timedelta(days=1)
-        return total.total_seconds() / 60
+        table = _cumulative(self)
+        elapsed = table.position(self._local(end)) - table.position(self._local(start))
+        return elapsed / _US_PER_MINUTE
 
     def working_days_between(self, start: dt.datetime, end: dt.datetime) -> float:
         return self.working_minutes_between(start, end) / self.day_minutes
@@ -134,6 +128,99 @@ class WorkingCalendar:
 
 def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
+
+
+def _microseconds(delta: dt.timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * _US_PER_SECOND + delta.microseconds
+
+
+def _time_of_day_us(t: dt.time) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * _US_PER_SECOND + t.microsecond
+
+
+class _CumulativeMinutes:
+    """Working time (µs) to the start of each day from the first day asked about, grown on demand in both
+    directions (days before that first day count negative, so positions already computed stay valid).
+
+    `starts[i]` is the position of day `origin + i`; a day's windows are the calendar's windows
+    when it is a working day. Built under a lock because web threads share it."""
+
+    _CHUNK = 400  # days added at a time
+
+    def __init__(self, calendar: WorkingCalendar):
+        self.calendar = calendar
+        self.windows = tuple((_time_of_day_us(a), _time_of_day_us(b)) for a, b in calendar.windows)
+        self.day_us = sum(b - a for a, b in self.windows)
+        self.origin: dt.date | None = None
+        self.starts: list[int] = []
+        self.lock = threading.RLock()
+
+    def _day_total(self, day: dt.date) -> int:
+        return self.day_us if self.calendar.is_working_day(day) else 0
+
+    def _cover(self, day: dt.date) -> int:
+        """Index of `day`, growing the table so that day and the day after it are in it."""
+        with self.lock:
+            if self.origin is None:
+                self.origin = day - dt.timedelta(days=self._CHUNK)
+                self.starts = [0]
+            index = (day - self.origin).days
+            if index < 0:
+                grow = -index + self._CHUNK
+                new_origin = self.origin - dt.timedelta(days=grow)
+                prefix = [0]
+                for offset in range(grow):
+                    prefix.append(prefix[-1] + self._day_total(new_origin + dt.timedelta(days=offset)))
+                # Values already handed out stay valid: the days before the old origin count negative.
+                shift = self.starts[0] - prefix[-1]
+                self.starts = [value + shift for value in prefix[:-1]] + self.starts
+                self.origin = new_origin
+                index = (day - self.origin).days
+            while index + 1 >= len(self.starts):
+                self._extend(self._CHUNK)
+            return index
+
+    def _extend(self, days: int) -> None:
+        first = self.origin + dt.timedelta(days=len(self.starts) - 1)
+        for offset in range(days):
+            self.starts.append(self.starts[-1] + self._day_total(first + dt.timedelta(days=offset)))
+
+    def position(self, local: dt.datetime) -> int:
+        """Working time from the origin to `local` (a moment in the calendar's time zone)."""
+        now = _time_of_day_us(local.time())
+        with self.lock:
+            index = self._cover(local.date())
+            done, following = self.starts[index], self.starts[index + 1]
+        if following == done:
+            return done
+        return done + sum(min(max(now - a, 0), b - a) for a, b in self.windows)
+
+    def moment_at(self, target: int) -> dt.datetime:
+        """The earliest moment at which the working time from the origin reaches `target` (> 0 within a day):
+        the end of a window rather than the start of the next one."""
+        scanned = 0
+        with self.lock:
+            while self.starts[-1] < target:
+                if scanned > _MAX_DAYS_SCANNED:
+                    raise ValueError("Lịch làm việc không có ngày làm việc nào.")
+                self._extend(self._CHUNK)
+                scanned += self._CHUNK
+            index = bisect.bisect_left(self.starts, target) - 1
+            day = self.origin + dt.timedelta(days=index)
+            remaining = target - self.starts[index]
+        for (a, b), (start, _end) in zip(self.windows, self.calendar.windows, strict=True):
+            if remaining <= b - a:
+                base = dt.datetime.combine(day, start, self.calendar.tz)
+                return base + dt.timedelta(microseconds=remaining)
+            remaining -= b - a
+        raise AssertionError("the table and the windows disagree")  # pragma: no cover
+
+
+@functools.lru_cache(maxsize=16)
+def _cumulative(calendar: WorkingCalendar) -> _CumulativeMinutes:
+    """One table per calendar content (windows, weekly days, holidays, make-up days): a changed calendar
+    is a different key, so an edit in the admin is picked up by the next `load_calendar`."""
+    return _CumulativeMinutes(calendar)
 
 
 def load_calendar(calendar_id: int | None = None) -> WorkingCalendar:

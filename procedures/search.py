@@ -1,8 +1,8 @@
 """Catalogue search that ignores diacritics and case ("giay phep xay dung" finds "Giấy phép xây dựng").
 
 `Procedure.search_text` holds the folded code and name (procedures.text.fold, kept up to date by the services).
-- PostgreSQL: each query word is folded by `unaccent(lower(...))` and matched with LIKE against the GIN trigram
-  index (pg_trgm); results are ranked by trigram word similarity. A word that appears nowhere in the catalogue
+- PostgreSQL: each query word is folded like the stored text and matched as a constant LIKE pattern against the
+  GIN trigram index (pg_trgm); results are ranked by trigram word similarity. A word that appears nowhere in the catalogue
   is replaced by the catalogue's most similar words (pg_trgm `%`), which forgives a typo ("giay phep xay dungg").
 - SQLite: the query is folded in Python and every word must appear (icontains); results whose text contains the
   whole phrase come first.
@@ -67,7 +67,10 @@ def _filter_postgres(versions: QuerySet, query: str) -> QuerySet:
     for word in words:
         folded = fold(word)
         if any(folded in known for known in vocabulary):
-            matched = matched.filter(procedure__search_text__contains=_pg_fold(word))
+            # A constant pattern, folded the way `search_text` itself is folded (procedures.text.fold): the
+            # planner estimates it from the trigram statistics and answers it from the GIN index, which an
+            # expression evaluated per query (unaccent(lower(...))) does not let it do.
+            matched = matched.filter(procedure__search_text__contains=folded)
             continue
         # A word found nowhere in the catalogue is probably mistyped ("dungg"): look for the closest words
         # the catalogue does contain and accept any of them.

@@ -1,4 +1,11 @@
-"""Dossier codes and lookup secrets, issued in the reception's transaction."""
+"""Dossier codes and lookup secrets, issued in the reception's transaction.
+
+The daily counter row of a desk is the one row every reception at that desk writes, and its lock is held
+until the transaction commits (that is what keeps codes gap-free). So a reception takes its number as the
+very last statement of its transaction: everything else — checks, the dossier row, the event and handover,
+scanned files — is written first under a provisional code, then `dossier_code_assign` takes the number and
+writes the real code, and the transaction commits. Parallel desks wait on each other only for that moment.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..constants import LOOKUP_SECRET_ALPHABET, LOOKUP_SECRET_LENGTH
-from ..models import DossierCodeCounter
+from ..models import Dossier, DossierCodeCounter
 
 if TYPE_CHECKING:
     from portal.models import Agency, User
@@ -46,11 +53,38 @@ def _new_lookup_secret() -> str:
     return "".join(secrets.choice(LOOKUP_SECRET_ALPHABET) for _ in range(LOOKUP_SECRET_LENGTH))
 
 
-def reception_arguments(*, actor: User, desk: Agency, at: dt.datetime) -> dict[str, Any]:
+PROVISIONAL_PREFIX = "~"
+
+
+def provisional_code() -> str:
+    """A unique placeholder for the code of a dossier received in a transaction that has not yet taken its
+    number (a received dossier must have a code); replaced by `dossier_code_assign` before commit."""
+    return PROVISIONAL_PREFIX + secrets.token_hex(16)
+
+
+def dossier_code_assign(*, dossier: Dossier, agency: Agency, at: dt.datetime) -> str:
+    """Take the desk's next number for the local day of `at` and write the dossier's code and register
+    number. Call it as the last statement of the reception's transaction: the counter row stays locked from
+    here to the commit."""
+    code, number = dossier_code_issue(agency=agency, on=timezone.localdate(at))
+    Dossier.objects.filter(pk=dossier.pk).update(code=code, register_number=number)
+    dossier.code, dossier.register_number = code, number
+    return code
+
+
+def reception_arguments(
+    *, actor: User, desk: Agency, at: dt.datetime, issue_code: bool = True
+) -> dict[str, Any]:
     """The transition arguments every reception decision shares (reception, refusal, counter and postal
-    intake): who received it, at which desk and when, the desk's next dossier code for the day and a new
-    lookup secret. Call it only once the change will happen, since the code is taken from the counter."""
-    code, number = dossier_code_issue(agency=desk, on=timezone.localdate(at))
+    intake): who received it, at which desk and when, the dossier code and a new lookup secret.
+
+    With `issue_code` the desk's next code for the day is taken now (call it only once the change will
+    happen); without it the code is provisional and the caller ends its transaction with
+    `dossier_code_assign`, so that the counter is held only from the number to the commit."""
+    if issue_code:
+        code, number = dossier_code_issue(agency=desk, on=timezone.localdate(at))
+    else:
+        code, number = provisional_code(), None
     return {
         "at": at,
         "by": actor,

@@ -130,7 +130,7 @@ class Transition:
             raise Conflict(
                 "Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang.", code="stale_dossier"
             ) from exc
-        locked.refresh_from_db(fields=["version"])
+        locked.version = _saved_version(locked)
         self.event = record_event(
             dossier=locked,
             actor=None if self.system else self.actor,
@@ -179,7 +179,14 @@ def schedule_document(dossier: Dossier, kind: str, event: DossierEvent) -> None:
 def bump_version(dossier: Dossier, fields: Iterable[str]) -> None:
     dossier.version = F("version") + 1
     dossier.save(update_fields=[*fields, "version"])
-    dossier.refresh_from_db(fields=["version"])
+    dossier.version = _saved_version(dossier)
+
+
+def _saved_version(dossier: Dossier) -> int:
+    """The version just written (an F() expression until read back). Read as a value rather than with
+    `refresh_from_db`, which in django-fsm lifts the state field's protection for the whole class while it
+    runs — another thread's transition then fails with "Direct state modification is not allowed"."""
+    return Dossier.objects.filter(pk=dossier.pk).values_list("version", flat=True).get()
 
 
 def store_upload(

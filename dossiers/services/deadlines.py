@@ -27,54 +27,82 @@ def _warning_share() -> float:
     return float(getattr(settings, "DEADLINE_WARNING_SHARE", 0.2))
 
 
+# Rows updated by one statement; bounded so that a province-wide change does not build one huge IN list.
+SWEEP_BATCH = 2000
+
+
 def dossier_deadlines_sweep(*, agency_id: int, now: dt.datetime | None = None) -> dict[str, int]:
     """Mark the running dossiers of one competent agency on track, due soon (less than
     DEADLINE_WARNING_SHARE of the legal time left) or overdue, with an event row when that changes, so
     officers and leaders are warned and overdue dossiers escalate (DOMAIN §4.4). Dossiers whose clock is
-    stopped keep their mark. Idempotent: a second run at the same moment changes nothing."""
+    stopped keep their mark. Idempotent: a second run at the same moment changes nothing.
+
+    Work is proportional to what changes: the running dossiers are read as plain values (one query), each
+    mark is computed on the cumulative working-time table (constant time per dossier), and the changes are
+    written set-based — one UPDATE per (previous mark, new mark) batch, guarded so that a dossier a person
+    changed meanwhile is left to the next sweep — with event rows only for the dossiers actually updated."""
     now = now or timezone.now()
     calendar = load_calendar()
     share = _warning_share()
-    running = selectors.running_states()
     scope = Q(competent_agency_id=agency_id) | Q(competent_agency__isnull=True, receiving_agency_id=agency_id)
-    dossiers = (
-        Dossier.objects.filter(scope, state__in=running, due_at__isnull=False)
-        .select_related("procedure_version")
-        .prefetch_related("procedure_version__processing_times")
-        .only("pk", "state", "channel", "due_at", "clock_stopped_at", "deadline_status", "procedure_version")
-        .order_by("pk")
+    rows = list(
+        Dossier.objects.filter(scope, state__in=selectors.running_states(), due_at__isnull=False).values_list(
+            "pk", "state", "channel", "due_at", "clock_stopped_at", "deadline_status", "procedure_version_id"
+        )
     )
+    limits = selectors.legal_minutes_by_version(version_ids={row[6] for row in rows}, calendar=calendar)
+    moves: dict[tuple[str, str], list[tuple]] = {}
+    for pk, state, channel, due_at, stopped_at, previous, version_id in rows:
+        status = deadlines.status(
+            now=now,
+            due_at=due_at,
+            clock_stopped_at=stopped_at,
+            total_minutes=selectors.legal_minutes_for(limits, version_id, channel),
+            warning_share=share,
+            calendar=calendar,
+        )
+        if status != previous:
+            moves.setdefault((previous, status), []).append((pk, state, due_at))
     changed = {status: 0 for status in DeadlineStatus.values}
-    for dossier in dossiers.iterator(chunk_size=500):
-        status = _status(dossier, now=now, calendar=calendar, warning_share=share)
-        if status == dossier.deadline_status:
-            continue
-        with transaction.atomic():
-            updated = Dossier.objects.filter(
-                pk=dossier.pk,
-                state=dossier.state,
-                due_at=dossier.due_at,
-                deadline_status=dossier.deadline_status,
-            ).update(deadline_status=status)
-            if not updated:
-                continue  # changed meanwhile by a person; the next sweep looks again
-            DossierEvent.objects.create(
-                dossier_id=dossier.pk,
-                actor=None,
-                at=now,
-                action=EventAction.DEADLINE_WARNING,
-                from_state=dossier.state,
-                to_state=dossier.state,
-                reason=str(DeadlineStatus(status).label),
-                payload={
-                    "deadline_status": status,
-                    "previous": dossier.deadline_status,
-                    "due_at": dossier.due_at,
-                },
-                public=False,
-            )
-        changed[status] += 1
+    for (previous, status), dossiers in sorted(moves.items()):
+        for start in range(0, len(dossiers), SWEEP_BATCH):
+            batch = dossiers[start : start + SWEEP_BATCH]
+            changed[status] += _mark(batch, previous=previous, status=status, now=now)
     return changed
+
+
+def _mark(batch: list[tuple], *, previous: str, status: str, now: dt.datetime) -> int:
+    """Move one batch from `previous` to `status` and write an event for each dossier really moved. A dossier
+    whose state, appointment or mark a person changed since it was read is skipped (the next sweep looks
+    again). The batch's rows are locked while they are compared, so nobody changes them between the check
+    and the update."""
+    expected = {pk: (state, due_at) for pk, state, due_at in batch}
+    with transaction.atomic():
+        candidates = Dossier.objects.filter(pk__in=list(expected), deadline_status=previous)
+        current = candidates.select_for_update().values_list("pk", "state", "due_at")
+        moved = [pk for pk, state, due_at in current if expected[pk] == (state, due_at)]
+        if not moved:
+            return 0
+        Dossier.objects.filter(pk__in=moved).update(deadline_status=status)
+        reason = str(DeadlineStatus(status).label)
+        DossierEvent.objects.bulk_create(
+            [
+                DossierEvent(
+                    dossier_id=pk,
+                    actor=None,
+                    at=now,
+                    action=EventAction.DEADLINE_WARNING,
+                    from_state=expected[pk][0],
+                    to_state=expected[pk][0],
+                    reason=reason,
+                    payload={"deadline_status": status, "previous": previous, "due_at": expected[pk][1]},
+                    public=False,
+                )
+                for pk in moved
+            ],
+            batch_size=500,
+        )
+    return len(moved)
 
 
 def _status(dossier: Dossier, *, now: dt.datetime, calendar: WorkingCalendar, warning_share: float) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.utils import timezone
 
 from portal.constants import Role
@@ -19,7 +20,7 @@ from procedures.constants import Channel
 from .. import deadlines, permissions, selectors
 from ..constants import ApplicantKind, DeliveryMethod, DocumentKind, EventAction
 from ..models import Dossier, DossierEvent, DossierHandover
-from .codes import reception_arguments
+from .codes import PROVISIONAL_PREFIX, dossier_code_assign, reception_arguments
 from .core import (
     check_component,
     reason_required,
@@ -65,7 +66,14 @@ def _reception_of_submitted(locked: Dossier, *, actor: User, desk: Agency, at: d
             "number": locked.register_number,
             "secret": locked.lookup_secret,
         }
-    return reception_arguments(actor=actor, desk=desk, at=at)
+    return reception_arguments(actor=actor, desk=desk, at=at, issue_code=False)
+
+
+def _number_if_provisional(dossier: Dossier, *, desk: Agency, at: dt.datetime) -> None:
+    """The last statement of a reception's transaction: a dossier not numbered at submission takes the desk's
+    next code now, so the daily counter stays locked only until the commit that follows."""
+    if dossier.code.startswith(PROVISIONAL_PREFIX):
+        dossier_code_assign(dossier=dossier, agency=desk, at=at)
 
 
 def dossier_receive(
@@ -103,21 +111,25 @@ def _received_by(dossier: Dossier, actor: User) -> Dossier | None:
 def _receive(
     *, dossier: Dossier, actor: User, agency: Agency | None, expected_version: int | None, at: dt.datetime
 ) -> Dossier:
-    with transition(dossier, actor=actor, method="receive", expected_version=expected_version) as t:
-        locked = t.dossier
-        desk = _desk(actor, locked, agency)
-        if locked.submitted_at and at < locked.submitted_at:
-            raise ApplicationError(
-                "Thời điểm tiếp nhận không thể trước thời điểm nộp hồ sơ.", code="bad_time"
+    with transaction.atomic():
+        with transition(dossier, actor=actor, method="receive", expected_version=expected_version) as t:
+            locked = t.dossier
+            desk = _desk(actor, locked, agency)
+            if locked.submitted_at and at < locked.submitted_at:
+                raise ApplicationError(
+                    "Thời điểm tiếp nhận không thể trước thời điểm nộp hồ sơ.", code="bad_time"
+                )
+            reception = _reception_of_submitted(locked, actor=actor, desk=desk, at=at)
+            due = deadlines.appointment(
+                locked.procedure_version.time_limit(locked.channel), at, load_calendar()
             )
-        reception = _reception_of_submitted(locked, actor=actor, desk=desk, at=at)
-        due = deadlines.appointment(locked.procedure_version.time_limit(locked.channel), at, load_calendar())
-        if locked.competent_agency_id is None or locked.receiving_agency_id != desk.pk:
-            locked.competent_agency = selectors.competent_agency_for(
-                version=locked.procedure_version, desk=desk
-            )
-        event = t.apply(EventAction.RECEIVE, at=at, arguments={**reception, "due_at": due})
-        _after_reception(locked, event, actor)
+            if locked.competent_agency_id is None or locked.receiving_agency_id != desk.pk:
+                locked.competent_agency = selectors.competent_agency_for(
+                    version=locked.procedure_version, desk=desk
+                )
+            event = t.apply(EventAction.RECEIVE, at=at, arguments={**reception, "due_at": due})
+            _after_reception(locked, event, actor)
+        _number_if_provisional(locked, desk=desk, at=at)
     return locked
 
 
@@ -138,11 +150,13 @@ def dossier_refuse(
     """
     reason = reason_required(reason, what="lý do từ chối")
     at = at or timezone.now()
-    with transition(dossier, actor=actor, method="refuse", expected_version=expected_version) as t:
-        desk = _desk(actor, t.dossier, agency)
-        reception = _reception_of_submitted(t.dossier, actor=actor, desk=desk, at=at)
-        event = t.apply(EventAction.REFUSE, at=at, arguments=reception, reason=reason)
-        schedule_document(t.dossier, DocumentKind.REFUSAL, event)
+    with transaction.atomic():
+        with transition(dossier, actor=actor, method="refuse", expected_version=expected_version) as t:
+            desk = _desk(actor, t.dossier, agency)
+            reception = _reception_of_submitted(t.dossier, actor=actor, desk=desk, at=at)
+            event = t.apply(EventAction.REFUSE, at=at, arguments=reception, reason=reason)
+            schedule_document(t.dossier, DocumentKind.REFUSAL, event)
+        _number_if_provisional(t.dossier, desk=desk, at=at)
     return t.dossier
 
 
@@ -274,7 +288,7 @@ def dossier_receive_in_person(
                 files=files,
             )
         with transition(dossier, actor=actor, method="receive_in_person") as t:
-            reception = reception_arguments(actor=actor, desk=agency, at=at)
+            reception = reception_arguments(actor=actor, desk=agency, at=at, issue_code=False)
             due = deadlines.appointment(version.time_limit(channel), at, load_calendar())
             event = t.apply(
                 action,
@@ -286,6 +300,7 @@ def dossier_receive_in_person(
                 },
             )
             _after_reception(t.dossier, event, actor)
+        dossier_code_assign(dossier=t.dossier, agency=agency, at=at)
     return t.dossier
 
 

@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
@@ -208,9 +209,31 @@ def closing_time(day: dt.date) -> dt.datetime:
 
 
 # ---- queues -------------------------------------------------------------------------------------------
+class BoundedPaginator(Paginator):
+    """Pages of a list counted no further than `selectors.COUNT_BOUND` + 1 rows: a list that reaches into
+    years of finished dossiers costs a bounded count, shows "hơn 1.000" and pages no deeper than that."""
+
+    @cached_property
+    def count(self) -> int:
+        return selectors.bounded_count(self.object_list)
+
+    @property
+    def more(self) -> bool:
+        return self.count > selectors.COUNT_BOUND
+
+
+def count_label(count: int | None) -> str:
+    """A count for a tab: `1.234`, or "hơn 1.000" past the bound; empty when not counted."""
+    if count is None:
+        return ""
+    if count > selectors.COUNT_BOUND:
+        return _("hơn %(n)s") % {"n": f"{selectors.COUNT_BOUND:,}".replace(",", ".")}
+    return f"{count:,}".replace(",", ".")
+
+
 def queue_page(request, queryset, *, size: int) -> tuple[Page, list]:
     """One page of a dossier list, each row with the working time it has left."""
-    page = Paginator(queryset, size).get_page(request.GET.get("trang"))
+    page = BoundedPaginator(queryset, size).get_page(request.GET.get("trang"))
     calendar = load_calendar()
     rows = [(d, selectors.remaining_working_time(dossier=d, calendar=calendar)) for d in page.object_list]
     return page, rows

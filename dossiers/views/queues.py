@@ -25,6 +25,7 @@ from ..forms import BulkAssignForm, QueueFilterForm, RegisterForm, WorkQueueFilt
 from ..models import Dossier
 from .common import (
     QUEUE_PAGE_SIZES,
+    count_label,
     desk_forbidden,
     forbidden,
     query_without,
@@ -68,7 +69,9 @@ def intake_queue(request):
             "form": form,
             "page": page,
             "rows": rows,
-            "counts": [(s, DossierState(s).label, counts.get(s, 0)) for s in INTAKE_QUEUE_STATES],
+            "counts": [
+                (s, DossierState(s).label, count_label(counts.get(s, 0))) for s in INTAKE_QUEUE_STATES
+            ],
             "current_state": filters.state,
             "query": query_without(request, "trang"),
             "state_query": query_without(request, "trang", "trang_thai"),
@@ -126,8 +129,9 @@ def work_queue(request):
             "form": form,
             "page": page,
             "rows": rows,
-            "tabs": [(t, selectors.WORK_TAB_LABELS[t], counts[t]) for t in tabs],
+            "tabs": [(t, selectors.WORK_TAB_LABELS[t], count_label(counts[t])) for t in tabs],
             "current_tab": tab,
+            "needs_search": tab in selectors.HISTORY_TABS and not filters.searching,
             "query": query_without(request, "trang"),
             "tab_query": query_without(request, "trang", "tab"),
             "page_sizes": QUEUE_PAGE_SIZES,

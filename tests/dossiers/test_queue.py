@@ -157,7 +157,16 @@ def test_finished_dossiers_are_listed_without_a_current_agency(client, province)
     stopped = services.dossier_stop(
         dossier=appraising(province), actor=province.approver, reason="Người nộp đề nghị dừng giải quyết."
     )
+    running = appraising(province)
     client.force_login(province.approver)
-    response = client.get(QUEUE, {"tab": WorkTab.ALL})
-    assert response.status_code == 200
-    assert tab_codes(response, WorkTab.ALL) == {delivered.code, stopped.code}
+    # the active tabs list only what is still being processed
+    assert tab_codes(client.get(QUEUE, {"tab": WorkTab.ALL}), WorkTab.ALL) == {running.code}
+    # finished dossiers come with an explicit search, without a current agency
+    response = client.get(QUEUE, {"tab": WorkTab.FINISHED})
+    assert response.status_code == 200 and 'data-testid="history-search-hint"' in response.content.decode()
+    assert tab_codes(response, WorkTab.FINISHED) == set()
+    day = timezone.localdate().isoformat()
+    response = client.get(QUEUE, {"tab": WorkTab.FINISHED, "tu_ngay": day})
+    assert tab_codes(response, WorkTab.FINISHED) == {delivered.code, stopped.code}
+    response = client.get(QUEUE, {"tab": WorkTab.FINISHED, "q": stopped.code})
+    assert tab_codes(response, WorkTab.FINISHED) == {stopped.code}
