@@ -8,11 +8,13 @@ class DossiersConfig(AppConfig):
     def ready(self) -> None:
         # Kho dữ liệu (a lower layer) asks about dossiers through its extension point; the imports wait until
         # the models are loaded, as Django requires of ready().
+        from notifications.hooks import register_sample_context
         from portal.demo import register_app_demo
         from repository.hooks import register_dossier_hooks
 
-        from . import demo
+        from . import demo, notifications
         from .repository_hooks import HOOKS
 
         register_dossier_hooks(HOOKS)
         register_app_demo(self.label, demo.load)
+        register_sample_context(notifications.sample_context)
