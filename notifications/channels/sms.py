@@ -72,5 +72,6 @@ class EsmsChannel:
         code = str(reply.get("CodeResult", ""))
         if code in ("100", "124"):  # 124: this RequestId was accepted before
             return Sent(provider_message_id=str(reply.get("SMSID") or ""))
-        message = reply.get("ErrorMessage") or MESSAGES.get(code, "Lỗi eSMS")
-        raise ChannelError(f"eSMS {code}: {message}", code=code, retry=code not in DROP_CODES)
+        message = MESSAGES.get(code, "Lỗi eSMS")
+        detail = f" ({reply['ErrorMessage']})" if reply.get("ErrorMessage") else ""
+        raise ChannelError(f"eSMS {code}: {message}{detail}", code=code, retry=code not in DROP_CODES)
