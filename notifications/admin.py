@@ -21,7 +21,16 @@ class DeliveryEventInline(admin.TabularInline):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "channel", "recipient", "address", "dossier_code", "status", "attempts"]
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "recipient",
+        "address",
+        "dossier_code",
+        "status",
+        "attempts",
+    ]
     list_filter = ["status", "channel", "kind"]
     search_fields = ["dossier_code", "address", "recipient__username"]
     inlines = [DeliveryEventInline]

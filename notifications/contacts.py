@@ -64,13 +64,21 @@ def contact_verification_start(*, user, kind: str, value: str) -> ContactVerific
         raise _error("kind", "Chọn số điện thoại hoặc thư điện tử.")
     value = normalise(kind, value)
     now = timezone.now()
-    recent = ContactVerification.objects.filter(user=user, created_at__gte=now - dt.timedelta(hours=1)).count()
+    recent = ContactVerification.objects.filter(
+        user=user, created_at__gte=now - dt.timedelta(hours=1)
+    ).count()
     if recent >= MAX_CODES_PER_HOUR:
-        raise _error("value", "Đã gửi quá nhiều mã trong một giờ. Vui lòng thử lại sau.", code="too_many_codes")
+        raise _error(
+            "value", "Đã gửi quá nhiều mã trong một giờ. Vui lòng thử lại sau.", code="too_many_codes"
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         verification = ContactVerification.objects.create(
-            user=user, kind=kind, value=value, code_hash="", expires_at=now + dt.timedelta(minutes=CODE_MINUTES)
+            user=user,
+            kind=kind,
+            value=value,
+            code_hash="",
+            expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
         )
         verification.code_hash = _hash(verification.pk, code)
         verification.save(update_fields=["code_hash"])

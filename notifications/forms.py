@@ -7,11 +7,7 @@ CHOOSABLE = [Channel.SMS, Channel.ZALO, Channel.EMAIL]
 
 
 def kinds_for(user) -> list[str]:
-    return [
-        k
-        for k in Kind.values
-        if k not in SYSTEM_KINDS and (user.is_officer or k not in OFFICER_KINDS)
-    ]
+    return [k for k in Kind.values if k not in SYSTEM_KINDS and (user.is_officer or k not in OFFICER_KINDS)]
 
 
 class PreferencesForm(forms.Form):

@@ -66,7 +66,9 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.get_channel_display()} · {self.address or self.recipient_id}"
+        return (
+            f"{self.get_kind_display()} · {self.get_channel_display()} · {self.address or self.recipient_id}"
+        )
 
     @property
     def request_id(self) -> str:
@@ -142,6 +144,9 @@ class ContactVerification(models.Model):
         verbose_name = _("mã xác minh liên hệ")
         verbose_name_plural = _("mã xác minh liên hệ")
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"
+
 
 class Preference(models.Model):
     """The channels an account chose for one kind of notification (the portal inbox is always on)."""
@@ -156,6 +161,9 @@ class Preference(models.Model):
         verbose_name = _("lựa chọn nhận thông báo")
         verbose_name_plural = _("lựa chọn nhận thông báo")
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()}"
 
 
 class MessageTemplate(models.Model):
@@ -179,6 +187,9 @@ class MessageTemplate(models.Model):
             models.UniqueConstraint(fields=["kind", "channel", "language"], name="message_template_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_channel_display()} · {self.language}"
+
 
 class ZaloToken(models.Model):
     """The Official Account's access token and its single-use refresh token, always replaced together."""
@@ -192,6 +203,9 @@ class ZaloToken(models.Model):
     class Meta:
         verbose_name = _("mã truy cập Zalo OA")
         verbose_name_plural = _("mã truy cập Zalo OA")
+
+    def __str__(self) -> str:
+        return f"Zalo OA token #{self.generation}"
 
 
 class SimulatedMessage(models.Model):
@@ -208,9 +222,15 @@ class SimulatedMessage(models.Model):
     class Meta:
         ordering = ["-received_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.provider} {self.phone}"
+
 
 class SimulatorState(models.Model):
     """The simulated providers' own state: the OA's valid tokens, the SMS balance."""
 
     key = models.CharField(max_length=40, unique=True)
     value = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return self.key

@@ -101,14 +101,34 @@ def notify(
             if Notification.objects.filter(idempotency_key=key).exists():
                 continue
             created.append(
-                _write(kind=kind, key=key, user=user, target=target, language=language, context=personal,
-                       dossier_id=dossier_id, dossier_code=dossier_code, link=link)
+                _write(
+                    kind=kind,
+                    key=key,
+                    user=user,
+                    target=target,
+                    language=language,
+                    context=personal,
+                    dossier_id=dossier_id,
+                    dossier_code=dossier_code,
+                    link=link,
+                )
             )
     return created
 
 
-def _write(*, kind, key, user, target: Target, language, context, dossier_id, dossier_code, link,
-           fallback_of: Notification | None = None) -> Notification:
+def _write(
+    *,
+    kind,
+    key,
+    user,
+    target: Target,
+    language,
+    context,
+    dossier_id,
+    dossier_code,
+    link,
+    fallback_of: Notification | None = None,
+) -> Notification:
     source = rendering.source_for(kind, target.channel, language)
     rendered = rendering.render(source, channel=target.channel, context=context)
     now = timezone.now()
@@ -180,8 +200,9 @@ def notification_deliver(*, notification_id: int) -> str:
             error_message="",
             next_attempt_at=None,
         )
-        DeliveryEvent.objects.create(notification=row, at=at, outcome=AttemptOutcome.SENT,
-                                       message=sent.provider_message_id[:500])
+        DeliveryEvent.objects.create(
+            notification=row, at=at, outcome=AttemptOutcome.SENT, message=sent.provider_message_id[:500]
+        )
     return "sent"
 
 
@@ -210,7 +231,10 @@ def _fallback_to_sms(row: Notification) -> Notification | None:
     """The phone has no Zalo account: send the same event by SMS, unless an SMS row exists for it."""
     event_key = row.idempotency_key.rsplit(":", 2)[0]
     if Notification.objects.filter(
-        idempotency_key__in=[idempotency_key(event_key, row.recipient_id, Channel.SMS), f"{row.idempotency_key}:sms"]
+        idempotency_key__in=[
+            idempotency_key(event_key, row.recipient_id, Channel.SMS),
+            f"{row.idempotency_key}:sms",
+        ]
     ).exists():
         return None
     context = {**{name: "" for name in rendering.VARIABLES}, **row.context}
@@ -267,8 +291,11 @@ def notification_retry(*, notification: Notification, actor) -> Notification:
         )
         if updated:
             DeliveryEvent.objects.create(
-                notification=notification, at=timezone.now(), outcome=AttemptOutcome.RETRY,
-                code="manual", message=f"Gửi lại theo yêu cầu của {actor}"[:500],
+                notification=notification,
+                at=timezone.now(),
+                outcome=AttemptOutcome.RETRY,
+                code="manual",
+                message=f"Gửi lại theo yêu cầu của {actor}"[:500],
             )
             outbox.enqueue(DELIVER_TASK, notification.pk, queue=QUEUE)
     notification.refresh_from_db()
@@ -296,7 +323,11 @@ def preferences_save(*, user, choices: dict[str, list[str]], language: str | Non
         if kind in SYSTEM_KINDS:
             continue
         for channel in channels:
-            if channel != Channel.INBOX and channel in Channel.values and not subscriber.verified_address(channel):
+            if (
+                channel != Channel.INBOX
+                and channel in Channel.values
+                and not subscriber.verified_address(channel)
+            ):
                 what = "thư điện tử" if channel == Channel.EMAIL else "số điện thoại"
                 raise ApplicationError(
                     f"Hãy xác minh {what} trước khi chọn nhận thông báo qua {Channel(channel).label}.",

@@ -29,7 +29,9 @@ _PHONE_84 = re.compile(r"^84[35789]\d{8}$")
 
 
 def _state(key: str, default: dict) -> SimulatorState:
-    row, _created = SimulatorState.objects.select_for_update().get_or_create(key=key, defaults={"value": default})
+    row, _created = SimulatorState.objects.select_for_update().get_or_create(
+        key=key, defaults={"value": default}
+    )
     return row
 
 
@@ -61,7 +63,10 @@ def esms_send(request):
         return JsonResponse({"CodeResult": "99", "ErrorMessage": "Invalid JSON"})
     with transaction.atomic():
         state = _state("esms", {"fail_next": []})
-        if body.get("ApiKey") != settings.SMS_ESMS_API_KEY or body.get("SecretKey") != settings.SMS_ESMS_SECRET_KEY:
+        if (
+            body.get("ApiKey") != settings.SMS_ESMS_API_KEY
+            or body.get("SecretKey") != settings.SMS_ESMS_SECRET_KEY
+        ):
             return JsonResponse({"CodeResult": "101", "ErrorMessage": "Authorize Failed"})
         if body.get("Brandname") != settings.SMS_BRANDNAME:
             return JsonResponse({"CodeResult": "104", "ErrorMessage": "Brandname is not exist"})
@@ -116,10 +121,9 @@ def zalo_access_token(request):
         state = _state("zalo", _zalo_default())
         if request.headers.get("secret_key") != settings.ZALO_APP_SECRET:
             return JsonResponse({"error": -14002, "error_description": "Invalid secret key"})
-        if (
-            request.POST.get("grant_type") != "refresh_token"
-            or request.POST.get("refresh_token") != state.value.get("refresh_token")
-        ):
+        if request.POST.get("grant_type") != "refresh_token" or request.POST.get(
+            "refresh_token"
+        ) != state.value.get("refresh_token"):
             return JsonResponse({"error": -14014, "error_description": "Invalid refresh token"})
         pair = {"access_token": f"at-{uuid.uuid4().hex}", "refresh_token": f"rt-{uuid.uuid4().hex}"}
         state.value = {**state.value, **pair}

@@ -93,7 +93,9 @@ def preferences(request):
             else:
                 messages.success(request, _("Đã lưu lựa chọn nhận thông báo."))
                 return redirect("notifications:preferences")
-        return render(request, "notifications/preferences.html", _settings_context(request, preferences_form=form))
+        return render(
+            request, "notifications/preferences.html", _settings_context(request, preferences_form=form)
+        )
     return render(request, "notifications/preferences.html", _settings_context(request))
 
 
@@ -123,7 +125,9 @@ def contact_verify(request):
     form = VerifyForm(request.POST)
     if form.is_valid():
         try:
-            contacts.contact_verify(user=request.user, kind=form.cleaned_data["kind"], code=form.cleaned_data["code"])
+            contacts.contact_verify(
+                user=request.user, kind=form.cleaned_data["kind"], code=form.cleaned_data["code"]
+            )
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
@@ -184,7 +188,9 @@ def template_edit(request, kind: str, channel: str, language: str):
             )
             if request.POST.get("action") == "save":
                 MessageTemplate.objects.update_or_create(
-                    kind=kind, channel=channel, language=language,
+                    kind=kind,
+                    channel=channel,
+                    language=language,
                     defaults={**data, "updated_by": request.user},
                 )
                 messages.success(request, _("Đã lưu mẫu thông báo."))

@@ -33,10 +33,10 @@ from portal.storage import StoredFiles, atomic_with_files
 from portal.uploads import CheckedUpload, check_upload
 
 from .. import documents, selectors, tasks
-from ..notifications import dossier_notify_event
 from ..archive.services import archive_record_refresh
 from ..constants import FINAL_STATES, DossierState
 from ..models import Dossier, DossierAccessLog, DossierDocument, DossierEvent, DossierFile
+from ..notifications import dossier_notify_event
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile

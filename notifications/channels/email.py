@@ -14,7 +14,8 @@ class EmailChannel:
     def send(self, notification) -> Sent:
         message = EmailMultiAlternatives(
             subject=notification.subject,
-            body=notification.body + (f"\n\n{settings.SITE_URL}{notification.link}" if notification.link else ""),
+            body=notification.body
+            + (f"\n\n{settings.SITE_URL}{notification.link}" if notification.link else ""),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.address],
             headers={"X-Notification-Key": notification.request_id},
@@ -24,7 +25,9 @@ class EmailChannel:
         try:
             message.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise ChannelError(f"Máy chủ thư từ chối địa chỉ: {exc}", code="recipient_refused", retry=False) from exc
+            raise ChannelError(
+                f"Máy chủ thư từ chối địa chỉ: {exc}", code="recipient_refused", retry=False
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise ChannelError(f"Không gửi được thư: {exc}", code=type(exc).__name__) from exc
         return Sent(provider_message_id=message.extra_headers.get("Message-ID", ""))

@@ -29,7 +29,9 @@ MESSAGES = {
 
 
 class EsmsChannel:
-    def __init__(self, *, url: str, api_key: str, secret_key: str, brandname: str, sandbox: bool, timeout: float):
+    def __init__(
+        self, *, url: str, api_key: str, secret_key: str, brandname: str, sandbox: bool, timeout: float
+    ):
         self.url = url
         self.api_key = api_key
         self.secret_key = secret_key

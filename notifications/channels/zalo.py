@@ -82,7 +82,9 @@ class ZaloTokens:
                 )
             row.access_token = reply["access_token"]
             row.refresh_token = reply["refresh_token"]
-            row.expires_at = timezone.now() + dt.timedelta(seconds=int(reply.get("expires_in") or 90000) - 300)
+            row.expires_at = timezone.now() + dt.timedelta(
+                seconds=int(reply.get("expires_in") or 90000) - 300
+            )
             row.refreshed_at = timezone.now()
             row.generation += 1
             row.save()

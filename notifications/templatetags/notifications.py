@@ -11,5 +11,9 @@ def dossier_notifications(context, dossier):
     officers every recipient's."""
     user = context["request"].user
     own_only = not getattr(user, "is_officer", False)
-    rows = list(selectors.delivery_status_for_dossier(dossier_id=dossier.pk, recipient=user if own_only else None)[:20])
+    rows = list(
+        selectors.delivery_status_for_dossier(dossier_id=dossier.pk, recipient=user if own_only else None)[
+            :20
+        ]
+    )
     return {"rows": rows}

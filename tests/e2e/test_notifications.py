@@ -37,7 +37,9 @@ def _draft(version, citizen):
     )
     for component in version.components.order_by("order"):
         if component.mandatory:
-            services.dossier_attach_file(dossier=dossier, actor=citizen, component=component, upload=pdf_upload())
+            services.dossier_attach_file(
+                dossier=dossier, actor=citizen, component=component, upload=pdf_upload()
+            )
     return services.dossier_set_delivery(dossier=dossier, actor=citizen, method=DeliveryMethod.DESK)
 
 

@@ -46,14 +46,21 @@ def test_an_expired_access_token_is_refreshed_once_and_the_new_pair_stored(
     stored = ZaloToken.objects.get(pk=1)
     provider = SimulatorState.objects.get(key="zalo").value
     assert stored.generation == 1
-    assert (stored.access_token, stored.refresh_token) == (provider["access_token"], provider["refresh_token"])
+    assert (stored.access_token, stored.refresh_token) == (
+        provider["access_token"],
+        provider["refresh_token"],
+    )
     assert stored.refresh_token != "rt-simulator"  # the single-use one was spent and replaced
 
 
 def test_a_worker_holding_the_old_token_does_not_spend_the_refresh_token_again(province, zalo_citizen):
     with httpx.Client(transport=SimulatorTransport()) as client:
-        tokens = ZaloTokens(client=client, oauth_url="http://sim/gia-lap/zalo/v4/oa/access_token",
-                            app_id="simulator", secret_key="simulator-secret")
+        tokens = ZaloTokens(
+            client=client,
+            oauth_url="http://sim/gia-lap/zalo/v4/oa/access_token",
+            app_id="simulator",
+            secret_key="simulator-secret",
+        )
         old = tokens.current()
         first = tokens.refresh(stale=old)
         # a second worker that also saw `old` rejected gets the pair the first one stored
@@ -64,8 +71,12 @@ def test_a_worker_holding_the_old_token_does_not_spend_the_refresh_token_again(p
 def test_a_refused_refresh_token_is_reported_for_the_oa_to_be_authorised_again(province, zalo_citizen):
     ZaloToken.objects.update_or_create(pk=1, defaults={"access_token": "at-old", "refresh_token": "rt-spent"})
     with httpx.Client(transport=SimulatorTransport()) as client:
-        tokens = ZaloTokens(client=client, oauth_url="http://sim/gia-lap/zalo/v4/oa/access_token",
-                            app_id="simulator", secret_key="simulator-secret")
+        tokens = ZaloTokens(
+            client=client,
+            oauth_url="http://sim/gia-lap/zalo/v4/oa/access_token",
+            app_id="simulator",
+            secret_key="simulator-secret",
+        )
         with pytest.raises(ChannelError) as refused:
             tokens.refresh(stale="at-old")
     assert refused.value.code == "-14014" and refused.value.retry
@@ -84,7 +95,9 @@ def test_a_phone_without_zalo_gets_the_message_by_sms(province, zalo_citizen, de
 
 def test_without_choices_only_the_inbox_is_written(province):
     submitted(province)
-    assert list(Notification.objects.filter(kind=Kind.SUBMITTED).values_list("channel", flat=True)) == ["inbox"]
+    assert list(Notification.objects.filter(kind=Kind.SUBMITTED).values_list("channel", flat=True)) == [
+        "inbox"
+    ]
 
 
 def test_choices_are_respected_per_kind(province, deliver_after_commit, mailoutbox):
@@ -95,7 +108,9 @@ def test_choices_are_respected_per_kind(province, deliver_after_commit, mailoutb
     from dossiers import services as dossier_services
 
     dossier = deliver_after_commit(submitted, province, citizen)
-    assert set(Notification.objects.filter(kind=Kind.SUBMITTED).values_list("channel", flat=True)) == {"inbox"}
+    assert set(Notification.objects.filter(kind=Kind.SUBMITTED).values_list("channel", flat=True)) == {
+        "inbox"
+    }
     deliver_after_commit(dossier_services.dossier_receive, dossier=dossier, actor=province.officer)
     email = Notification.objects.get(kind=Kind.RECEIVED, channel=Channel.EMAIL)
     assert email.status == Status.SENT and email.address == "an@example.vn"
@@ -134,7 +149,9 @@ def test_an_invalid_phone_or_email_is_refused_when_entered(province, kind, value
 
 
 def test_a_wrong_code_does_not_verify(province, deliver_after_commit):
-    deliver_after_commit(contacts.contact_verification_start, user=province.citizen, kind="phone", value="0905123456")
+    deliver_after_commit(
+        contacts.contact_verification_start, user=province.citizen, kind="phone", value="0905123456"
+    )
     with pytest.raises(ApplicationError, match="không đúng"):
         contacts.contact_verify(user=province.citizen, kind="phone", code="000000")
     assert services.subscriber_for(province.citizen).verified_address("sms") == ""
@@ -146,6 +163,8 @@ def test_an_applicants_own_message_tells_nobody_and_an_officers_does(province, d
     dossier = dossier_services.dossier_receive(dossier=submitted(province), actor=province.officer)
     dossier_services.dossier_message_post(dossier=dossier, actor=province.citizen, body="Xin hỏi tiến độ.")
     assert not Notification.objects.filter(kind=Kind.OFFICER_MESSAGE).exists()
-    dossier_services.dossier_message_post(dossier=dossier, actor=province.officer, body="Hồ sơ đang thẩm định.")
+    dossier_services.dossier_message_post(
+        dossier=dossier, actor=province.officer, body="Hồ sơ đang thẩm định."
+    )
     inbox = Notification.objects.get(kind=Kind.OFFICER_MESSAGE)
     assert "Hồ sơ đang thẩm định." in inbox.body and inbox.recipient == province.citizen

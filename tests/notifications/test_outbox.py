@@ -24,9 +24,7 @@ def rows(kind: str, **filters):
     return Notification.objects.filter(kind=kind, **filters).order_by("channel")
 
 
-def test_the_notifications_are_written_in_the_events_transaction_and_roll_back_with_it(
-    province, sms_citizen
-):
+def test_the_notifications_are_written_in_the_events_transaction_and_roll_back_with_it(province, sms_citizen):
     dossier = submitted(province, sms_citizen)
     tasks_before = PendingTask.objects.count()
     # when the reception fails after the event was written
@@ -52,7 +50,9 @@ def test_the_notifications_are_written_in_the_events_transaction_and_roll_back_w
     assert sms.status == Status.PENDING and sms.address == "0905123456"
     dossier.refresh_from_db()
     assert dossier.code in sms.body and "Hen tra ket qua" in sms.body  # folded to GSM text
-    assert PendingTask.objects.filter(task=services.DELIVER_TASK, args=[sms.pk], queue="notifications").exists()
+    assert PendingTask.objects.filter(
+        task=services.DELIVER_TASK, args=[sms.pk], queue="notifications"
+    ).exists()
 
 
 def test_after_commit_the_sms_goes_through_the_provider_with_the_rows_request_id(
@@ -62,7 +62,9 @@ def test_after_commit_the_sms_goes_through_the_provider_with_the_rows_request_id
     sms = rows(Kind.SUBMITTED, channel=Channel.SMS).get()
     assert sms.status == Status.SENT and sms.provider_message_id.startswith("sim-")
     message = SimulatedMessage.objects.get(provider="esms", request_id=sms.request_id)
-    assert message.phone == PHONE and dossier.procedure_version.name[:10] not in message.content  # no diacritics
+    assert (
+        message.phone == PHONE and dossier.procedure_version.name[:10] not in message.content
+    )  # no diacritics
     assert sms.delivery_events.get().outcome == AttemptOutcome.SENT
 
 
@@ -73,7 +75,9 @@ def test_a_passing_provider_error_is_retried_with_backoff(province, sms_citizen,
     first_try = sms.delivery_events.get()
     assert sms.status == Status.PENDING and sms.error_code == "103"
     assert first_try.outcome == AttemptOutcome.RETRY and "103" in first_try.message
-    assert sms.next_attempt_at == pytest.approx(first_try.at + dt.timedelta(seconds=60), abs=dt.timedelta(seconds=1))
+    assert sms.next_attempt_at == pytest.approx(
+        first_try.at + dt.timedelta(seconds=60), abs=dt.timedelta(seconds=1)
+    )
     # the beat task leaves it alone until its time has come
     assert services.notifications_requeue()["queued"] == 0
     clock.shift(dt.timedelta(seconds=61))
@@ -110,7 +114,9 @@ def test_attempts_run_out(province, sms_citizen, deliver_after_commit, clock, se
     assert [e.outcome for e in sms.delivery_events.all()] == [AttemptOutcome.RETRY, AttemptOutcome.FAILED]
 
 
-def test_a_broker_outage_loses_nothing(province, sms_citizen, broker_down, django_capture_on_commit_callbacks, clock):
+def test_a_broker_outage_loses_nothing(
+    province, sms_citizen, broker_down, django_capture_on_commit_callbacks, clock
+):
     # given the broker is down while the dossier is submitted
     with django_capture_on_commit_callbacks(execute=True):
         submitted(province, sms_citizen)
@@ -131,14 +137,19 @@ def test_a_broker_outage_loses_nothing(province, sms_citizen, broker_down, djang
     assert SimulatedMessage.objects.filter(request_id=sms.request_id).count() == 1
 
 
-def test_one_event_never_gives_two_rows_or_two_sends_on_a_channel(province, sms_citizen, deliver_after_commit):
+def test_one_event_never_gives_two_rows_or_two_sends_on_a_channel(
+    province, sms_citizen, deliver_after_commit
+):
     deliver_after_commit(submitted, province, sms_citizen)
     event = DossierEvent.objects.get(action="submit")
     sms = rows(Kind.SUBMITTED, channel=Channel.SMS).get()
     # the same event notified again (a retried service) writes nothing new
-    assert services.notify(
-        kind=Kind.SUBMITTED, event_key=f"dossier-event:{event.pk}", recipients=[sms_citizen], context={}
-    ) == []
+    assert (
+        services.notify(
+            kind=Kind.SUBMITTED, event_key=f"dossier-event:{event.pk}", recipients=[sms_citizen], context={}
+        )
+        == []
+    )
     # the delivery task run again (sent twice by the outbox) sends nothing
     assert services.notification_deliver(notification_id=sms.pk) == "skipped"
     assert SimulatedMessage.objects.filter(request_id=sms.request_id).count() == 1

@@ -31,8 +31,12 @@ def edit_url(kind="received", channel="sms", language="vi"):
         ("sms", {"body": "{{ procedure }} " * 12}, "body", "quá giới hạn 306 ký tự"),
         ("sms", {"body": "Ho so {% if code %}"}, "body", "sai cú pháp"),
         ("zalo", {"body": "ten={{ name }}", "zns_template_id": ""}, "zns_template_id", "mã mẫu ZNS"),
-        ("zalo", {"body": "thu_tuc={{ procedure }}{{ procedure }}{{ procedure }}", "zns_template_id": "1"},
-         "body", "quá giới hạn 100"),
+        (
+            "zalo",
+            {"body": "thu_tuc={{ procedure }}{{ procedure }}{{ procedure }}", "zns_template_id": "1"},
+            "body",
+            "quá giới hạn 100",
+        ),
         ("email", {"subject": "", "body": "Kính gửi {{ name }}"}, "subject", "Nhập tiêu đề"),
     ],
 )
@@ -67,7 +71,7 @@ def test_the_inbox_counts_unread_in_the_header_and_opens_the_dossier(client, pro
     client.force_login(province.citizen)
     page = client.get(reverse("notifications:inbox"))
     assert page.context["inbox_unread"] == 2
-    assert "Hồ sơ {} đã được tiếp nhận".format(dossier.code) in page.content.decode()
+    assert f"Hồ sơ {dossier.code} đã được tiếp nhận" in page.content.decode()
     received = Notification.objects.get(kind=Kind.RECEIVED)
     opened = client.post(reverse("notifications:open", args=[received.pk]))
     assert opened["Location"] == reverse("dossiers:detail", args=[dossier.pk])
@@ -110,14 +114,19 @@ def test_the_preferences_page_verifies_a_phone_then_saves_choices(client, provin
     client.force_login(citizen)
     refused = client.post(reverse("notifications:contact_start"), {"kind": "phone", "value": "0123"})
     assert "không hợp lệ" in refused.content.decode()
-    deliver_after_commit(client.post, reverse("notifications:contact_start"), {"kind": "phone", "value": "0905 123 456"})
+    deliver_after_commit(
+        client.post, reverse("notifications:contact_start"), {"kind": "phone", "value": "0905 123 456"}
+    )
     from .conftest import last_code
 
     client.post(reverse("notifications:contact_verify"), {"kind": "phone", "code": last_code("84905123456")})
     response = client.post(
-        reverse("notifications:preferences"), {"language": "vi", "received__sms": "on", "received__zalo": "on"}
+        reverse("notifications:preferences"),
+        {"language": "vi", "received__sms": "on", "received__zalo": "on"},
     )
     assert response.status_code == 302
     assert services.chosen_channels(user=citizen, kind=Kind.RECEIVED) == ["inbox", "sms", "zalo"]
-    unverified = client.post(reverse("notifications:preferences"), {"language": "vi", "received__email": "on"})
+    unverified = client.post(
+        reverse("notifications:preferences"), {"language": "vi", "received__email": "on"}
+    )
     assert "xác minh thư điện tử" in unverified.content.decode()

@@ -49,8 +49,23 @@ def test_a_worker_on_the_notifications_queue_delivers_the_sms(django_capture_on_
 
     app.conf.task_always_eager = False
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo", "-Q", "notifications",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            "notifications",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
         env={**os.environ, "DATABASE_URL": _database_url()},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
