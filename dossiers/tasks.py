@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from . import selectors, services
+from . import notifications, selectors, services
 from .archive.tasks import archive_sweep  # noqa: F401 — found by Celery's autodiscovery of dossiers.tasks
 
 logger = logging.getLogger(__name__)
@@ -37,3 +37,9 @@ def sweep_deadlines() -> dict:
             logger.exception("Deadline sweep failed for agency %s", agency_id)
             failed.append(agency_id)
     return {"agencies": len(agency_ids), "failed": failed}
+
+
+@shared_task(name="dossiers.notify_deadline_digests", acks_late=True, time_limit=300, soft_time_limit=240)
+def notify_deadline_digests() -> int:
+    """Celery beat entry (NOTIFY_DIGEST_HOUR): each officer's digest of due-soon and overdue dossiers."""
+    return notifications.deadline_digests_send()

@@ -45,6 +45,7 @@ BY_ROLE = {
         (_("Quản trị"), "admin:index"),
         (_("Danh mục thủ tục"), "admin:procedures_procedure_changelist"),
         (_("Lưu trữ hồ sơ"), "archive:list"),
+        (_("Mẫu thông báo"), "notifications:template_list"),
     ],
     Role.POSTAL: [(_("Hồ sơ bưu chính"), "dossiers:intake_queue")],
 }

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "portal",
+    "notifications",
     "procedures",
     "dossiers",
     "payments",
@@ -102,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -407,3 +409,64 @@ CELERY_BEAT_SCHEDULE["procedures-mark-retired-versions"] = {
     "task": "procedures.tasks.mark_retired_versions",
     "schedule": crontab(hour=0, minute=5),
 }
+
+# Notifications (notifications/): rows written with the event, delivered by workers on the "notifications"
+# queue after commit; the beat task re-queues rows left undelivered every NOTIFY_REQUEUE_SECONDS. A failed send
+# is tried again after NOTIFY_RETRY_BASE_SECONDS, doubled each time, at most NOTIFY_MAX_ATTEMPTS times.
+# NOTIFY_SIMULATORS mounts the local SMS / Zalo simulators on /gia-lap/ and sends to them instead of the
+# providers: on in development and tests, never in production.
+NOTIFY_SIMULATORS = env.bool("NOTIFY_SIMULATORS", default=not PRODUCTION)
+if PRODUCTION and NOTIFY_SIMULATORS:
+    raise ImproperlyConfigured("NOTIFY_SIMULATORS must be off in production.")
+NOTIFY_PROVIDER_TIMEOUT_SECONDS = env.float("NOTIFY_PROVIDER_TIMEOUT_SECONDS", default=10.0)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
+NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=60)
+NOTIFY_REQUEUE_SECONDS = env.int("NOTIFY_REQUEUE_SECONDS", default=60)
+NOTIFY_REQUEUE_AFTER_SECONDS = env.int("NOTIFY_REQUEUE_AFTER_SECONDS", default=30)
+NOTIFY_REQUEUE_BATCH_SIZE = env.int("NOTIFY_REQUEUE_BATCH_SIZE", default=500)
+NOTIFY_CLAIM_TIMEOUT_SECONDS = env.int("NOTIFY_CLAIM_TIMEOUT_SECONDS", default=600)
+NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
+CELERY_BEAT_SCHEDULE["notifications-requeue"] = {
+    "task": "notifications.requeue",
+    "schedule": float(NOTIFY_REQUEUE_SECONDS),
+    "options": {"queue": "notifications", "expires": float(NOTIFY_REQUEUE_SECONDS)},
+}
+CELERY_BEAT_SCHEDULE["dossiers-deadline-digests"] = {
+    "task": "dossiers.notify_deadline_digests",
+    "schedule": crontab(hour=NOTIFY_DIGEST_HOUR, minute=0),
+    "options": {"queue": "notifications"},
+}
+_SIMULATOR = f"{SITE_URL}/gia-lap"
+# SMS brandname, eSMS JSON API. SMS_MAX_LENGTH: longest SMS a template may produce (2 parts of 153 characters).
+SMS_ESMS_URL = env.str(
+    "SMS_ESMS_URL",
+    default=f"{_SIMULATOR}/esms/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+    if NOTIFY_SIMULATORS
+    else "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/",
+)
+SMS_ESMS_API_KEY = env.str("SMS_ESMS_API_KEY", default="simulator" if NOTIFY_SIMULATORS else "")
+SMS_ESMS_SECRET_KEY = env.str("SMS_ESMS_SECRET_KEY", default="simulator" if NOTIFY_SIMULATORS else "")
+SMS_BRANDNAME = env.str("SMS_BRANDNAME", default="DVC_KHANHHOA")
+SMS_SANDBOX = env.bool("SMS_SANDBOX", default=False)
+SMS_MAX_LENGTH = env.int("SMS_MAX_LENGTH", default=306)
+# Zalo ZNS: the OA's app id and secret, the first token pair (later pairs are kept in the database, each
+# refresh token used once), the approved template id, and the longest value of one template parameter.
+ZALO_ZNS_URL = env.str(
+    "ZALO_ZNS_URL",
+    default=f"{_SIMULATOR}/zalo/message/template"
+    if NOTIFY_SIMULATORS
+    else "https://business.openapi.zalo.me/message/template",
+)
+ZALO_OAUTH_URL = env.str(
+    "ZALO_OAUTH_URL",
+    default=f"{_SIMULATOR}/zalo/v4/oa/access_token"
+    if NOTIFY_SIMULATORS
+    else "https://oauth.zaloapp.com/v4/oa/access_token",
+)
+ZALO_APP_ID = env.str("ZALO_APP_ID", default="simulator" if NOTIFY_SIMULATORS else "")
+ZALO_APP_SECRET = env.str("ZALO_APP_SECRET", default="simulator-secret" if NOTIFY_SIMULATORS else "")
+ZALO_OA_ACCESS_TOKEN = env.str("ZALO_OA_ACCESS_TOKEN", default="at-simulator" if NOTIFY_SIMULATORS else "")
+ZALO_OA_REFRESH_TOKEN = env.str("ZALO_OA_REFRESH_TOKEN", default="rt-simulator" if NOTIFY_SIMULATORS else "")
+ZALO_ZNS_TEMPLATE_ID = env.str("ZALO_ZNS_TEMPLATE_ID", default="100001")
+ZALO_ZNS_DEVELOPMENT_MODE = env.bool("ZALO_ZNS_DEVELOPMENT_MODE", default=False)
+ZNS_PARAM_MAX_LENGTH = env.int("ZNS_PARAM_MAX_LENGTH", default=100)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -54,7 +55,12 @@ urlpatterns += [
     path("kho-du-lieu/luu-tru/", include("dossiers.archive.urls")),
     path("kho-du-lieu/", include("repository.urls")),
     path("bao-cao/", include("reporting.urls")),
+    path("thong-bao/", include("notifications.urls")),
 ]
+
+if settings.NOTIFY_SIMULATORS:
+    # The local SMS / Zalo providers (development and tests only; refused in production by the settings).
+    urlpatterns += [path("", include("notifications.simulators"))]
 
 handler404 = "portal.errors.page_not_found"
 

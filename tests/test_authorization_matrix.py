@@ -23,6 +23,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from dossiers import services
 from dossiers.constants import DeliveryMethod
 from dossiers.models import Dossier
+from notifications.constants import Status
+from notifications.models import Notification
 from portal.constants import Role
 from repository.models import StoredDocument
 from tests.dossiers.factories import Province, draft, pdf_upload
@@ -45,6 +47,8 @@ OPEN = re.compile(
     r"^(procedures|procedures-api):"
     r"|^(home|healthz|accessibility|login|logout|register|set_language|api-schema|api-docs|admin:login|admin:logout)$"
     r"|^password_reset|^(dossiers|dossiers-api):lookup$|^(repository|repository-api):verify"
+    # The local SMS / Zalo simulators, mounted only in development and tests (NOTIFY_SIMULATORS).
+    r"|^simulators:"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
 SIGNED_IN = {
@@ -67,6 +71,7 @@ class World:
     file_id: int
     message_id: int
     apology_id: int
+    notification_id: int
 
     def kwargs_for(self, name: str, params: list[str]) -> dict | None:
         """Values for a pattern's parameters pointing at the victim's objects, or None when unknown."""
@@ -99,6 +104,13 @@ class World:
                 }.get(param)
             elif app == "archive":
                 value = {"pk": dossier.pk, "kind": "dossier_file", "item_id": self.file_id}.get(param)
+            elif app == "notifications":
+                value = {
+                    "pk": self.notification_id,
+                    "kind": "received",
+                    "channel": "sms",
+                    "language": "vi",
+                }.get(param)
             elif view.startswith("document"):
                 value = {"pk": self.document.pk}.get(param)
             elif view.startswith("digitisation_job"):
@@ -183,6 +195,7 @@ def _build_world() -> World:
         file_id=dossier.files.first().pk,
         message_id=message.pk,
         apology_id=apology.pk,
+        notification_id=Notification.objects.filter(recipient=victim).order_by("pk").first().pk,
     )
 
 
@@ -214,6 +227,8 @@ def _snapshot(world: World) -> tuple:
         document.deleted_at,
         document.revoked_at if hasattr(document, "revoked_at") else None,
         document.versions.count() if hasattr(document, "versions") else None,
+        Notification.objects.filter(dossier_id=dossier.pk, read_at__isnull=True).count(),
+        Notification.objects.filter(status=Status.PENDING).count(),
     )
 
 

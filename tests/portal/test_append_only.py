@@ -17,6 +17,7 @@ from dossiers.archive import services as archive_services
 from dossiers.constants import Outcome
 from dossiers.models import ArchiveAccessLog, DossierAccessLog, DossierEvent, DossierHandover
 from dossiers.services import dossier_record_officer_read
+from notifications.models import DeliveryEvent
 from portal.append_only import AppendOnlyError, AppendOnlyModel
 from procedures.models import ProcedureEvent
 from repository import services as repository_services
@@ -42,8 +43,9 @@ HISTORY_MODELS = [
     DocumentAccessLog,
     DigitisationEvent,
     ArchiveAccessLog,
+    DeliveryEvent,
 ]
-OUR_APPS = {"portal", "procedures", "repository", "dossiers", "payments", "reporting"}
+OUR_APPS = {"portal", "notifications", "procedures", "repository", "dossiers", "payments", "reporting"}
 
 
 def _dossier_event(province):
@@ -111,6 +113,21 @@ def _archive_access_log(province):
     return ArchiveAccessLog.objects.get(dossier=dossier)
 
 
+def _delivery_event(province):
+    from notifications.constants import Channel, Kind
+    from notifications.services import Target, notification_deliver, notify
+
+    row = notify(
+        kind=Kind.CONTACT_CODE,
+        event_key="append-only",
+        recipients=[province.citizen],
+        context={"verification_code": "123456"},
+        targets=[Target(Channel.EMAIL, "an@example.vn")],
+    )[0]
+    notification_deliver(notification_id=row.pk)
+    return row.delivery_events.get()
+
+
 ROW_BUILDERS = {
     DossierEvent: _dossier_event,
     DossierHandover: _handover,
@@ -120,6 +137,7 @@ ROW_BUILDERS = {
     DocumentAccessLog: _document_access_log,
     DigitisationEvent: _digitisation_event,
     ArchiveAccessLog: _archive_access_log,
+    DeliveryEvent: _delivery_event,
 }
 
 
