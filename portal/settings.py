@@ -396,3 +396,39 @@ CELERY_BEAT_SCHEDULE["procedures-mark-retired-versions"] = {
     "task": "procedures.tasks.mark_retired_versions",
     "schedule": crontab(hour=0, minute=5),
 }
+
+# Online payment of fees (payments/). Providers offered to applicants, in this order.
+PAYMENTS_PROVIDERS = env.list("PAYMENTS_PROVIDERS", default=["vnpay"])
+# Local simulators of the providers (payments/simulators/), mounted at /thanh-toan/mo-phong/: on in
+# development and tests, refused in production.
+PAYMENTS_SIMULATORS = env.bool("PAYMENTS_SIMULATORS", default=not PRODUCTION)
+if PRODUCTION and PAYMENTS_SIMULATORS:
+    raise ImproperlyConfigured("PAYMENTS_SIMULATORS must be off in production.")
+PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", default=15.0)
+# This server's public address, sent as vnp_IpAddr in querydr and refund requests.
+PAYMENTS_SERVER_IP = env.str("PAYMENTS_SERVER_IP", default="127.0.0.1")
+# Minutes a started payment stays open; pending payments older than PAYMENTS_RECONCILE_AFTER_MINUTES are
+# queried by the reconciliation beat every PAYMENTS_RECONCILE_EVERY_MINUTES.
+PAYMENTS_EXPIRE_MINUTES = env.int("PAYMENTS_EXPIRE_MINUTES", default=15)
+PAYMENTS_RECONCILE_AFTER_MINUTES = env.int("PAYMENTS_RECONCILE_AFTER_MINUTES", default=20)
+PAYMENTS_RECONCILE_EVERY_MINUTES = env.int("PAYMENTS_RECONCILE_EVERY_MINUTES", default=10)
+PAYMENTS_RECONCILE_BATCH = env.int("PAYMENTS_RECONCILE_BATCH", default=500)
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "payments.reconcile",
+    "schedule": PAYMENTS_RECONCILE_EVERY_MINUTES * 60.0,
+}
+# VNPay v2.1.0 merchant: terminal code and hash secret from VNPay; empty URLs mean the local simulator.
+PAYMENTS_VNPAY_TMN_CODE = env.str("PAYMENTS_VNPAY_TMN_CODE", default="DVCKHOA1")
+PAYMENTS_VNPAY_HASH_SECRET = env.str(
+    "PAYMENTS_VNPAY_HASH_SECRET", default="" if PRODUCTION else "development-only-vnpay-secret"
+)
+PAYMENTS_VNPAY_PAY_URL = env.str("PAYMENTS_VNPAY_PAY_URL", default="")
+PAYMENTS_VNPAY_API_URL = env.str("PAYMENTS_VNPAY_API_URL", default="")
+if (
+    PRODUCTION
+    and "vnpay" in PAYMENTS_PROVIDERS
+    and not (PAYMENTS_VNPAY_HASH_SECRET and PAYMENTS_VNPAY_PAY_URL and PAYMENTS_VNPAY_API_URL)
+):
+    raise ImproperlyConfigured(
+        "PAYMENTS_VNPAY_HASH_SECRET, PAYMENTS_VNPAY_PAY_URL and PAYMENTS_VNPAY_API_URL must be set in production."
+    )

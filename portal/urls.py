@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -59,3 +60,6 @@ handler404 = "portal.errors.page_not_found"
 
 admin.site.site_header = "Quản trị hệ thống giải quyết TTHC"
 admin.site.site_title = "Quản trị"
+
+if settings.PAYMENTS_SIMULATORS:
+    urlpatterns.append(path("thanh-toan/mo-phong/", include("payments.simulators.urls")))

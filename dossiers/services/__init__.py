@@ -67,6 +67,7 @@ from .transfer import (
     dossier_transfer,
 )
 from .waiting import (
+    dossier_record_online_payment,
     dossier_record_payment,
     dossier_request_payment,
     dossier_request_supplement,
@@ -75,6 +76,7 @@ from .waiting import (
 )
 
 __all__ = [
+    "dossier_record_online_payment",
     "dossier_claim",
     "ApplicantData",
     "BulkAssignResult",

@@ -17,6 +17,7 @@ from dossiers.archive import services as archive_services
 from dossiers.constants import Outcome
 from dossiers.models import ArchiveAccessLog, DossierAccessLog, DossierEvent, DossierHandover
 from dossiers.services import dossier_record_officer_read
+from payments.models import PaymentEvent
 from portal.append_only import AppendOnlyError, AppendOnlyModel
 from procedures.models import ProcedureEvent
 from repository import services as repository_services
@@ -42,6 +43,7 @@ HISTORY_MODELS = [
     DocumentAccessLog,
     DigitisationEvent,
     ArchiveAccessLog,
+    PaymentEvent,
 ]
 OUR_APPS = {"portal", "procedures", "repository", "dossiers", "payments", "reporting"}
 
@@ -111,6 +113,12 @@ def _archive_access_log(province):
     return ArchiveAccessLog.objects.get(dossier=dossier)
 
 
+def _payment_event(province):
+    from payments.services import log_event
+
+    return log_event(provider="vnpay", kind="notification", verdict="forged", raw={"vnp_TxnRef": "X"})
+
+
 ROW_BUILDERS = {
     DossierEvent: _dossier_event,
     DossierHandover: _handover,
@@ -120,6 +128,7 @@ ROW_BUILDERS = {
     DocumentAccessLog: _document_access_log,
     DigitisationEvent: _digitisation_event,
     ArchiveAccessLog: _archive_access_log,
+    PaymentEvent: _payment_event,
 }
 
 

@@ -1,0 +1,12 @@
+"""Local provider simulators, mounted only when PAYMENTS_SIMULATORS is on (development and tests)."""
+
+from django.urls import path
+
+from . import vnpay
+
+app_name = "payments-simulator"
+
+urlpatterns = [
+    path("vnpay/paymentv2/vpcpay.html", vnpay.pay, name="vnpay_pay"),
+    path("vnpay/merchant_webapi/api/transaction", vnpay.api, name="vnpay_api"),
+]
