@@ -11,9 +11,13 @@ class PaymentsConfig(AppConfig):
         from portal.demo import register_app_demo
 
         from . import demo, registry, services, tasks, views  # noqa: F401  (tasks register with Celery)
+        from .contrib.national.plugin import NationalPlatformProvider
+        from .contrib.vietqr.plugin import VietQrProvider
         from .contrib.vnpay.plugin import VnpayProvider
 
         registry.register(VnpayProvider())
+        registry.register(NationalPlatformProvider())
+        registry.register(VietQrProvider())
         register_payment_hooks(
             PaymentHooks(submission_problems=services.submission_problems, dossier_panel=views.dossier_panel)
         )

@@ -72,6 +72,11 @@ class PaymentProvider(ABC):
     def answer(self, verdict: str, notice: Notice | None) -> HttpResponse:
         """The reply the provider expects, in its own protocol, for what the service decided."""
 
+    def record_unmatched(self, notice: Notice, verdict: str, payment: Payment | None) -> None:
+        """Keep money that arrived but settles nothing (a transfer) for a finance officer to review.
+        Gateways that refuse such a payment themselves keep nothing here."""
+        return None
+
     def parse_return(self, data: Mapping[str, str]) -> Notice:
         return self.parse_notification(data)
 

@@ -260,6 +260,8 @@ def payment_notification_receive(
                 payment, transaction_no=notice.transaction_no, bank_code=notice.bank_code, via=kind, at=at
             )
             verdict = Verdict.ACCEPTED
+        if verdict in (Verdict.UNKNOWN_REFERENCE, Verdict.WRONG_AMOUNT, Verdict.DUPLICATE):
+            provider.record_unmatched(notice, verdict, payment)
         log_event(
             provider=provider.identifier,
             kind=kind,

@@ -4,6 +4,7 @@ notification or the status query."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.contrib import messages
@@ -91,6 +92,62 @@ def vnpay_ipn(request):
         )
     except Exception:
         logger.exception("VNPay IPN failed")
+        return provider.answer(Verdict.ERROR, None)
+    return provider.answer(verdict, notice)
+
+
+@login_required
+@require_GET
+def national_return(request):
+    payment = Payment.objects.filter(
+        reference=request.GET.get("MaThamChieu", ""), provider=Provider.NATIONAL
+    ).first()
+    if payment is None or not can_view_payment(request.user, payment):
+        raise Http404
+    services.log_event(
+        provider=Provider.NATIONAL,
+        kind=EventKind.RETURN,
+        verdict=Verdict.INFO,
+        raw=dict(request.GET.items()),
+        payment=payment,
+    )
+    return redirect("payments:detail", reference=payment.reference)
+
+
+def _json_body(request) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@csrf_exempt
+@require_POST
+def national_callback(request):
+    """The national payment platform's signed callback (JSON), answered with its signed reply."""
+    provider = registry.get(Provider.NATIONAL)
+    try:
+        verdict, notice = services.payment_notification_receive(provider=provider, data=_json_body(request))
+    except Exception:
+        logger.exception("National payment callback failed")
+        return provider.answer(Verdict.ERROR, None)
+    return provider.answer(verdict, notice)
+
+
+@csrf_exempt
+@require_POST
+def vietqr_statement(request):
+    """The bank's statement notification of an incoming transfer (body signed with HMAC-SHA256)."""
+    provider = registry.get(Provider.VIETQR)
+    data = {
+        "body": request.body.decode("utf-8", "replace"),
+        "signature": request.headers.get("X-Signature", ""),
+    }
+    try:
+        verdict, notice = services.payment_notification_receive(provider=provider, data=data)
+    except Exception:
+        logger.exception("Bank statement notification failed")
         return provider.answer(Verdict.ERROR, None)
     return provider.answer(verdict, notice)
 

@@ -398,7 +398,7 @@ CELERY_BEAT_SCHEDULE["procedures-mark-retired-versions"] = {
 }
 
 # Online payment of fees (payments/). Providers offered to applicants, in this order.
-PAYMENTS_PROVIDERS = env.list("PAYMENTS_PROVIDERS", default=["vnpay"])
+PAYMENTS_PROVIDERS = env.list("PAYMENTS_PROVIDERS", default=["vnpay", "national", "vietqr"])
 # Local simulators of the providers (payments/simulators/), mounted at /thanh-toan/mo-phong/: on in
 # development and tests, refused in production.
 PAYMENTS_SIMULATORS = env.bool("PAYMENTS_SIMULATORS", default=not PRODUCTION)
@@ -432,3 +432,31 @@ if (
     raise ImproperlyConfigured(
         "PAYMENTS_VNPAY_HASH_SECRET, PAYMENTS_VNPAY_PAY_URL and PAYMENTS_VNPAY_API_URL must be set in production."
     )
+# National public-service portal's payment platform: partner code (MaDoiTac), secret, API URL (empty: the
+# local simulator), bearer token, and the checksum scheme of MaXacThuc, which is not published: "sha256"
+# (sha256 of the fields and the secret joined by "|", as the Thanh Hoá DVC system does) or "hmac-sha256"
+# (HMAC-SHA256 with the secret as key, as OpenCPS does). See the README.
+PAYMENTS_NATIONAL_PARTNER_CODE = env.str("PAYMENTS_NATIONAL_PARTNER_CODE", default="DVCKHANHHOA")
+PAYMENTS_NATIONAL_SECRET = env.str(
+    "PAYMENTS_NATIONAL_SECRET", default="" if PRODUCTION else "development-only-national-secret"
+)
+PAYMENTS_NATIONAL_URL = env.str("PAYMENTS_NATIONAL_URL", default="")
+PAYMENTS_NATIONAL_TOKEN = env.str("PAYMENTS_NATIONAL_TOKEN", default="")
+PAYMENTS_NATIONAL_CHECKSUM = env.str("PAYMENTS_NATIONAL_CHECKSUM", default="sha256")
+if PAYMENTS_NATIONAL_CHECKSUM not in ("sha256", "hmac-sha256"):
+    raise ImproperlyConfigured("PAYMENTS_NATIONAL_CHECKSUM must be sha256 or hmac-sha256.")
+if (
+    PRODUCTION
+    and "national" in PAYMENTS_PROVIDERS
+    and not (PAYMENTS_NATIONAL_SECRET and PAYMENTS_NATIONAL_URL)
+):
+    raise ImproperlyConfigured(
+        "PAYMENTS_NATIONAL_SECRET and PAYMENTS_NATIONAL_URL must be set in production."
+    )
+# VietQR transfers: the bank's statement notifications are signed with HMAC-SHA256 of the body under this
+# shared secret (header X-Signature).
+PAYMENTS_VIETQR_WEBHOOK_SECRET = env.str(
+    "PAYMENTS_VIETQR_WEBHOOK_SECRET", default="" if PRODUCTION else "development-only-bank-secret"
+)
+if PRODUCTION and "vietqr" in PAYMENTS_PROVIDERS and not PAYMENTS_VIETQR_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("PAYMENTS_VIETQR_WEBHOOK_SECRET must be set in production.")
