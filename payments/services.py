@@ -351,7 +351,7 @@ def payment_refund(*, payment: Payment, actor: User, amount: int, reason: str) -
         raise ApplicationError(
             "Thông tin hoàn tiền chưa hợp lệ.", code="invalid_refund", extra={"errors": errors}
         )
-    if payment.dossier.state not in REFUNDABLE_STATES:
+    if Dossier.objects.get(pk=payment.dossier_id).state not in REFUNDABLE_STATES:
         raise Conflict(
             "Chỉ hoàn phí, lệ phí khi hồ sơ bị từ chối, rút hoặc dừng xử lý.", code="refund_not_allowed"
         )
