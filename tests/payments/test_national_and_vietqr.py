@@ -52,9 +52,12 @@ def test_national_callback_forged_duplicated_and_wrong_amount(
     txn = SimulatedTransaction.objects.get(reference=payment.reference)
     txn.transaction_no = "PG1"
     message = callback_message(txn, code="00")
-    post = lambda body: client.post(
-        reverse("payments:national_callback"), json.dumps(body), content_type="application/json"
-    ).json()  # noqa: E731
+
+    def post(body):
+        return client.post(
+            reverse("payments:national_callback"), json.dumps(body), content_type="application/json"
+        ).json()  # noqa: E731
+
     assert post({**message, "MaXacThuc": "0" * 64})["MaLoi"] == "01"
     wrong = ppf.sign(
         {**message, "SoTien": payment.amount + 1},
