@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from dossiers import services
 from dossiers.constants import DeliveryMethod
 from dossiers.models import Dossier
+from payments.models import Payment
 from portal.constants import Role
 from repository.models import StoredDocument
 from tests.dossiers.factories import Province, draft, pdf_upload
@@ -45,6 +46,9 @@ OPEN = re.compile(
     r"^(procedures|procedures-api):"
     r"|^(home|healthz|login|logout|register|set_language|api-schema|api-docs|admin:login|admin:logout)$"
     r"|^password_reset|^(dossiers|dossiers-api):lookup$|^(repository|repository-api):verify"
+    # Payment providers' server-to-server notifications (signed, answered in their protocol), the receipt
+    # verification page the QR code opens, and the local provider simulators.
+    r"|^payments:(vnpay_ipn|national_callback|vietqr_statement|receipt_verify)$|^payments-simulator:"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
 SIGNED_IN = {
@@ -67,6 +71,8 @@ class World:
     file_id: int
     message_id: int
     apology_id: int
+    payment_id: int
+    payment_reference: str
 
     def kwargs_for(self, name: str, params: list[str]) -> dict | None:
         """Values for a pattern's parameters pointing at the victim's objects, or None when unknown."""
@@ -96,6 +102,11 @@ class World:
                     "transfer_pk": 1,
                     "kind": "receipt",
                     "version_pk": dossier.procedure_version_id,
+                }.get(param)
+            elif app == "payments":
+                value = {
+                    "pk": dossier.pk if view == "start" else self.payment_id,
+                    "reference": self.payment_reference,
                 }.get(param)
             elif app == "archive":
                 value = {"pk": dossier.pk, "kind": "dossier_file", "item_id": self.file_id}.get(param)
@@ -173,8 +184,16 @@ def _build_world() -> World:
         document_type_name="Giấy khai sinh",
         title="Giấy khai sinh",
     )
+    from django.test import RequestFactory
+
+    from payments.services import payment_start
+
+    request = RequestFactory().get("/")
+    payment, _ = payment_start(dossier=dossier, actor=victim, provider_id="vnpay", request=request)
     dossier.refresh_from_db()
     return World(
+        payment_id=payment.pk,
+        payment_reference=payment.reference,
         province=province,
         dossier=dossier,
         document=document,
@@ -214,6 +233,8 @@ def _snapshot(world: World) -> tuple:
         document.deleted_at,
         document.revoked_at if hasattr(document, "revoked_at") else None,
         document.versions.count() if hasattr(document, "versions") else None,
+        Payment.objects.get(pk=world.payment_id).status,
+        Payment.objects.get(pk=world.payment_id).refunded_amount,
     )
 
 
