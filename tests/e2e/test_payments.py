@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -97,7 +98,7 @@ def test_citizen_pays_through_vnpay_and_finance_exports_it(demo_site, browser, e
     with officer.expect_download() as download_info:
         officer.get_by_test_id("export").click()
     path = download_info.value.path()
-    rows = list(load_workbook(io.BytesIO(open(path, "rb").read())).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(Path(path).read_bytes())).active.iter_rows(values_only=True))
     assert any(r[0] == payment.reference and r[4] == 75000 for r in rows[1:])
     scroll = officer.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert scroll
