@@ -73,9 +73,11 @@ from .waiting import (
     dossier_request_supplement,
     dossier_supplement_at_desk,
     dossier_supplement_complete,
+    dossiers_mark_paid_online,
 )
 
 __all__ = [
+    "dossiers_mark_paid_online",
     "dossier_record_online_payment",
     "dossier_claim",
     "ApplicantData",

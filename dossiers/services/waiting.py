@@ -365,3 +365,12 @@ def dossier_record_online_payment(
             payload={"amount": str(amount), "receipt_number": receipt_number, "channel": provider},
         )
     return locked
+
+
+def dossiers_mark_paid_online(*, dossier_ids: list[int]) -> int:
+    """Bulk form for generated history (the scale generator): mark dossiers whose fee was settled online
+    (DuocThanhToanTrucTuyen), without events — the generator writes its own history. Live payments go
+    through `dossier_record_online_payment`."""
+    if not dossier_ids:
+        return 0
+    return Dossier.objects.filter(pk__in=dossier_ids, paid_online=False).update(paid_online=True)
