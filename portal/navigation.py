@@ -47,6 +47,7 @@ BY_ROLE = {
         (_("Lưu trữ hồ sơ"), "archive:list"),
     ],
     Role.POSTAL: [(_("Hồ sơ bưu chính"), "dossiers:intake_queue")],
+    Role.FINANCE_OFFICER: [(_("Thu phí, lệ phí"), "payments:finance")],
 }
 
 
