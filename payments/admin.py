@@ -70,4 +70,12 @@ class PaymentRefundAdmin(ReadOnlyAdmin):
 class UnmatchedTransferAdmin(admin.ModelAdmin):
     list_display = ("bank_transaction_id", "amount", "description", "agency", "status", "received_at")
     list_filter = ("status",)
-    readonly_fields = ("bank_transaction_id", "amount", "description", "agency", "payment", "received_at", "problem")
+    readonly_fields = (
+        "bank_transaction_id",
+        "amount",
+        "description",
+        "agency",
+        "payment",
+        "received_at",
+        "problem",
+    )

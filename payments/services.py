@@ -60,7 +60,7 @@ def filing_fees(dossier: Dossier) -> list[dict]:
 def amount_owed(dossier: Dossier) -> Owed | None:
     """What the applicant may pay online now: the outstanding obligations while the dossier waits for them
     (status 6), otherwise the filing fees not yet paid. None when nothing is owed."""
-    if not dossier.procedure_version.allows_online_payment:
+    if not dossier.procedure_version.allows_online_payment or not registry.enabled():
         return None
     if dossier.state == DossierState.AWAITING_PAYMENT:
         obligations = list(DossierObligation.objects.filter(dossier=dossier, paid_at__isnull=True))
@@ -92,7 +92,7 @@ def submission_problems(*, dossier: Dossier) -> list[str]:
     """A procedure that collects its fees when filing online refuses an unpaid submission, unless it lets
     the applicant pay at the desk (PaymentTerms, set in the admin)."""
     terms = PaymentTerms.objects.filter(procedure_id=dossier.procedure_version.procedure_id).first()
-    if terms is None or not terms.pay_at_filing or terms.desk_payment_allowed:
+    if terms is None or not terms.pay_at_filing or terms.desk_payment_allowed or not registry.enabled():
         return []
     owed = amount_owed(dossier)
     if owed is not None and owed.kind == PaymentKind.FILING:

@@ -398,7 +398,10 @@ CELERY_BEAT_SCHEDULE["procedures-mark-retired-versions"] = {
 }
 
 # Online payment of fees (payments/). Providers offered to applicants, in this order.
-PAYMENTS_PROVIDERS = env.list("PAYMENTS_PROVIDERS", default=["vnpay", "national", "vietqr"])
+# Production offers none until each is configured (its keys are required once it is listed).
+PAYMENTS_PROVIDERS = env.list("PAYMENTS_PROVIDERS", default=[]) or (
+    [] if PRODUCTION else ["vnpay", "national", "vietqr"]
+)
 # Local simulators of the providers (payments/simulators/), mounted at /thanh-toan/mo-phong/: on in
 # development and tests, refused in production.
 PAYMENTS_SIMULATORS = env.bool("PAYMENTS_SIMULATORS", default=not PRODUCTION)
@@ -418,9 +421,10 @@ CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
     "schedule": PAYMENTS_RECONCILE_EVERY_MINUTES * 60.0,
 }
 # VNPay v2.1.0 merchant: terminal code and hash secret from VNPay; empty URLs mean the local simulator.
-PAYMENTS_VNPAY_TMN_CODE = env.str("PAYMENTS_VNPAY_TMN_CODE", default="DVCKHOA1")
-PAYMENTS_VNPAY_HASH_SECRET = env.str(
-    "PAYMENTS_VNPAY_HASH_SECRET", default="" if PRODUCTION else "development-only-vnpay-secret"
+# Outside production an empty value falls back to the simulators' development keys.
+PAYMENTS_VNPAY_TMN_CODE = env.str("PAYMENTS_VNPAY_TMN_CODE", default="") or ("" if PRODUCTION else "DVCKHOA1")
+PAYMENTS_VNPAY_HASH_SECRET = env.str("PAYMENTS_VNPAY_HASH_SECRET", default="") or (
+    "" if PRODUCTION else "development-only-vnpay-secret"
 )
 PAYMENTS_VNPAY_PAY_URL = env.str("PAYMENTS_VNPAY_PAY_URL", default="")
 PAYMENTS_VNPAY_API_URL = env.str("PAYMENTS_VNPAY_API_URL", default="")
@@ -436,13 +440,15 @@ if (
 # local simulator), bearer token, and the checksum scheme of MaXacThuc, which is not published: "sha256"
 # (sha256 of the fields and the secret joined by "|", as the Thanh Hoá DVC system does) or "hmac-sha256"
 # (HMAC-SHA256 with the secret as key, as OpenCPS does). See the README.
-PAYMENTS_NATIONAL_PARTNER_CODE = env.str("PAYMENTS_NATIONAL_PARTNER_CODE", default="DVCKHANHHOA")
-PAYMENTS_NATIONAL_SECRET = env.str(
-    "PAYMENTS_NATIONAL_SECRET", default="" if PRODUCTION else "development-only-national-secret"
+PAYMENTS_NATIONAL_PARTNER_CODE = env.str("PAYMENTS_NATIONAL_PARTNER_CODE", default="") or (
+    "" if PRODUCTION else "DVCKHANHHOA"
+)
+PAYMENTS_NATIONAL_SECRET = env.str("PAYMENTS_NATIONAL_SECRET", default="") or (
+    "" if PRODUCTION else "development-only-national-secret"
 )
 PAYMENTS_NATIONAL_URL = env.str("PAYMENTS_NATIONAL_URL", default="")
 PAYMENTS_NATIONAL_TOKEN = env.str("PAYMENTS_NATIONAL_TOKEN", default="")
-PAYMENTS_NATIONAL_CHECKSUM = env.str("PAYMENTS_NATIONAL_CHECKSUM", default="sha256")
+PAYMENTS_NATIONAL_CHECKSUM = env.str("PAYMENTS_NATIONAL_CHECKSUM", default="") or "sha256"
 if PAYMENTS_NATIONAL_CHECKSUM not in ("sha256", "hmac-sha256"):
     raise ImproperlyConfigured("PAYMENTS_NATIONAL_CHECKSUM must be sha256 or hmac-sha256.")
 if (
@@ -455,8 +461,8 @@ if (
     )
 # VietQR transfers: the bank's statement notifications are signed with HMAC-SHA256 of the body under this
 # shared secret (header X-Signature).
-PAYMENTS_VIETQR_WEBHOOK_SECRET = env.str(
-    "PAYMENTS_VIETQR_WEBHOOK_SECRET", default="" if PRODUCTION else "development-only-bank-secret"
+PAYMENTS_VIETQR_WEBHOOK_SECRET = env.str("PAYMENTS_VIETQR_WEBHOOK_SECRET", default="") or (
+    "" if PRODUCTION else "development-only-bank-secret"
 )
 if PRODUCTION and "vietqr" in PAYMENTS_PROVIDERS and not PAYMENTS_VIETQR_WEBHOOK_SECRET:
     raise ImproperlyConfigured("PAYMENTS_VIETQR_WEBHOOK_SECRET must be set in production.")
