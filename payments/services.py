@@ -27,7 +27,14 @@ from portal.errors import ApplicationError, Conflict, NotPermitted
 from . import registry
 from .base import Notice, PaymentProvider
 from .constants import SETTLED, EventKind, PaymentKind, PaymentStatus, Verdict
-from .models import Payment, PaymentEvent, PaymentRefund, PaymentTerms, ReceiptCounter
+from .models import (
+    Payment,
+    PaymentEvent,
+    PaymentRefund,
+    PaymentTerms,
+    ReceiptCounter,
+    UnmatchedTransfer,
+)
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -72,9 +79,7 @@ def amount_owed(dossier: Dossier) -> Owed | None:
                 obligation_ids=[o.pk for o in obligations],
             )
         return None
-    if dossier.state in (DossierState.DRAFT, DossierState.SUBMITTED, DossierState.RECEIVED) or (
-        dossier.state not in REFUNDABLE_STATES and dossier.finished_at is None
-    ):
+    if dossier.state not in REFUNDABLE_STATES and dossier.finished_at is None:
         if Payment.objects.filter(dossier=dossier, kind=PaymentKind.FILING, status__in=SETTLED).exists():
             return None
         lines = filing_fees(dossier)
@@ -144,10 +149,20 @@ def payment_start(
     owed = amount_owed(dossier)
     if owed is None:
         raise Conflict("Hồ sơ không còn khoản phí, lệ phí nào phải nộp trực tuyến.", code="nothing_owed")
+    now = timezone.now()
+    open_payment = Payment.objects.filter(
+        dossier=dossier, status=PaymentStatus.PENDING, expires_at__gt=now
+    ).first()
+    if open_payment is not None:
+        # Never pay twice: a payment the provider may still complete blocks a second one until it expires.
+        raise Conflict(
+            f"Hồ sơ đang có giao dịch {open_payment.reference} chờ xác nhận. Vui lòng chờ kết quả, hoặc thanh "
+            f"toán lại sau {timezone.localtime(open_payment.expires_at):%H:%M} khi giao dịch hết hạn.",
+            code="payment_pending",
+        )
     agency = dossier.competent_agency or dossier.receiving_agency
     if agency is None:
         raise ApplicationError("Chưa xác định cơ quan thu phí, lệ phí của hồ sơ.", code="no_agency")
-    now = timezone.now()
     payment = Payment.objects.create(
         dossier=dossier,
         agency=agency,
@@ -197,6 +212,24 @@ def _settle(payment: Payment, *, transaction_no: str, bank_code: str, via: str, 
     payment.receipt_series, payment.receipt_number = _receipt_number(payment)
     payment.receipt_token = secrets.token_urlsafe(16)
     payment.save()
+    already = (
+        Payment.objects.filter(dossier_id=payment.dossier_id, kind=payment.kind, status__in=SETTLED)
+        .exclude(pk=payment.pk)
+        .exists()
+    )
+    if already and payment.kind == PaymentKind.FILING:
+        # Paid twice (two gateways left open): the money is recorded and put before the finance officer.
+        UnmatchedTransfer.objects.get_or_create(
+            bank_transaction_id=f"{payment.provider}:{payment.transaction_no or payment.reference}"[:60],
+            defaults={
+                "agency": payment.agency,
+                "payment": payment,
+                "amount": payment.amount,
+                "description": payment.reference,
+                "received_at": at,
+                "problem": "Nộp trùng phí, lệ phí của hồ sơ đã thanh toán — cần hoàn tiền",
+            },
+        )
     dossier_services.dossier_record_online_payment(
         dossier=payment.dossier,
         amount=Decimal(payment.amount),

@@ -207,3 +207,25 @@ def test_the_browser_return_never_marks_paid(client, province):
     assert payment.status == PaymentStatus.PENDING
     page = client.get(response["Location"])
     assert "Đang chờ xác nhận" in page.content.decode()
+
+
+def test_a_second_payment_waits_for_the_first_and_a_double_payment_goes_to_review(
+    client, province, clock, django_capture_on_commit_callbacks
+):
+    from payments.models import UnmatchedTransfer
+    from portal.errors import Conflict
+
+    first, _ = start_payment(province)
+    dossier = first.dossier
+    with pytest.raises(Conflict):
+        start_payment(province, dossier)
+    clock.move_to(later(16))  # the first one has expired at the portal, yet the customer may still pay it
+    second, _ = start_payment(province, dossier)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _ipn(client, _paid_ipn(second))["RspCode"] == "00"
+        assert _ipn(client, _paid_ipn(first))["RspCode"] == "00"  # late success: accepted, recorded
+    first.refresh_from_db()
+    assert first.status == PaymentStatus.PAID
+    review = UnmatchedTransfer.objects.get(payment=first)
+    assert "trùng" in review.problem
+    assert Dossier.objects.get(pk=dossier.pk).events.filter(action=EventAction.PAY_ONLINE).count() == 2
