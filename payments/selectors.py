@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from .constants import PaymentStatus, Provider
 from .models import Payment, PaymentRefund, UnmatchedTransfer
 
 
@@ -31,7 +32,16 @@ def finance_payments(
 
 
 def finance_totals(rows: QuerySet[Payment]) -> list[dict]:
-    return list(rows.order_by().values("provider", "status").annotate(count=Count("id"), total=Sum("amount")))
+    """Count and sum per provider and state, with their labels."""
+    totals = rows.order_by().values("provider", "status").annotate(count=Count("id"), total=Sum("amount"))
+    return [
+        {
+            **t,
+            "provider_label": Provider(t["provider"]).label,
+            "status_label": PaymentStatus(t["status"]).label,
+        }
+        for t in totals
+    ]
 
 
 def unmatched_transfers(*, agency_ids: set[int]) -> QuerySet[UnmatchedTransfer]:
