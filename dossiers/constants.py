@@ -163,6 +163,7 @@ class EventAction(models.TextChoices):
     SUPPLEMENT = "supplement", _("Nộp bổ sung hồ sơ")
     REQUEST_PAYMENT = "request_payment", _("Yêu cầu thực hiện nghĩa vụ tài chính")
     RECORD_PAYMENT = "record_payment", _("Ghi nhận đã thực hiện nghĩa vụ tài chính")
+    PAY_ONLINE = "pay_online", _("Thanh toán trực tuyến phí, lệ phí")
     TRANSFER = "transfer", _("Chuyển liên thông")
     RETURN_TRANSFER = "return_transfer", _("Cơ quan liên thông trả hồ sơ")
     STOP = "stop", _("Dừng xử lý hồ sơ")

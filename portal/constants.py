@@ -27,9 +27,17 @@ class Role(models.TextChoices):
     PROVINCE_LEADER = "province_leader", _("Lãnh đạo tỉnh")
     ADMINISTRATOR = "admin", _("Quản trị hệ thống")
     POSTAL = "postal", _("Bưu chính công ích")
+    FINANCE_OFFICER = "finance", _("Kế toán thu phí, lệ phí")
 
 
-AGENCY_ROLES = (Role.INTAKE_OFFICER, Role.SPECIALIST, Role.APPROVER, Role.AGENCY_LEADER, Role.POSTAL)
+AGENCY_ROLES = (
+    Role.INTAKE_OFFICER,
+    Role.SPECIALIST,
+    Role.APPROVER,
+    Role.AGENCY_LEADER,
+    Role.POSTAL,
+    Role.FINANCE_OFFICER,
+)
 PROVINCE_ROLES = (Role.PROVINCE_LEADER, Role.ADMINISTRATOR)
 
 

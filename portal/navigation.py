@@ -48,6 +48,7 @@ BY_ROLE = {
         (_("Mẫu thông báo"), "notifications:template_list"),
     ],
     Role.POSTAL: [(_("Hồ sơ bưu chính"), "dossiers:intake_queue")],
+    Role.FINANCE_OFFICER: [(_("Thu phí, lệ phí"), "payments:finance")],
 }
 
 

@@ -470,3 +470,72 @@ ZALO_OA_REFRESH_TOKEN = env.str("ZALO_OA_REFRESH_TOKEN", default="rt-simulator" 
 ZALO_ZNS_TEMPLATE_ID = env.str("ZALO_ZNS_TEMPLATE_ID", default="100001")
 ZALO_ZNS_DEVELOPMENT_MODE = env.bool("ZALO_ZNS_DEVELOPMENT_MODE", default=False)
 ZNS_PARAM_MAX_LENGTH = env.int("ZNS_PARAM_MAX_LENGTH", default=100)
+# Online payment of fees (payments/). Providers offered to applicants, in this order.
+# Production offers none until each is configured (its keys are required once it is listed).
+PAYMENTS_PROVIDERS = env.list("PAYMENTS_PROVIDERS", default=[]) or (
+    [] if PRODUCTION else ["vnpay", "national", "vietqr"]
+)
+# Local simulators of the providers (payments/simulators/), mounted at /thanh-toan/mo-phong/: on in
+# development and tests, refused in production.
+PAYMENTS_SIMULATORS = env.bool("PAYMENTS_SIMULATORS", default=not PRODUCTION)
+if PRODUCTION and PAYMENTS_SIMULATORS:
+    raise ImproperlyConfigured("PAYMENTS_SIMULATORS must be off in production.")
+PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", default=15.0)
+# This server's public address, sent as vnp_IpAddr in querydr and refund requests.
+PAYMENTS_SERVER_IP = env.str("PAYMENTS_SERVER_IP", default="127.0.0.1")
+# Minutes a started payment stays open; pending payments older than PAYMENTS_RECONCILE_AFTER_MINUTES are
+# queried by the reconciliation beat every PAYMENTS_RECONCILE_EVERY_MINUTES.
+PAYMENTS_EXPIRE_MINUTES = env.int("PAYMENTS_EXPIRE_MINUTES", default=15)
+PAYMENTS_RECONCILE_AFTER_MINUTES = env.int("PAYMENTS_RECONCILE_AFTER_MINUTES", default=20)
+PAYMENTS_RECONCILE_EVERY_MINUTES = env.int("PAYMENTS_RECONCILE_EVERY_MINUTES", default=10)
+PAYMENTS_RECONCILE_BATCH = env.int("PAYMENTS_RECONCILE_BATCH", default=500)
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "payments.reconcile",
+    "schedule": PAYMENTS_RECONCILE_EVERY_MINUTES * 60.0,
+}
+# VNPay v2.1.0 merchant: terminal code and hash secret from VNPay; empty URLs mean the local simulator.
+# Outside production an empty value falls back to the simulators' development keys.
+PAYMENTS_VNPAY_TMN_CODE = env.str("PAYMENTS_VNPAY_TMN_CODE", default="") or ("" if PRODUCTION else "DVCKHOA1")
+PAYMENTS_VNPAY_HASH_SECRET = env.str("PAYMENTS_VNPAY_HASH_SECRET", default="") or (
+    "" if PRODUCTION else "development-only-vnpay-secret"
+)
+PAYMENTS_VNPAY_PAY_URL = env.str("PAYMENTS_VNPAY_PAY_URL", default="")
+PAYMENTS_VNPAY_API_URL = env.str("PAYMENTS_VNPAY_API_URL", default="")
+if (
+    PRODUCTION
+    and "vnpay" in PAYMENTS_PROVIDERS
+    and not (PAYMENTS_VNPAY_HASH_SECRET and PAYMENTS_VNPAY_PAY_URL and PAYMENTS_VNPAY_API_URL)
+):
+    raise ImproperlyConfigured(
+        "PAYMENTS_VNPAY_HASH_SECRET, PAYMENTS_VNPAY_PAY_URL and PAYMENTS_VNPAY_API_URL must be set in production."
+    )
+# National public-service portal's payment platform: partner code (MaDoiTac), secret, API URL (empty: the
+# local simulator), bearer token, and the checksum scheme of MaXacThuc, which is not published: "sha256"
+# (sha256 of the fields and the secret joined by "|", as the Thanh Hoá DVC system does) or "hmac-sha256"
+# (HMAC-SHA256 with the secret as key, as OpenCPS does). See the README.
+PAYMENTS_NATIONAL_PARTNER_CODE = env.str("PAYMENTS_NATIONAL_PARTNER_CODE", default="") or (
+    "" if PRODUCTION else "DVCKHANHHOA"
+)
+PAYMENTS_NATIONAL_SECRET = env.str("PAYMENTS_NATIONAL_SECRET", default="") or (
+    "" if PRODUCTION else "development-only-national-secret"
+)
+PAYMENTS_NATIONAL_URL = env.str("PAYMENTS_NATIONAL_URL", default="")
+PAYMENTS_NATIONAL_TOKEN = env.str("PAYMENTS_NATIONAL_TOKEN", default="")
+PAYMENTS_NATIONAL_CHECKSUM = env.str("PAYMENTS_NATIONAL_CHECKSUM", default="") or "sha256"
+if PAYMENTS_NATIONAL_CHECKSUM not in ("sha256", "hmac-sha256"):
+    raise ImproperlyConfigured("PAYMENTS_NATIONAL_CHECKSUM must be sha256 or hmac-sha256.")
+if (
+    PRODUCTION
+    and "national" in PAYMENTS_PROVIDERS
+    and not (PAYMENTS_NATIONAL_SECRET and PAYMENTS_NATIONAL_URL)
+):
+    raise ImproperlyConfigured(
+        "PAYMENTS_NATIONAL_SECRET and PAYMENTS_NATIONAL_URL must be set in production."
+    )
+# VietQR transfers: the bank's statement notifications are signed with HMAC-SHA256 of the body under this
+# shared secret (header X-Signature).
+PAYMENTS_VIETQR_WEBHOOK_SECRET = env.str("PAYMENTS_VIETQR_WEBHOOK_SECRET", default="") or (
+    "" if PRODUCTION else "development-only-bank-secret"
+)
+if PRODUCTION and "vietqr" in PAYMENTS_PROVIDERS and not PAYMENTS_VIETQR_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("PAYMENTS_VIETQR_WEBHOOK_SECRET must be set in production.")

@@ -66,3 +66,6 @@ handler404 = "portal.errors.page_not_found"
 
 admin.site.site_header = "Quản trị hệ thống giải quyết TTHC"
 admin.site.site_title = "Quản trị"
+
+if settings.PAYMENTS_SIMULATORS:
+    urlpatterns.append(path("thanh-toan/mo-phong/", include("payments.simulators.urls")))

@@ -10,6 +10,7 @@ class DocumentSource(models.TextChoices):
     ISSUED_RESULT = "issued_result", _("Kết quả giải quyết TTHC")
     NATIONAL_DATABASE = "national_database", _("Cơ sở dữ liệu quốc gia")
     BACKFILE = "backfile", _("Số hóa kết quả đã cấp trước đây")
+    PAYMENT_RECEIPT = "payment_receipt", _("Biên lai thu phí, lệ phí điện tử")
 
 
 # Sources whose documents the owner may delete. Results and documents digitised by an agency are records of

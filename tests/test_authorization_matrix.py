@@ -25,6 +25,7 @@ from dossiers.constants import DeliveryMethod
 from dossiers.models import Dossier
 from notifications.constants import Status
 from notifications.models import Notification
+from payments.models import Payment
 from portal.constants import Role
 from repository.models import StoredDocument
 from tests.dossiers.factories import Province, draft, pdf_upload
@@ -49,6 +50,9 @@ OPEN = re.compile(
     r"|^password_reset|^(dossiers|dossiers-api):lookup$|^(repository|repository-api):verify"
     # The local SMS / Zalo simulators, mounted only in development and tests (NOTIFY_SIMULATORS).
     r"|^simulators:"
+    # Payment providers' server-to-server notifications (signed, answered in their protocol), the receipt
+    # verification page the QR code opens, and the local provider simulators.
+    r"|^payments:(vnpay_ipn|national_callback|vietqr_statement|receipt_verify)$|^payments-simulator:"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
 SIGNED_IN = {
@@ -72,6 +76,8 @@ class World:
     message_id: int
     apology_id: int
     notification_id: int
+    payment_id: int
+    payment_reference: str
 
     def kwargs_for(self, name: str, params: list[str]) -> dict | None:
         """Values for a pattern's parameters pointing at the victim's objects, or None when unknown."""
@@ -101,6 +107,11 @@ class World:
                     "transfer_pk": 1,
                     "kind": "receipt",
                     "version_pk": dossier.procedure_version_id,
+                }.get(param)
+            elif app == "payments":
+                value = {
+                    "pk": dossier.pk if view == "start" else self.payment_id,
+                    "reference": self.payment_reference,
                 }.get(param)
             elif app == "archive":
                 value = {"pk": dossier.pk, "kind": "dossier_file", "item_id": self.file_id}.get(param)
@@ -185,8 +196,16 @@ def _build_world() -> World:
         document_type_name="Giấy khai sinh",
         title="Giấy khai sinh",
     )
+    from django.test import RequestFactory
+
+    from payments.services import payment_start
+
+    request = RequestFactory().get("/")
+    payment, _ = payment_start(dossier=dossier, actor=victim, provider_id="vnpay", request=request)
     dossier.refresh_from_db()
     return World(
+        payment_id=payment.pk,
+        payment_reference=payment.reference,
         province=province,
         dossier=dossier,
         document=document,
@@ -229,6 +248,8 @@ def _snapshot(world: World) -> tuple:
         document.versions.count() if hasattr(document, "versions") else None,
         Notification.objects.filter(dossier_id=dossier.pk, read_at__isnull=True).count(),
         Notification.objects.filter(status=Status.PENDING).count(),
+        Payment.objects.get(pk=world.payment_id).status,
+        Payment.objects.get(pk=world.payment_id).refunded_amount,
     )
 
 

@@ -67,14 +67,18 @@ from .transfer import (
     dossier_transfer,
 )
 from .waiting import (
+    dossier_record_online_payment,
     dossier_record_payment,
     dossier_request_payment,
     dossier_request_supplement,
     dossier_supplement_at_desk,
     dossier_supplement_complete,
+    dossiers_mark_paid_online,
 )
 
 __all__ = [
+    "dossiers_mark_paid_online",
+    "dossier_record_online_payment",
     "dossier_claim",
     "ApplicantData",
     "BulkAssignResult",

@@ -21,7 +21,7 @@ from procedures.models import ProcedureVersion
 from repository.selectors import documents_reusable_for
 from repository.services import document_record_use
 
-from .. import permissions, selectors
+from .. import payment_hooks, permissions, selectors
 from ..constants import APPLICANT_EDITABLE_STATES, FINAL_STATES, ApplicantKind, DeliveryMethod, EventAction
 from ..models import Dossier, DossierFile
 from .codes import submission_reference
@@ -364,6 +364,7 @@ def submission_problems(*, dossier: Dossier) -> list[str]:
         problems.append("Chưa chọn cách nhận kết quả hợp lệ.")
     if dossier.receiving_agency_id is None:
         problems.append("Không có bộ phận một cửa nào tiếp nhận thủ tục này.")
+    problems.extend(payment_hooks.submission_problems(dossier=dossier))
     return problems
 
 

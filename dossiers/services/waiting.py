@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from portal.constants import Role
@@ -18,7 +20,7 @@ from portal.working_time import load_calendar
 from repository.selectors import component_is_held
 
 from .. import deadlines, permissions
-from ..constants import DocumentKind, EventAction
+from ..constants import DocumentKind, DossierState, EventAction
 from ..models import Dossier, DossierEvent, DossierObligation
 from .core import (
     Transition,
@@ -26,6 +28,7 @@ from .core import (
     field_error,
     last_event,
     reason_required,
+    record_event,
     schedule_document,
     store_upload,
     transition,
@@ -264,6 +267,7 @@ def dossier_record_payment(
     expected_version: int | None = None,
     at: dt.datetime | None = None,
     system: bool = False,
+    online: bool = False,
 ) -> Dossier:
     """Record that the outstanding obligation was paid — at the desk with the receipt number for now; the
     payments module calls this with `system=True` on a verified provider notification. The amount must be
@@ -285,6 +289,8 @@ def dossier_record_payment(
             raise field_error(
                 "amount", f"Số tiền phải nộp là {_money(owed)}; số tiền đã nhập {_money(amount)}."
             )
+        if online:
+            locked.paid_online = True
         restart = deadlines.clock_restart(
             due_at=locked.due_at, stopped_at=locked.clock_stopped_at, resumed_at=at, calendar=calendar
         )
@@ -314,3 +320,60 @@ def dossier_record_payment(
             calendar=calendar,
         )
     return locked
+
+
+def dossier_record_online_payment(
+    *,
+    dossier: Dossier,
+    amount: Decimal,
+    receipt_number: str,
+    provider: str,
+    settles_obligations: bool,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """A fee paid online and verified by the provider (its signed notification or a status query), never by
+    the browser. The dossier is marked DuocThanhToanTrucTuyen (QĐ 766/QĐ-TTg index, national sync). When the
+    payment settles the obligation the dossier waits for (status 6), processing resumes through the
+    record-payment transition (the clock restarts); otherwise the payment is written to the timeline."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+        owed = sum(
+            (o.amount for o in DossierObligation.objects.filter(dossier=locked, paid_at__isnull=True)),
+            Decimal(0),
+        )
+        if settles_obligations and locked.state == DossierState.AWAITING_PAYMENT and owed == amount:
+            return dossier_record_payment(
+                dossier=locked,
+                actor=None,
+                amount=amount,
+                receipt_number=receipt_number,
+                channel=provider,
+                at=at,
+                system=True,
+                online=True,
+            )
+        from_state = locked.state
+        locked.paid_online = True
+        locked.version = F("version") + 1
+        locked.save(update_fields=["paid_online", "version"])
+        locked.refresh_from_db(fields=["version"])
+        record_event(
+            dossier=locked,
+            actor=None,
+            action=EventAction.PAY_ONLINE,
+            from_state=from_state,
+            at=at,
+            reason=f"Đã thanh toán trực tuyến {_money(amount)}, biên lai số {receipt_number}.",
+            payload={"amount": str(amount), "receipt_number": receipt_number, "channel": provider},
+        )
+    return locked
+
+
+def dossiers_mark_paid_online(*, dossier_ids: list[int]) -> int:
+    """Bulk form for generated history (the scale generator): mark dossiers whose fee was settled online
+    (DuocThanhToanTrucTuyen), without events — the generator writes its own history. Live payments go
+    through `dossier_record_online_payment`."""
+    if not dossier_ids:
+        return 0
+    return Dossier.objects.filter(pk__in=dossier_ids, paid_online=False).update(paid_online=True)

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
-from .. import permissions, selectors, services
+from .. import payment_hooks, permissions, selectors, services
 from ..constants import (
     APPLICANT_VISIBLE_ACTIONS,
     OFFICER_ONLY_DOCUMENTS,
@@ -106,6 +106,7 @@ def detail(request, pk: int):
             "dossier": dossier,
             "show_processing": officer and dossier.received_at is not None,
             "obligations": list(dossier.obligations.all()),
+            "payment_panel": payment_hooks.dossier_panel(request=request, dossier=dossier),
             "message_form": MessageForm() if permissions.can_message(request.user, dossier) else None,
             "apologies": list(dossier.apologies.select_related("drafted_by", "approved_by"))
             if officer

@@ -33,6 +33,7 @@ from .documents import (
 )
 from .results import (
     SIGNING_ROLES,
+    receipt_store,
     result_issue,
     signing_certificate_current,
     signing_certificate_import,
@@ -55,6 +56,7 @@ __all__ = [
     "DuplicateDocument",
     "Owner",
     "SIGNING_ROLES",
+    "receipt_store",
     "backfile_batch_create",
     "backfile_batch_run",
     "digitisation_job_create",

@@ -199,3 +199,48 @@ def result_issue(
         dossier_id=dossier_id,
     )
     return document
+
+
+@transaction.atomic
+def receipt_store(
+    *,
+    owner: Owner,
+    agency: Agency,
+    pdf: bytes,
+    title: str,
+    number: str,
+    issued_on: dt.date,
+    dossier_id: int | None = None,
+    filename: str = "bien-lai.pdf",
+) -> StoredDocument:
+    """Put an electronic fee receipt issued by `agency` into the payer's Kho (NĐ 45/2020/NĐ-CP Điều 16: what
+    agencies issue electronically to a person is kept in the person's store). The receipt carries its own
+    verification QR code; it is a record of the State, so the holder cannot delete it."""
+    if not pdf.startswith(b"%PDF"):
+        raise ApplicationError("Biên lai phải là tệp PDF.", code="receipt_not_pdf")
+    document = StoredDocument.objects.create(
+        **_owner_fields(owner),
+        document_type_code="BIEN_LAI_PHI",
+        document_type_name="Biên lai thu phí, lệ phí",
+        title=title,
+        number=number,
+        source=DocumentSource.PAYMENT_RECEIPT,
+        issuer=agency.name,
+        issuing_agency=agency,
+        issued_on=issued_on,
+        valid_from=issued_on,
+        origin_dossier_id=dossier_id,
+        consent_to_reuse=False,
+        created_by=None,
+    )
+    version = _version_create(
+        document=document, data=pdf, original_name=filename, mime_type="application/pdf", actor=None
+    )
+    _event(
+        document,
+        DocumentEventKind.CREATED,
+        None,
+        source=DocumentSource.PAYMENT_RECEIPT,
+        sha256=version.sha256,
+    )
+    return document

@@ -18,6 +18,7 @@ from dossiers.constants import Outcome
 from dossiers.models import ArchiveAccessLog, DossierAccessLog, DossierEvent, DossierHandover
 from dossiers.services import dossier_record_officer_read
 from notifications.models import DeliveryEvent
+from payments.models import PaymentEvent
 from portal.append_only import AppendOnlyError, AppendOnlyModel
 from procedures.models import ProcedureEvent
 from repository import services as repository_services
@@ -44,6 +45,7 @@ HISTORY_MODELS = [
     DigitisationEvent,
     ArchiveAccessLog,
     DeliveryEvent,
+    PaymentEvent,
 ]
 OUR_APPS = {"portal", "notifications", "procedures", "repository", "dossiers", "payments", "reporting"}
 
@@ -126,6 +128,10 @@ def _delivery_event(province):
     )[0]
     notification_deliver(notification_id=row.pk)
     return row.delivery_events.get()
+def _payment_event(province):
+    from payments.services import log_event
+
+    return log_event(provider="vnpay", kind="notification", verdict="forged", raw={"vnp_TxnRef": "X"})
 
 
 ROW_BUILDERS = {
@@ -138,6 +144,7 @@ ROW_BUILDERS = {
     DigitisationEvent: _digitisation_event,
     ArchiveAccessLog: _archive_access_log,
     DeliveryEvent: _delivery_event,
+    PaymentEvent: _payment_event,
 }
 
 
