@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -59,3 +60,14 @@ handler404 = "portal.errors.page_not_found"
 
 admin.site.site_header = "Quản trị hệ thống giải quyết TTHC"
 admin.site.site_title = "Quản trị"
+
+urlpatterns += [
+    path("dang-nhap/vneid/", include("portal.sso_urls")),
+    path("api/lien-thong/dvcqg/", include("dossiers.national.api_urls")),
+]
+if settings.NATIONAL_SIMULATOR_ENABLED:
+    # Stand-ins for the national portal and its SSO: development and tests only (refused in production).
+    urlpatterns += [
+        path("mo-phong/dvcqg/", include("dossiers.national.simulator_urls")),
+        path("mo-phong/vneid/", include("portal.sso_simulator_urls")),
+    ]

@@ -36,6 +36,7 @@ from .. import documents, selectors, tasks
 from ..archive.services import archive_record_refresh
 from ..constants import FINAL_STATES, DossierState
 from ..models import Dossier, DossierAccessLog, DossierDocument, DossierEvent, DossierFile
+from ..national.sync import national_sync_report_event
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -57,7 +58,7 @@ def record_event(
     payload: dict | None = None,
     public: bool = True,
 ) -> DossierEvent:
-    return DossierEvent.objects.create(
+    event = DossierEvent.objects.create(
         dossier=dossier,
         actor=actor,
         at=at,
@@ -68,6 +69,8 @@ def record_event(
         payload=payload or {},
         public=public,
     )
+    national_sync_report_event(event)
+    return event
 
 
 def lock_dossier(dossier: Dossier, expected_version: int | None) -> Dossier:
