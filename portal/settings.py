@@ -409,6 +409,8 @@ NATIONAL_PORTAL_PASSWORD = env.str("NATIONAL_PORTAL_PASSWORD", default="" if PRO
 NATIONAL_PORTAL_DSTCODE = env.str("NATIONAL_PORTAL_DSTCODE", default="000.00.00.H32")
 NATIONAL_PORTAL_MADONVI = env.str("NATIONAL_PORTAL_MADONVI", default="000.00.00.H32")
 NATIONAL_PORTAL_TIMEOUT = env.float("NATIONAL_PORTAL_TIMEOUT", default=20.0)
+# Report dossiers to the national portal at all (on by default; off for an installation not yet registered).
+NATIONAL_SYNC_ENABLED = env.bool("NATIONAL_SYNC_ENABLED", default=True)
 # The simulator of the national portal and of the national SSO (development and tests only).
 NATIONAL_SIMULATOR_ENABLED = env.bool("NATIONAL_SIMULATOR_ENABLED", default=not PRODUCTION)
 if PRODUCTION and NATIONAL_SIMULATOR_ENABLED:

@@ -95,6 +95,8 @@ def _tasks_in_process():
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
+    # Dossier services do not call the national portal unless a test asks for it (`national_portal`).
+    settings.NATIONAL_SYNC_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

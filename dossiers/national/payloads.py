@@ -225,7 +225,7 @@ def progress_record(event: DossierEvent) -> dict:
         "ThoiDiemXuLy": national_datetime(event.at),
         "PhongBanXuLy": department,
         "NoiDungXuLy": event.get_action_display() + (f": {event.reason}" if event.reason else ""),
-        "TrangThai": event.to_national_status or dossier.national_status,
+        "TrangThai": int(event.to_national_status or dossier.national_status),
         "NgayBatDau": national_datetime(started),
         "NgayKetThucTheoQuyDinh": national_datetime(due),
     }

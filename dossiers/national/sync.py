@@ -54,7 +54,9 @@ class SyncFailed(Exception):
 
 
 def sync_enabled() -> bool:
-    return bool(settings.NATIONAL_PORTAL_URL or settings.NATIONAL_SIMULATOR_ENABLED)
+    return settings.NATIONAL_SYNC_ENABLED and bool(
+        settings.NATIONAL_PORTAL_URL or settings.NATIONAL_SIMULATOR_ENABLED
+    )
 
 
 def national_sync_report_event(event: DossierEvent) -> None:

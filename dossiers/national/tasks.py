@@ -19,19 +19,23 @@ logger = logging.getLogger(__name__)
 def push(self, dossier_id: int) -> dict:
     """Send one dossier's queued items in order; retried with backoff while the national portal refuses or
     cannot be reached. After NATIONAL_SYNC_MAX_RETRIES the items stay queued (visible in the sync log and
-    the admin) for the next event or the nightly reconciliation."""
-    try:
-        result = sync.national_sync_push(dossier_id=dossier_id)
-    except sync.SyncBusy as exc:
-        if self.request.retries >= settings.NATIONAL_SYNC_MAX_RETRIES:
-            return {"busy": True}
-        raise self.retry(exc=exc, countdown=5) from exc
-    except sync.SyncFailed as exc:
-        if self.request.retries >= settings.NATIONAL_SYNC_MAX_RETRIES:
-            logger.warning("National sync of dossier %s gave up for now: %s", dossier_id, exc)
-            return {"sent": [], "failed": str(exc)}
-        raise self.retry(exc=exc, countdown=sync.backoff_seconds(self.request.retries)) from exc
-    return {"sent": result.sent}
+    the admin) for the next event or the nightly reconciliation. Run in process (no broker), the retries
+    follow each other at once."""
+    inline = 0
+    while True:
+        retries = self.request.retries + inline
+        try:
+            result = sync.national_sync_push(dossier_id=dossier_id)
+        except (sync.SyncBusy, sync.SyncFailed) as exc:
+            if retries >= settings.NATIONAL_SYNC_MAX_RETRIES:
+                logger.warning("National sync of dossier %s left for later: %s", dossier_id, exc)
+                return {"sent": [], "failed": str(exc)}
+            if self.request.is_eager:
+                inline += 1
+                continue
+            countdown = 5 if isinstance(exc, sync.SyncBusy) else sync.backoff_seconds(retries)
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        return {"sent": result.sent}
 
 
 @shared_task(name="dossiers.national.reconcile", acks_late=True, time_limit=3600, soft_time_limit=3500)
