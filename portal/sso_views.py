@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from authlib.integrations.base_client import OAuthError
-from joserfc.errors import JoseError
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -14,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from joserfc.errors import JoseError
 from requests import RequestException
 
 from .safe_url import safe_next_url

@@ -11,6 +11,9 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 
+# Fixtures routing outgoing HTTP to the application's simulators (national portal, national SSO).
+pytest_plugins = ["tests.national_http"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test body are
 # still synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

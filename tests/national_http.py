@@ -22,7 +22,9 @@ def route_to_django(client: Client):
         parts = urlsplit(request.url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = {
-            k: v for k, v in request.headers.items() if k.lower() not in ("content-length", "host", "content-type")
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in ("content-length", "host", "content-type")
         }
         body = request.body or b""
         if isinstance(body, str):

@@ -9,11 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dossiers import services
-from dossiers.constants import DossierState
 from dossiers.models import NationalSyncAttempt, NationalSyncItem
 from dossiers.national.payloads import dossier_record, progress_record
 from dossiers.national.sync import national_sync_push, national_sync_reconcile
-from tests.national_http import http_to_django, national_portal  # noqa: F401 — fixtures
 
 from .factories import appraising, pdf_upload, received, result_draft, signing_ready
 
@@ -45,7 +43,10 @@ def full_dossier(province):
         dossier=dossier, actor=province.citizen, at=TUESDAY + dt.timedelta(days=1)
     )
     dossier = services.dossier_submit_for_approval(
-        dossier=dossier, actor=province.specialist, draft=result_draft(), at=TUESDAY + dt.timedelta(days=1, hours=1)
+        dossier=dossier,
+        actor=province.specialist,
+        draft=result_draft(),
+        at=TUESDAY + dt.timedelta(days=1, hours=1),
     )
     return services.dossier_approve(
         dossier=dossier, actor=province.approver, at=TUESDAY + dt.timedelta(days=1, hours=2)
@@ -56,7 +57,9 @@ def test_a_full_dossier_maps_to_the_national_fields(province):
     dossier = full_dossier(province)
     citizen = province.citizen
     files = list(dossier.files.order_by("id"))
-    request, supplement = dossier.events.filter(action__in=["request_supplement", "supplement"]).order_by("at")
+    request, supplement = dossier.events.filter(action__in=["request_supplement", "supplement"]).order_by(
+        "at"
+    )
     fee = province.version.fees_for(2)[0]
     link = f"http://127.0.0.1:8000/ho-so/{dossier.pk}"
     expected = {
@@ -93,10 +96,17 @@ def test_a_full_dossier_maps_to_the_national_fields(province):
         "DuocThanhToanTrucTuyen": False,
         "DSKetNoiCSDL": [],
         "DanhSachLePhi": [
-            {"TenPhiLePhi": "Lệ phí cấp giấy phép", "MaPhiLePhi": str(fee.pk), "HinhThucThu": 1, "Gia": 75000,
-             "LoaiPhiLePhi": 2}
+            {
+                "TenPhiLePhi": "Lệ phí cấp giấy phép",
+                "MaPhiLePhi": str(fee.pk),
+                "HinhThucThu": 1,
+                "Gia": 75000,
+                "LoaiPhiLePhi": 2,
+            }
         ],
-        "DanhSachTepDinhKemKhac": [{"TenGiayTo": "Căn cước công dân", "SoLuong": 1, "LoaiGiayTo": "Bản sao chứng thực"}],
+        "DanhSachTepDinhKemKhac": [
+            {"TenGiayTo": "Căn cước công dân", "SoLuong": 1, "LoaiGiayTo": "Bản sao chứng thực"}
+        ],
         "DanhSachHoSoBoSung": [
             {
                 "HoSoBoSungId": str(request.pk),
@@ -172,7 +182,10 @@ def test_steps_reach_the_portal_in_order_once_each_through_failures(province, na
     # when a dossier is received and forwarded
     dossier = after_commit(received, province, at=TUESDAY)
     dossier = after_commit(
-        services.dossier_forward, dossier=dossier, actor=province.officer, at=TUESDAY + dt.timedelta(minutes=5)
+        services.dossier_forward,
+        dossier=dossier,
+        actor=province.officer,
+        at=TUESDAY + dt.timedelta(minutes=5),
     )
     # then every step arrived once, in the order it happened, after the failed attempts were retried
     held = national_portal.records()[dossier.code]
@@ -193,15 +206,22 @@ def test_steps_reach_the_portal_in_order_once_each_through_failures(province, na
     assert updates == [False, True]
 
 
-def test_a_step_refused_holds_the_later_ones_until_it_goes_through(province, national_portal, settings, after_commit):
+def test_a_step_refused_holds_the_later_ones_until_it_goes_through(
+    province, national_portal, settings, after_commit
+):
     settings.NATIONAL_SYNC_MAX_RETRIES = 0
     dossier = after_commit(received, province, at=TUESDAY)
     national_portal.script(["reject"])  # the forward's dossier record is refused once
     dossier = after_commit(
-        services.dossier_forward, dossier=dossier, actor=province.officer, at=TUESDAY + dt.timedelta(minutes=5)
+        services.dossier_forward,
+        dossier=dossier,
+        actor=province.officer,
+        at=TUESDAY + dt.timedelta(minutes=5),
     )
     pending = NationalSyncItem.objects.filter(dossier=dossier, sent_at__isnull=True)
-    assert pending.count() == 2  # the refused dossier record, and the step after it, which did not overtake it
+    assert (
+        pending.count() == 2
+    )  # the refused dossier record, and the step after it, which did not overtake it
     assert len(national_portal.records()[dossier.code]["steps"]) == 2
     # when the dossier is sent again
     national_sync_push(dossier_id=dossier.pk)

@@ -8,7 +8,6 @@ import pytest
 
 from portal.constants import IdentitySource
 from portal.models import NationalIdentity, User
-from tests.national_http import http_to_django  # noqa: F401 — fixture
 
 from .factories import CitizenFactory
 
@@ -47,7 +46,9 @@ def test_first_login_creates_a_verified_account_later_logins_find_it_by_subject(
 def test_an_existing_password_account_is_linked_by_identification_number_and_represents_the_company(
     client, http_to_django
 ):
-    existing = CitizenFactory(cccd="056090001234", username="056090001234", full_name="Nguyễn Văn An", unverified=True)
+    existing = CitizenFactory(
+        cccd="056090001234", username="056090001234", full_name="Nguyễn Văn An", unverified=True
+    )
     client.get(_authorize(client, "an-doanh-nghiep"))
     existing.refresh_from_db()
     assert existing.identity_source == IdentitySource.NATIONAL_SSO
@@ -70,7 +71,7 @@ def test_a_wrong_state_is_refused(client, http_to_django):
 def test_a_wrong_nonce_is_refused(client, http_to_django):
     back = _authorize(client)
     session = client.session
-    key = next(k for k in session.keys() if k.startswith("_state_national_sso_"))
+    key = next(k for k in session if k.startswith("_state_national_sso_"))
     stored = session[key]
     stored["data"]["nonce"] = "not-the-nonce-sent"
     session[key] = stored
