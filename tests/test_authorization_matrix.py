@@ -45,6 +45,9 @@ OPEN = re.compile(
     r"^(procedures|procedures-api):"
     r"|^(home|healthz|login|logout|register|set_language|api-schema|api-docs|admin:login|admin:logout)$"
     r"|^password_reset|^(dossiers|dossiers-api):lookup$|^(repository|repository-api):verify"
+    # the national SSO login (the IdP decides), and the simulators of the national portal and SSO, which stand
+    # for systems outside ours (mounted in development and tests only)
+    r"|^sso_(start|callback)$|^(national-simulator|sso-simulator):"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
 SIGNED_IN = {

@@ -43,8 +43,8 @@ from .dossier import (  # noqa: E402 — the models use the paths above
 )
 from .national import (  # noqa: E402
     NationalService,
-    NationalSyncAttempt,
     NationalSyncItem,
+    NationalSyncLog,
     NationalSyncState,
 )
 from .processing import (  # noqa: E402
@@ -74,7 +74,7 @@ __all__ = [
     "DossierObligation",
     "DossierTransfer",
     "NationalService",
-    "NationalSyncAttempt",
+    "NationalSyncLog",
     "NationalSyncItem",
     "NationalSyncState",
     "RetentionRule",

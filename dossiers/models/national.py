@@ -62,7 +62,7 @@ class NationalSyncState(models.Model):
         return str(self.dossier)
 
 
-class NationalSyncAttempt(AppendOnlyModel):
+class NationalSyncLog(AppendOnlyModel):
     """One call to the national portal for one item (or one lookup): what was sent, what came back."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="national_attempts")

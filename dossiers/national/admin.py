@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ..models import NationalSyncAttempt, NationalSyncItem, NationalSyncState
+from ..models import NationalSyncItem, NationalSyncLog, NationalSyncState
 from .sync import national_sync_queue_dossier
 
 
@@ -28,8 +28,8 @@ def _pretty(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, ensure_ascii=False, indent=1, default=str))
 
 
-@admin.register(NationalSyncAttempt)
-class NationalSyncAttemptAdmin(ReadOnly):
+@admin.register(NationalSyncLog)
+class NationalSyncLogAdmin(ReadOnly):
     list_display = ["at", "dossier", "service", "is_updating", "attempt", "ok", "error"]
     list_filter = ["ok", "service"]
     search_fields = ["dossier__code", "dossier__national_code"]

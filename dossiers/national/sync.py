@@ -11,7 +11,7 @@ the nightly reconciliation.
 - `national_sync_reconcile()` looks every recent dossier up (TraCuuHoSo) and queues the dossier again where
   the national state differs from ours.
 
-Every call is written to the append-only `NationalSyncAttempt` log: request, answer, attempt number.
+Every call is written to the append-only `NationalSyncLog` log: request, answer, attempt number.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from ..models import (
     Dossier,
     DossierEvent,
     NationalService,
-    NationalSyncAttempt,
     NationalSyncItem,
+    NationalSyncLog,
     NationalSyncState,
 )
 from .payloads import NOT_REPORTED, dossier_key, dossier_record, progress_record
@@ -178,7 +178,7 @@ def _call(gateway, item: NationalSyncItem, dossier: Dossier, data: list, is_upda
     try:
         reply = gateway.call(item.service, data, is_updating=is_updating)
     except GatewayError as exc:
-        NationalSyncAttempt.objects.create(
+        NationalSyncLog.objects.create(
             dossier=dossier,
             item=item,
             service=item.service,
@@ -191,7 +191,7 @@ def _call(gateway, item: NationalSyncItem, dossier: Dossier, data: list, is_upda
         )
         NationalSyncItem.objects.filter(pk=item.pk).update(last_error=exc.message[:2000])
         raise
-    NationalSyncAttempt.objects.create(
+    NationalSyncLog.objects.create(
         dossier=dossier,
         item=item,
         service=item.service,
@@ -219,7 +219,7 @@ def national_lookup(*, dossier: Dossier) -> dict | None:
     try:
         reply = gateway.call(NationalService.LOOKUP, data)
     except GatewayError as exc:
-        NationalSyncAttempt.objects.create(
+        NationalSyncLog.objects.create(
             dossier=dossier,
             service=NationalService.LOOKUP,
             request={"service": NationalService.LOOKUP, "data": data},

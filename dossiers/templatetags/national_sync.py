@@ -2,13 +2,13 @@
 
 from django import template
 
-from ..models import NationalSyncAttempt, NationalSyncItem
+from ..models import NationalSyncItem, NationalSyncLog
 
 register = template.Library()
 
 
 @register.inclusion_tag("dossiers/includes/national_sync.html")
 def national_sync_log(dossier, limit: int = 20):
-    attempts = list(NationalSyncAttempt.objects.filter(dossier=dossier).order_by("-at", "-id")[:limit])
+    attempts = list(NationalSyncLog.objects.filter(dossier=dossier).order_by("-at", "-id")[:limit])
     pending = NationalSyncItem.objects.filter(dossier=dossier, sent_at__isnull=True).count()
     return {"attempts": attempts, "pending": pending, "dossier": dossier}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dossiers import services
-from dossiers.models import NationalSyncAttempt, NationalSyncItem
+from dossiers.models import NationalSyncItem, NationalSyncLog
 from dossiers.national.payloads import dossier_record, progress_record
 from dossiers.national.sync import national_sync_push, national_sync_reconcile
 
@@ -196,7 +196,7 @@ def test_steps_reach_the_portal_in_order_once_each_through_failures(province, na
         "Chuyển hồ sơ đến cơ quan, phòng chuyên môn giải quyết",
     ]
     assert not NationalSyncItem.objects.filter(dossier=dossier, sent_at__isnull=True).exists()
-    failed = NationalSyncAttempt.objects.filter(dossier=dossier, ok=False)
+    failed = NationalSyncLog.objects.filter(dossier=dossier, ok=False)
     # timeout (which the portal had processed: the retry is told "đã tồn tại" and updates), garbled answer,
     # HTTP 500; the expired session is logged in again within the call
     assert failed.count() == 4
@@ -249,4 +249,4 @@ def test_reconciliation_resends_a_dossier_the_portal_dropped(province, national_
     assert result.resent == [dropped.code]
     assert kept.code not in result.resent and result.checked == 2
     assert national_portal.records()[dropped.code]["record"]["TrangThaiHoSo"] == 2
-    assert NationalSyncAttempt.objects.filter(dossier=dropped, service="TraCuuHoSo").count() == 0
+    assert NationalSyncLog.objects.filter(dossier=dropped, service="TraCuuHoSo").count() == 0

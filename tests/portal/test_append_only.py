@@ -9,16 +9,24 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.db import IntegrityError, connection, models, transaction
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from dossiers.archive import selectors as archive_selectors
 from dossiers.archive import services as archive_services
 from dossiers.constants import Outcome
-from dossiers.models import ArchiveAccessLog, DossierAccessLog, DossierEvent, DossierHandover
+from dossiers.models import (
+    ArchiveAccessLog,
+    DossierAccessLog,
+    DossierEvent,
+    DossierHandover,
+    NationalSyncLog,
+)
+from dossiers.national.sync import national_lookup
 from dossiers.services import dossier_record_officer_read
 from portal.append_only import AppendOnlyError, AppendOnlyModel
 from procedures.models import ProcedureEvent
+from procedures.national.gateway import GatewayError
 from repository import services as repository_services
 from repository.models import (
     DigitisationEvent,
@@ -42,6 +50,7 @@ HISTORY_MODELS = [
     DocumentAccessLog,
     DigitisationEvent,
     ArchiveAccessLog,
+    NationalSyncLog,
 ]
 OUR_APPS = {"portal", "procedures", "repository", "dossiers", "payments", "reporting"}
 
@@ -111,6 +120,17 @@ def _archive_access_log(province):
     return ArchiveAccessLog.objects.get(dossier=dossier)
 
 
+def _national_sync_attempt(province):
+    # A lookup the national portal does not answer (closed port) is logged like every call.
+    dossier = received(province)
+    with (
+        override_settings(NATIONAL_PORTAL_URL="http://127.0.0.1:1", NATIONAL_PORTAL_TIMEOUT=2),
+        pytest.raises(GatewayError),
+    ):
+        national_lookup(dossier=dossier)
+    return NationalSyncLog.objects.get(dossier=dossier)
+
+
 ROW_BUILDERS = {
     DossierEvent: _dossier_event,
     DossierHandover: _handover,
@@ -120,6 +140,7 @@ ROW_BUILDERS = {
     DocumentAccessLog: _document_access_log,
     DigitisationEvent: _digitisation_event,
     ArchiveAccessLog: _archive_access_log,
+    NationalSyncLog: _national_sync_attempt,
 }
 
 
