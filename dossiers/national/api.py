@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import authentication, exceptions, permissions, serializers, status
 from rest_framework.response import Response
@@ -101,3 +102,15 @@ class NationalDossierInbound(APIView):
             }
         ).data
         return Response(answer, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class NationalPortalAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = NationalPortalAuthentication
+    name = "nationalPortalToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Mã của Cổng DVC quốc gia (NATIONAL_INBOUND_TOKEN).",
+        }
