@@ -107,6 +107,11 @@ def user_login_national(*, claims: dict, at: dt.datetime | None = None) -> User:
         except ValidationError as exc:
             raise SsoRefused("Tài khoản định danh không có số định danh cá nhân hợp lệ.") from exc
         user = User.objects.select_for_update().filter(cccd=number).first()
+        if user is not None and user.identity_verified_at is None and user.has_usable_password():
+            # A password registration proved nothing about the number typed in: whoever chose that password
+            # may not be this person, so it stops opening the account once the real person has signed in.
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
         if user is None:
             user = User(
                 username=number,

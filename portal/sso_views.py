@@ -49,7 +49,10 @@ def callback(request):
     try:
         token = client.authorize_access_token(request)
         claims = dict(token.get("userinfo") or {})
-        claims.update(client.userinfo(token=token))
+        userinfo = dict(client.userinfo(token=token))
+        if claims.get("sub") and userinfo.get("sub") and userinfo["sub"] != claims["sub"]:
+            raise ValueError("userinfo is about another subject than the ID token")
+        claims.update(userinfo)
         user = user_login_national(claims=claims)
     except SsoRefused as exc:
         messages.error(request, exc.message)

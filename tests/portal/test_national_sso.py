@@ -52,6 +52,8 @@ def test_an_existing_password_account_is_linked_by_identification_number_and_rep
     client.get(_authorize(client, "an-doanh-nghiep"))
     existing.refresh_from_db()
     assert existing.identity_source == IdentitySource.NATIONAL_SSO
+    # whoever set the password of the unverified registration no longer opens the verified account
+    assert not existing.has_usable_password()
     assert int(client.session["_auth_user_id"]) == existing.pk
     membership = existing.organisation_memberships.get()
     assert membership.organisation.tax_code == "4201234566" and membership.is_legal_representative
