@@ -73,7 +73,7 @@ def test_a_wrong_state_is_refused(client, http_to_django):
 def test_a_wrong_nonce_is_refused(client, http_to_django):
     back = _authorize(client)
     session = client.session
-    key = next(k for k in session if k.startswith("_state_national_sso_"))
+    key = next(k for k in session.keys() if k.startswith("_state_national_sso_"))  # noqa: SIM118 — not a dict
     stored = session[key]
     stored["data"]["nonce"] = "not-the-nonce-sent"
     session[key] = stored
