@@ -81,6 +81,7 @@ class NationalDossierAnswerSerializer(serializers.Serializer):
     responses={
         201: NationalDossierAnswerSerializer,
         200: OpenApiResponse(NationalDossierAnswerSerializer, description="Hồ sơ này đã được nhận trước đó."),
+        401: OpenApiResponse(description="Thiếu hoặc sai mã của Cổng DVC quốc gia (problem+json)."),
         422: OpenApiResponse(
             description="Thủ tục không có trong danh mục, giấy tờ không hợp lệ (problem+json)."
         ),
