@@ -153,3 +153,6 @@ class DossierAccessLogAdmin(ReadOnlyAdmin):
 
 # The archive's admin pages live with the archive; importing them here registers them with the admin site.
 from .archive import admin as archive_admin  # noqa: E402, F401
+
+# The national sync's log and queue (Cổng DVC quốc gia) likewise.
+from .national import admin as national_admin  # noqa: E402, F401

@@ -355,3 +355,22 @@ class PendingTask(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.dispatched_at is None
+
+
+class NationalIdentity(models.Model):
+    """The link of a citizen account to a national SSO account (VNeID / Cổng DVC quốc gia): made once, by the
+    personal identification number, then found by the SSO's stable subject (TechID)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="national_identities")
+    subject = models.CharField(_("mã tài khoản định danh (TechID)"), max_length=200, unique=True)
+    account_type = models.CharField(_("loại tài khoản (LoaiTaiKhoan)"), max_length=2, blank=True)
+    login_idp = models.CharField(_("nơi xác thực (loginIdp)"), max_length=20, blank=True)
+    linked_at = models.DateTimeField(_("liên kết lúc"))
+    last_login_at = models.DateTimeField(_("đăng nhập lần cuối"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tài khoản định danh quốc gia")
+        verbose_name_plural = _("tài khoản định danh quốc gia")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.subject}"

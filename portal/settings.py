@@ -539,3 +539,57 @@ PAYMENTS_VIETQR_WEBHOOK_SECRET = env.str("PAYMENTS_VIETQR_WEBHOOK_SECRET", defau
 )
 if PRODUCTION and "vietqr" in PAYMENTS_PROVIDERS and not PAYMENTS_VIETQR_WEBHOOK_SECRET:
     raise ImproperlyConfigured("PAYMENTS_VIETQR_WEBHOOK_SECRET must be set in production.")
+# National public-service portal (Cổng DVC quốc gia, PROTOCOLS §5): every dossier and processing step is reported
+# through the national adapter (session login, then the DongBoHoSoMC / CapNhatTienDoHoSoMC envelope). The paths
+# of the login and integration calls are not published: ask the national portal's operator for them.
+# Empty URL: the local simulator at SITE_URL/mo-phong/dvcqg/ when NATIONAL_SIMULATOR_ENABLED, otherwise no sync.
+NATIONAL_PORTAL_URL = env.str("NATIONAL_PORTAL_URL", default="").rstrip("/")
+NATIONAL_PORTAL_AUTH_PATH = env.str("NATIONAL_PORTAL_AUTH_PATH", default="/login")
+NATIONAL_PORTAL_INTEGRATION_PATH = env.str("NATIONAL_PORTAL_INTEGRATION_PATH", default="/integration")
+NATIONAL_PORTAL_USERNAME = env.str("NATIONAL_PORTAL_USERNAME", default="khanhhoa")
+NATIONAL_PORTAL_PASSWORD = env.str("NATIONAL_PORTAL_PASSWORD", default="" if PRODUCTION else "mo-phong")
+NATIONAL_PORTAL_DSTCODE = env.str("NATIONAL_PORTAL_DSTCODE", default="000.00.00.H32")
+NATIONAL_PORTAL_MADONVI = env.str("NATIONAL_PORTAL_MADONVI", default="000.00.00.H32")
+NATIONAL_PORTAL_TIMEOUT = env.float("NATIONAL_PORTAL_TIMEOUT", default=20.0)
+# Report dossiers to the national portal at all (on by default; off for an installation not yet registered).
+NATIONAL_SYNC_ENABLED = env.bool("NATIONAL_SYNC_ENABLED", default=True)
+# The simulator of the national portal and of the national SSO (development and tests only).
+NATIONAL_SIMULATOR_ENABLED = env.bool("NATIONAL_SIMULATOR_ENABLED", default=not PRODUCTION)
+if PRODUCTION and NATIONAL_SIMULATOR_ENABLED:
+    raise ImproperlyConfigured("NATIONAL_SIMULATOR_ENABLED must be off in production.")
+# Sync attempts of one step before it waits for the nightly reconciliation; backoff doubles from the base.
+NATIONAL_SYNC_MAX_RETRIES = env.int("NATIONAL_SYNC_MAX_RETRIES", default=8)
+NATIONAL_SYNC_BACKOFF_SECONDS = env.int("NATIONAL_SYNC_BACKOFF_SECONDS", default=30)
+# Nightly reconciliation: dossiers changed in the last NATIONAL_RECONCILE_DAYS days are looked up (TraCuuHoSo).
+NATIONAL_RECONCILE_DAYS = env.int("NATIONAL_RECONCILE_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["dossiers-national-reconcile"] = {
+    "task": "dossiers.national.reconcile",
+    "schedule": crontab(hour=env.int("NATIONAL_RECONCILE_HOUR", default=3), minute=15),
+    "options": {"queue": "sync"},
+}
+# Dossiers filed on the national portal are pushed to /api/lien-thong/dvcqg/ho-so/ with this bearer token.
+NATIONAL_INBOUND_TOKEN = env.str("NATIONAL_INBOUND_TOKEN", default="" if PRODUCTION else "mo-phong-dvcqg")
+
+# Citizen login through the national SSO (DVCQG SSO, VNeID behind it; PROTOCOLS §7) over OpenID Connect.
+# With NATIONAL_SSO_DISCOVERY_URL the endpoints come from discovery; otherwise from the explicit URLs (the
+# hosts seen in public configurations). With neither client id nor URLs and the simulator on, the local
+# simulator IdP at SITE_URL/mo-phong/vneid/ is used.
+NATIONAL_SSO_CLIENT_ID = env.str("NATIONAL_SSO_CLIENT_ID", default="")
+NATIONAL_SSO_CLIENT_SECRET = env.str("NATIONAL_SSO_CLIENT_SECRET", default="")
+NATIONAL_SSO_DISCOVERY_URL = env.str("NATIONAL_SSO_DISCOVERY_URL", default="")
+NATIONAL_SSO_ISSUER = env.str("NATIONAL_SSO_ISSUER", default="https://xacthuc.dichvucong.gov.vn")
+NATIONAL_SSO_AUTHORIZE_URL = env.str(
+    "NATIONAL_SSO_AUTHORIZE_URL", default="https://xacthuc.dichvucong.gov.vn/oauth2/authorize"
+)
+NATIONAL_SSO_TOKEN_URL = env.str(
+    "NATIONAL_SSO_TOKEN_URL", default="https://xacthuc.dichvucong.gov.vn/oauth2/token"
+)
+NATIONAL_SSO_USERINFO_URL = env.str(
+    "NATIONAL_SSO_USERINFO_URL", default="https://xacthuc.dichvucong.gov.vn/oauth2/userinfo"
+)
+NATIONAL_SSO_JWKS_URL = env.str("NATIONAL_SSO_JWKS_URL", default="")
+NATIONAL_SSO_SCOPE = env.str("NATIONAL_SSO_SCOPE", default="openid")
+NATIONAL_SSO_ACR_VALUES = env.str("NATIONAL_SSO_ACR_VALUES", default="LoA1")
+NATIONAL_SSO_TIMEOUT = env.float("NATIONAL_SSO_TIMEOUT", default=10.0)
+# The simulator IdP signs its ID tokens with this RSA private key (PEM); empty: a key generated at start.
+NATIONAL_SSO_SIMULATOR_SIGNING_KEY = env.str("NATIONAL_SSO_SIMULATOR_SIGNING_KEY", default="")

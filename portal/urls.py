@@ -69,3 +69,13 @@ admin.site.site_title = "Quản trị"
 
 if settings.PAYMENTS_SIMULATORS:
     urlpatterns.append(path("thanh-toan/mo-phong/", include("payments.simulators.urls")))
+urlpatterns += [
+    path("dang-nhap/vneid/", include("portal.sso_urls")),
+    path("api/lien-thong/dvcqg/", include("dossiers.national.api_urls")),
+]
+if settings.NATIONAL_SIMULATOR_ENABLED:
+    # Stand-ins for the national portal and its SSO: development and tests only (refused in production).
+    urlpatterns += [
+        path("mo-phong/dvcqg/", include("dossiers.national.simulator_urls")),
+        path("mo-phong/vneid/", include("portal.sso_simulator_urls")),
+    ]

@@ -26,6 +26,7 @@ from .second_factor import (
     totp_device_start,
 )
 from .selectors import home_context_for
+from .sso import sso_enabled
 
 
 class SafeNextMixin:
@@ -36,7 +37,8 @@ class SafeNextMixin:
 
 
 class LoginView(SafeNextMixin, auth_views.LoginView):
-    pass
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "national_sso": sso_enabled()}
 
 
 class LogoutView(SafeNextMixin, auth_views.LogoutView):

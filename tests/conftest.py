@@ -11,6 +11,9 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 
+# Fixtures routing outgoing HTTP to the application's simulators (national portal, national SSO).
+pytest_plugins = ["tests.national_http"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test body are
 # still synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -95,6 +98,8 @@ def _tasks_in_process():
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
+    # Dossier services do not call the national portal unless a test asks for it (`national_portal`).
+    settings.NATIONAL_SYNC_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -53,6 +53,9 @@ OPEN = re.compile(
     # Payment providers' server-to-server notifications (signed, answered in their protocol), the receipt
     # verification page the QR code opens, and the local provider simulators.
     r"|^payments:(vnpay_ipn|national_callback|vietqr_statement|receipt_verify)$|^payments-simulator:"
+    # the national SSO login (the IdP decides), and the simulators of the national portal and SSO, which stand
+    # for systems outside ours (mounted in development and tests only)
+    r"|^sso_(start|callback)$|^(national-simulator|sso-simulator):"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
 SIGNED_IN = {

@@ -41,6 +41,12 @@ from .dossier import (  # noqa: E402 — the models use the paths above
     DossierFile,
     Route,
 )
+from .national import (  # noqa: E402
+    NationalService,
+    NationalSyncItem,
+    NationalSyncLog,
+    NationalSyncState,
+)
 from .processing import (  # noqa: E402
     DossierAccessLog,
     DossierApology,
@@ -67,6 +73,10 @@ __all__ = [
     "DossierMessage",
     "DossierObligation",
     "DossierTransfer",
+    "NationalService",
+    "NationalSyncLog",
+    "NationalSyncItem",
+    "NationalSyncState",
     "RetentionRule",
     "Route",
 ]

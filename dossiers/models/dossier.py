@@ -56,6 +56,10 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
 
     code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
     lookup_secret = models.CharField(_("mã tra cứu"), max_length=12, blank=True)
+    # MaHoSo given by the national portal to a dossier filed there (empty for the province's own dossiers).
+    national_code = models.CharField(
+        _("mã hồ sơ trên Cổng DVC quốc gia"), max_length=60, blank=True, db_index=True
+    )
     register_number = models.PositiveIntegerField(_("số thứ tự trong sổ theo dõi"), null=True, blank=True)
 
     procedure_version = models.ForeignKey(

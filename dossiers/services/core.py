@@ -36,6 +36,7 @@ from .. import documents, selectors, tasks
 from ..archive.services import archive_record_refresh
 from ..constants import FINAL_STATES, DossierState
 from ..models import Dossier, DossierAccessLog, DossierDocument, DossierEvent, DossierFile
+from ..national.sync import national_sync_report_event
 from ..notifications import dossier_notify_event
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def record_event(
     )
     # The applicant's notifications are written with the event: they commit or roll back together.
     dossier_notify_event(dossier=dossier, event=event)
+    national_sync_report_event(event)
     return event
 
 

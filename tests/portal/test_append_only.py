@@ -9,18 +9,26 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.db import IntegrityError, connection, models, transaction
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from dossiers.archive import selectors as archive_selectors
 from dossiers.archive import services as archive_services
 from dossiers.constants import Outcome
-from dossiers.models import ArchiveAccessLog, DossierAccessLog, DossierEvent, DossierHandover
+from dossiers.models import (
+    ArchiveAccessLog,
+    DossierAccessLog,
+    DossierEvent,
+    DossierHandover,
+    NationalSyncLog,
+)
+from dossiers.national.sync import national_lookup
 from dossiers.services import dossier_record_officer_read
 from notifications.models import DeliveryEvent
 from payments.models import PaymentEvent
 from portal.append_only import AppendOnlyError, AppendOnlyModel
 from procedures.models import ProcedureEvent
+from procedures.national.gateway import GatewayError
 from repository import services as repository_services
 from repository.models import (
     DigitisationEvent,
@@ -46,6 +54,7 @@ HISTORY_MODELS = [
     ArchiveAccessLog,
     DeliveryEvent,
     PaymentEvent,
+    NationalSyncLog,
 ]
 OUR_APPS = {"portal", "notifications", "procedures", "repository", "dossiers", "payments", "reporting"}
 
@@ -132,6 +141,15 @@ def _payment_event(province):
     from payments.services import log_event
 
     return log_event(provider="vnpay", kind="notification", verdict="forged", raw={"vnp_TxnRef": "X"})
+def _national_sync_attempt(province):
+    # A lookup the national portal does not answer (closed port) is logged like every call.
+    dossier = received(province)
+    with (
+        override_settings(NATIONAL_PORTAL_URL="http://127.0.0.1:1", NATIONAL_PORTAL_TIMEOUT=2),
+        pytest.raises(GatewayError),
+    ):
+        national_lookup(dossier=dossier)
+    return NationalSyncLog.objects.get(dossier=dossier)
 
 
 ROW_BUILDERS = {
@@ -145,6 +163,7 @@ ROW_BUILDERS = {
     ArchiveAccessLog: _archive_access_log,
     DeliveryEvent: _delivery_event,
     PaymentEvent: _payment_event,
+    NationalSyncLog: _national_sync_attempt,
 }
 
 
