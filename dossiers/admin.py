@@ -153,3 +153,4 @@ class DossierAccessLogAdmin(ReadOnlyAdmin):
 
 # The archive's admin pages live with the archive; importing them here registers them with the admin site.
 from .archive import admin as archive_admin  # noqa: E402, F401
+from .feedback import admin as voice_admin  # noqa: E402, F401 — surveys, feedback and appointments

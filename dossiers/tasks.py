@@ -8,6 +8,7 @@ from celery import shared_task
 
 from . import selectors, services
 from .archive.tasks import archive_sweep  # noqa: F401 — found by Celery's autodiscovery of dossiers.tasks
+from .feedback.tasks import feedback_escalate, feedback_escalation_sweep  # noqa: F401 — the same
 
 logger = logging.getLogger(__name__)
 
