@@ -45,6 +45,8 @@ OPEN = re.compile(
     r"^(procedures|procedures-api):"
     r"|^(home|healthz|login|logout|register|set_language|api-schema|api-docs|admin:login|admin:logout)$"
     r"|^password_reset|^(dossiers|dossiers-api):lookup$|^(repository|repository-api):verify"
+    # citizens' voice: filing and following feedback, its public answers, booking a desk, the queue display
+    r"|^feedback:(public_list|public_detail|file|follow)$|^appointments:(book|confirmation|display|display_calls)$"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
 SIGNED_IN = {
@@ -67,6 +69,7 @@ class World:
     file_id: int
     message_id: int
     apology_id: int
+    feedback_id: int
 
     def kwargs_for(self, name: str, params: list[str]) -> dict | None:
         """Values for a pattern's parameters pointing at the victim's objects, or None when unknown."""
@@ -97,6 +100,12 @@ class World:
                     "kind": "receipt",
                     "version_pk": dossier.procedure_version_id,
                 }.get(param)
+            elif app == "survey":
+                value = {"pk": dossier.pk}.get(param)
+            elif app == "feedback":
+                value = {"pk": self.feedback_id}.get(param)
+            elif app == "appointments":
+                value = {"agency_code": dossier.receiving_agency.code}.get(param)
             elif app == "archive":
                 value = {"pk": dossier.pk, "kind": "dossier_file", "item_id": self.file_id}.get(param)
             elif view.startswith("document"):
@@ -173,6 +182,21 @@ def _build_world() -> World:
         document_type_name="Giấy khai sinh",
         title="Giấy khai sinh",
     )
+    from dossiers.feedback import services as pakn
+
+    feedback = pakn.feedback_file(
+        data=pakn.FeedbackInput(
+            category="officer_conduct",
+            title="Phản ánh về thái độ cán bộ",
+            body="Nội dung riêng tư.",
+            name=victim.full_name,
+            phone="0905123456",
+            private=True,
+            dossier=dossier,
+        ),
+        user=victim,
+        attachment=pdf_upload("bang-chung.pdf"),
+    )
     dossier.refresh_from_db()
     return World(
         province=province,
@@ -183,6 +207,7 @@ def _build_world() -> World:
         file_id=dossier.files.first().pk,
         message_id=message.pk,
         apology_id=apology.pk,
+        feedback_id=feedback.pk,
     )
 
 

@@ -77,7 +77,6 @@ def _actions(user, dossier: Dossier) -> dict:
     }
 
 
-@login_required
 def _survey(user, dossier) -> tuple[str, bool, bool]:
     """The survey link for this reader (applicant online, desk officer with the tablet) and whether it was done."""
     if dossier.state != DossierState.DELIVERED:
@@ -91,6 +90,7 @@ def _survey(user, dossier) -> tuple[str, bool, bool]:
     return "", False, False
 
 
+@login_required
 def detail(request, pk: int):
     dossier = selectors.dossier_detail(pk=pk)
     if dossier is None:
