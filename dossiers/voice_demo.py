@@ -57,7 +57,20 @@ def load(say) -> None:
     say("Lịch hẹn mẫu: đã mở khung giờ tiếp nhận hai tuần tới.")
     if Feedback.objects.exists():
         return
-    version = ProcedureVersion.objects.filter(status="published").select_related("procedure").first()
+    # The sample feedback goes to a department whose heads answer it in the demo (Sở Xây dựng when loaded).
+    answering = User.objects.filter(username="lanhdaophong.sxd").first() or (
+        User.objects.filter(agency_memberships__role=Role.APPROVER, agency_memberships__active=True)
+        .order_by("username")
+        .first()
+    )
+    agency = answering.agency_memberships.filter(role=Role.APPROVER).first().agency if answering else None
+    version = (
+        ProcedureVersion.objects.filter(status="published", competent_agencies=agency)
+        .select_related("procedure")
+        .first()
+        if agency
+        else None
+    )
     for index, (category, title, body, answer) in enumerate(FEEDBACK):
         feedback = feedback_services.feedback_file(
             data=feedback_services.FeedbackInput(
@@ -67,6 +80,7 @@ def load(say) -> None:
                 name="Người dân mẫu",
                 phone="0905000111",
                 procedure=version.procedure if version and category == "procedure" else None,
+                agency=agency,
             ),
             at=now - dt.timedelta(days=10 - index),
         )
