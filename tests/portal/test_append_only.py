@@ -15,7 +15,8 @@ from django.utils import timezone
 from dossiers.archive import selectors as archive_selectors
 from dossiers.archive import services as archive_services
 from dossiers.constants import Outcome
-from dossiers.models import ArchiveAccessLog, DossierAccessLog, DossierEvent, DossierHandover
+from dossiers.feedback import services as feedback_services
+from dossiers.models import ArchiveAccessLog, DossierAccessLog, DossierEvent, DossierHandover, FeedbackEvent
 from dossiers.services import dossier_record_officer_read
 from portal.append_only import AppendOnlyError, AppendOnlyModel
 from procedures.models import ProcedureEvent
@@ -42,6 +43,7 @@ HISTORY_MODELS = [
     DocumentAccessLog,
     DigitisationEvent,
     ArchiveAccessLog,
+    FeedbackEvent,
 ]
 OUR_APPS = {"portal", "procedures", "repository", "dossiers", "payments", "reporting"}
 
@@ -111,6 +113,19 @@ def _archive_access_log(province):
     return ArchiveAccessLog.objects.get(dossier=dossier)
 
 
+def _feedback_event(province):
+    feedback = feedback_services.feedback_file(
+        data=feedback_services.FeedbackInput(
+            category="website",
+            title="Lỗi trang",
+            body="Trang báo lỗi.",
+            name="Lê Văn Phản",
+            phone="0905123456",
+        )
+    )
+    return feedback.events.first()
+
+
 ROW_BUILDERS = {
     DossierEvent: _dossier_event,
     DossierHandover: _handover,
@@ -120,6 +135,7 @@ ROW_BUILDERS = {
     DocumentAccessLog: _document_access_log,
     DigitisationEvent: _digitisation_event,
     ArchiveAccessLog: _archive_access_log,
+    FeedbackEvent: _feedback_event,
 }
 
 
