@@ -155,3 +155,17 @@ def test_a_wrong_secret_finds_nothing(client, province):
     feedback = _file(province)
     page = client.get(reverse("feedback:follow"), {"ma": feedback.code, "ma_tra_cuu": "SAI123"})
     assert "feedback-status" not in page.content.decode() and "not-found" in page.content.decode()
+
+
+def test_an_attachment_with_active_content_is_refused(province):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile(
+        "bang-chung.pdf", b"%PDF-1.4\n1 0 obj<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\n%%EOF\n"
+    )
+    data = services.FeedbackInput(
+        category="website", title="Lỗi", body="Lỗi trang.", name="Lê Văn Phản", phone="0905123456"
+    )
+    with pytest.raises(ApplicationError):
+        services.feedback_file(data=data, attachment=bad)
+    assert not Feedback.objects.exists()

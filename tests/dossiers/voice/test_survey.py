@@ -103,3 +103,12 @@ def test_results_per_agency_and_officer(client, province):
     assert page.status_code == 200 and "Sở Xây dựng" in page.content.decode()
     client.force_login(province.citizen)
     assert client.get(reverse("survey:results")).status_code == 404
+
+
+def test_delivery_invites_the_applicant_to_rate(province, monkeypatch):
+    from dossiers import notices
+
+    invited = []
+    monkeypatch.setattr(notices, "survey_invite", lambda dossier: invited.append(dossier.pk))
+    dossier = delivered(province)
+    assert invited == [dossier.pk]
