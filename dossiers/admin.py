@@ -152,7 +152,10 @@ class DossierAccessLogAdmin(ReadOnlyAdmin):
 
 
 # The archive's admin pages live with the archive; importing them here registers them with the admin site.
+from .appointments import admin as appointments_admin  # noqa: E402, F401 — the same for the citizens' voice
 from .archive import admin as archive_admin  # noqa: E402, F401
+from .feedback import admin as feedback_admin  # noqa: E402, F401
 
 # The national sync's log and queue (Cổng DVC quốc gia) likewise.
 from .national import admin as national_admin  # noqa: E402, F401
+from .survey import admin as survey_admin  # noqa: E402, F401

@@ -185,3 +185,16 @@ class RemainingTime:
             parts.append(f"{self.hours} giờ")
         text = " ".join(parts) + " làm việc"
         return f"Quá hạn {text}" if self.overdue else f"Còn {text}"
+
+
+def answer_due(*, received_at: dt.datetime, working_days: float, calendar: WorkingCalendar) -> dt.datetime:
+    """Deadline to answer a feedback or complaint (PAKN): `working_days` working days counted like a dossier's
+    appointment, from the next working moment (the next working day when received after the cut-off)."""
+    return calendar.add_working_minutes(
+        calendar.counting_start(received_at), working_days * calendar.day_minutes
+    )
+
+
+def is_overdue(*, now: dt.datetime, due_at: dt.datetime | None) -> bool:
+    """Past its deadline (the deadline's own moment still counts as in time)."""
+    return due_at is not None and now > due_at

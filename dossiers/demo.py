@@ -28,7 +28,7 @@ from repository import services as kho
 from repository.demo import scan_png
 from repository.models import DigitisationJob
 
-from . import permissions, selectors, services
+from . import permissions, selectors, services, voice_demo
 from .archive import services as archive_services
 from .constants import ApplicantKind, Decision, DeliveryMethod, DossierState, EventAction
 from .models import Dossier, DossierHandover
@@ -133,6 +133,7 @@ def load(stdout=None) -> None:
     archive_services.retention_rules_seed_defaults()
     while archive_services.archive_records_sweep():
         pass
+    voice_demo.load(lambda text: stdout.write(text + "\n") if stdout else None)
 
 
 def _load_dossiers(stdout=None) -> None:

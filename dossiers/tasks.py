@@ -8,6 +8,7 @@ from celery import shared_task
 
 from . import notifications, selectors, services
 from .archive.tasks import archive_sweep  # noqa: F401 — found by Celery's autodiscovery of dossiers.tasks
+from .feedback.tasks import feedback_escalate, feedback_escalation_sweep  # noqa: F401 — the same
 from .national.tasks import push as national_push  # noqa: F401 — likewise
 from .national.tasks import reconcile as national_reconcile  # noqa: F401 — likewise
 

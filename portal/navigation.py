@@ -11,6 +11,8 @@ PUBLIC = [
     (_("Thủ tục hành chính"), "procedures:catalogue"),
     (_("Tra cứu hồ sơ"), "dossiers:lookup"),
     (_("Xác thực văn bản"), "repository:verify"),
+    (_("Phản ánh, kiến nghị"), "feedback:public_list"),
+    (_("Đặt lịch hẹn"), "appointments:book"),
 ]
 
 BY_ROLE = {
@@ -24,28 +26,43 @@ BY_ROLE = {
         (_("Sổ theo dõi hồ sơ"), "dossiers:register"),
         (_("Số hóa"), "repository:digitisation_jobs"),
         (_("Lưu trữ hồ sơ"), "archive:list"),
+        (_("Cấp số thứ tự"), "appointments:kiosk"),
+        (_("Gọi số"), "appointments:desk"),
+        (_("Thời gian chờ"), "appointments:stats"),
+        (_("Xử lý phản ánh"), "feedback:queue"),
     ],
     Role.SPECIALIST: [
         (_("Hồ sơ cần xử lý"), "dossiers:work_queue"),
         (_("Lưu trữ hồ sơ"), "archive:list"),
+        (_("Xử lý phản ánh"), "feedback:queue"),
     ],
     Role.APPROVER: [
         (_("Phân công và phê duyệt"), "dossiers:work_queue"),
         (_("Sổ theo dõi hồ sơ"), "dossiers:register"),
         (_("Lưu trữ hồ sơ"), "archive:list"),
+        (_("Xử lý phản ánh"), "feedback:queue"),
+        (_("Mức độ hài lòng"), "survey:results"),
     ],
     Role.AGENCY_LEADER: [
         (_("Theo dõi đơn vị"), "reporting:dashboard"),
         (_("Hồ sơ của đơn vị"), "dossiers:work_queue"),
         (_("Sổ theo dõi hồ sơ"), "dossiers:register"),
         (_("Lưu trữ hồ sơ"), "archive:list"),
+        (_("Xử lý phản ánh"), "feedback:queue"),
+        (_("Mức độ hài lòng"), "survey:results"),
     ],
-    Role.PROVINCE_LEADER: [(_("Chỉ số phục vụ"), "reporting:dashboard")],
+    Role.PROVINCE_LEADER: [
+        (_("Chỉ số phục vụ"), "reporting:dashboard"),
+        (_("Mức độ hài lòng"), "survey:results"),
+        (_("Xử lý phản ánh"), "feedback:queue"),
+    ],
     Role.ADMINISTRATOR: [
         (_("Quản trị"), "admin:index"),
         (_("Danh mục thủ tục"), "admin:procedures_procedure_changelist"),
         (_("Lưu trữ hồ sơ"), "archive:list"),
         (_("Mẫu thông báo"), "notifications:template_list"),
+        (_("Xử lý phản ánh"), "feedback:queue"),
+        (_("Mức độ hài lòng"), "survey:results"),
     ],
     Role.POSTAL: [(_("Hồ sơ bưu chính"), "dossiers:intake_queue")],
     Role.FINANCE_OFFICER: [(_("Thu phí, lệ phí"), "payments:finance")],

@@ -74,3 +74,13 @@ def allow(limit: Limit, request) -> bool:
 def lookup_limit() -> Limit:
     """Failed public lookups (code + secret) allowed per client address (DOSSIER_LOOKUP_* settings)."""
     return Limit("lookup", settings.DOSSIER_LOOKUP_LIMIT, settings.DOSSIER_LOOKUP_WINDOW_SECONDS)
+
+
+def feedback_limit() -> Limit:
+    """Feedback (PAKN) filed per client address (FEEDBACK_FILE_* settings): anyone may file, spam may not."""
+    return Limit("feedback", settings.FEEDBACK_FILE_LIMIT, settings.FEEDBACK_FILE_WINDOW_SECONDS)
+
+
+def appointment_limit() -> Limit:
+    """Bookings per client address (APPOINTMENT_BOOK_* settings), so nobody fills a desk's day with fake names."""
+    return Limit("appointment", settings.APPOINTMENT_BOOK_LIMIT, settings.APPOINTMENT_BOOK_WINDOW_SECONDS)

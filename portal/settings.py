@@ -389,6 +389,22 @@ REPOSITORY_VERIFY_WINDOW_SECONDS = env.int("REPOSITORY_VERIFY_WINDOW_SECONDS", d
 DIGITISATION_REQUEUE_AFTER_MINUTES = env.int("DIGITISATION_REQUEUE_AFTER_MINUTES", default=15)
 # Kho dữ liệu hồ sơ TTHC: hour (province time) of the nightly job that computes the retention of finished dossiers
 # and puts the PDFs of digitisation jobs into the dossiers they were made for.
+# Feedback and complaints (PAKN): answered within FEEDBACK_ANSWER_WORKING_DAYS working days (NĐ 20/2008/NĐ-CP);
+# the escalation sweep reports overdue ones to the agency's leaders. Feedback without a dossier, procedure or
+# agency goes to FEEDBACK_DEFAULT_AGENCY_CODE (else the province's one-stop centre). Filing is limited per client.
+FEEDBACK_ANSWER_WORKING_DAYS = env.int("FEEDBACK_ANSWER_WORKING_DAYS", default=15)
+FEEDBACK_DEFAULT_AGENCY_CODE = env.str("FEEDBACK_DEFAULT_AGENCY_CODE", default="")
+FEEDBACK_FILE_LIMIT = env.int("FEEDBACK_FILE_LIMIT", default=5)
+FEEDBACK_FILE_WINDOW_SECONDS = env.int("FEEDBACK_FILE_WINDOW_SECONDS", default=3600)
+FEEDBACK_ESCALATION_SWEEP_MINUTES = env.int("FEEDBACK_ESCALATION_SWEEP_MINUTES", default=60)
+CELERY_BEAT_SCHEDULE["dossiers-feedback-escalation"] = {
+    "task": "dossiers.feedback_escalation_sweep",
+    "schedule": FEEDBACK_ESCALATION_SWEEP_MINUTES * 60.0,
+}
+# Appointments at the desk: bookings allowed per client address and window.
+APPOINTMENT_BOOK_LIMIT = env.int("APPOINTMENT_BOOK_LIMIT", default=5)
+APPOINTMENT_BOOK_WINDOW_SECONDS = env.int("APPOINTMENT_BOOK_WINDOW_SECONDS", default=3600)
+
 CELERY_BEAT_SCHEDULE["dossiers-archive-sweep"] = {
     "task": "dossiers.archive_sweep",
     "schedule": crontab(hour=env.int("REPOSITORY_ARCHIVE_SWEEP_HOUR", default=1), minute=30),

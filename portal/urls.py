@@ -47,7 +47,10 @@ urlpatterns = [
 
 urlpatterns += [
     path("thu-tuc/", include("procedures.urls")),
+    path("ho-so/danh-gia/", include("dossiers.survey.urls")),
     path("ho-so/", include("dossiers.urls")),
+    path("phan-anh-kien-nghi/", include("dossiers.feedback.urls")),
+    path("lich-hen/", include("dossiers.appointments.urls")),
     path("api/ho-so/", include("dossiers.api.urls")),
     path("api/kho-du-lieu/", include("repository.api.urls")),
     path("api/", include("procedures.api.urls")),

@@ -56,6 +56,8 @@ OPEN = re.compile(
     # the national SSO login (the IdP decides), and the simulators of the national portal and SSO, which stand
     # for systems outside ours (mounted in development and tests only)
     r"|^sso_(start|callback)$|^(national-simulator|sso-simulator):"
+    # citizens' voice: filing and following feedback, its public answers, booking a desk, the queue display
+    r"|^feedback:(public_list|public_detail|file|follow)$|^appointments:(book|confirmation|display|display_calls)$"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
 SIGNED_IN = {
@@ -81,6 +83,7 @@ class World:
     notification_id: int
     payment_id: int
     payment_reference: str
+    feedback_id: int
 
     def kwargs_for(self, name: str, params: list[str]) -> dict | None:
         """Values for a pattern's parameters pointing at the victim's objects, or None when unknown."""
@@ -116,6 +119,12 @@ class World:
                     "pk": dossier.pk if view == "start" else self.payment_id,
                     "reference": self.payment_reference,
                 }.get(param)
+            elif app == "survey":
+                value = {"pk": dossier.pk}.get(param)
+            elif app == "feedback":
+                value = {"pk": self.feedback_id}.get(param)
+            elif app == "appointments":
+                value = {"agency_code": dossier.receiving_agency.code}.get(param)
             elif app == "archive":
                 value = {"pk": dossier.pk, "kind": "dossier_file", "item_id": self.file_id}.get(param)
             elif app == "notifications":
@@ -205,6 +214,21 @@ def _build_world() -> World:
 
     request = RequestFactory().get("/")
     payment, _ = payment_start(dossier=dossier, actor=victim, provider_id="vnpay", request=request)
+    from dossiers.feedback import services as pakn
+
+    feedback = pakn.feedback_file(
+        data=pakn.FeedbackInput(
+            category="officer_conduct",
+            title="Phản ánh về thái độ cán bộ",
+            body="Nội dung riêng tư.",
+            name=victim.full_name,
+            phone="0905123456",
+            private=True,
+            dossier=dossier,
+        ),
+        user=victim,
+        attachment=pdf_upload("bang-chung.pdf"),
+    )
     dossier.refresh_from_db()
     return World(
         payment_id=payment.pk,
@@ -218,6 +242,7 @@ def _build_world() -> World:
         message_id=message.pk,
         apology_id=apology.pk,
         notification_id=Notification.objects.filter(recipient=victim).order_by("pk").first().pk,
+        feedback_id=feedback.pk,
     )
 
 

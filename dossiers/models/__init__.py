@@ -3,6 +3,8 @@
 - `dossier`: the dossier and its state machine, its files, its append-only history (events), the code counter and
   the documents kept with it (printed forms, draft and signed results).
 - `archive`: Kho dữ liệu hồ sơ TTHC — retention rules, the retention of each finished dossier, reads of the archive.
+- `survey`, `feedback`, `appointments`: the citizen's voice — satisfaction surveys after delivery, feedback
+  and complaints (PAKN), bookings at the desk and the queue of the day.
 - `processing`: what processing adds — handovers (the control slip), inter-agency transfers, apologies with a new
   appointment, messages with the applicant, financial obligations.
 
@@ -31,6 +33,7 @@ def _attachment_path(instance, filename: str) -> str:
     return f"dossiers/{instance.dossier_id}/attachments/{uuid.uuid4().hex}.{extension}"
 
 
+from .appointments import Appointment, AppointmentSlot, QueueTicket  # noqa: E402
 from .archive import ArchiveAccessLog, ArchiveRecord, RetentionRule  # noqa: E402
 from .dossier import (  # noqa: E402 — the models use the paths above
     Dossier,
@@ -41,6 +44,7 @@ from .dossier import (  # noqa: E402 — the models use the paths above
     DossierFile,
     Route,
 )
+from .feedback import Feedback, FeedbackEvent  # noqa: E402
 from .national import (  # noqa: E402
     NationalService,
     NationalSyncItem,
@@ -56,8 +60,15 @@ from .processing import (  # noqa: E402
     DossierObligation,
     DossierTransfer,
 )
+from .survey import SatisfactionSurvey  # noqa: E402
 
 __all__ = [
+    "Appointment",
+    "AppointmentSlot",
+    "Feedback",
+    "FeedbackEvent",
+    "QueueTicket",
+    "SatisfactionSurvey",
     "ArchiveAccessLog",
     "ArchiveRecord",
     "Dossier",

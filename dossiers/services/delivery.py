@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from portal.constants import Role
 
+from .. import notices
 from ..constants import DeliveryMethod, DocumentKind, EventAction
 from ..models import Dossier
 from .core import field_error, transition
@@ -55,6 +56,7 @@ def deliver_result(
             final=True,
             note=note,
         )
+        notices.survey_invite(locked)
     return locked
 
 

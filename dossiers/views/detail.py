@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
@@ -19,6 +20,8 @@ from ..constants import (
 )
 from ..forms import MessageForm
 from ..models import Dossier, DossierAccessLog, DossierFile
+from ..survey import permissions as survey_permissions
+from ..survey import selectors as survey_selectors
 from .common import answers, supplement_request, visible_dossier
 
 ROLE_WAITING = {
@@ -79,6 +82,19 @@ def _actions(user, dossier: Dossier) -> dict:
     }
 
 
+def _survey(user, dossier) -> tuple[str, bool, bool]:
+    """The survey link for this reader (applicant online, desk officer with the tablet) and whether it was done."""
+    if dossier.state != DossierState.DELIVERED:
+        return "", False, False
+    if survey_selectors.survey_of(dossier=dossier) is not None:
+        return "", False, survey_permissions.can_rate_online(user, dossier) or user.is_officer
+    if survey_permissions.can_rate_online(user, dossier):
+        return reverse("survey:rate", args=[dossier.pk]), False, False
+    if survey_permissions.can_host_desk_survey(user, dossier):
+        return reverse("survey:desk", args=[dossier.pk]), True, False
+    return "", False, False
+
+
 @login_required
 def detail(request, pk: int):
     dossier = selectors.dossier_detail(pk=pk)
@@ -99,11 +115,15 @@ def detail(request, pk: int):
     officer = request.user.is_officer
     latest = {d.kind: d for d in documents if officer or d.kind not in OFFICER_ONLY_DOCUMENTS}
     documents = sorted(latest.values(), key=lambda d: (d.created_at, d.pk))
+    survey_link, survey_desk, survey_done = _survey(request.user, dossier)
     return render(
         request,
         "dossiers/detail.html",
         {
             "dossier": dossier,
+            "survey_link": survey_link,
+            "survey_desk": survey_desk,
+            "survey_done": survey_done,
             "show_processing": officer and dossier.received_at is not None,
             "obligations": list(dossier.obligations.all()),
             "payment_panel": payment_hooks.dossier_panel(request=request, dossier=dossier),

@@ -15,11 +15,13 @@ from django.utils import timezone
 from dossiers.archive import selectors as archive_selectors
 from dossiers.archive import services as archive_services
 from dossiers.constants import Outcome
+from dossiers.feedback import services as feedback_services
 from dossiers.models import (
     ArchiveAccessLog,
     DossierAccessLog,
     DossierEvent,
     DossierHandover,
+    FeedbackEvent,
     NationalSyncLog,
 )
 from dossiers.national.sync import national_lookup
@@ -55,6 +57,7 @@ HISTORY_MODELS = [
     DeliveryEvent,
     PaymentEvent,
     NationalSyncLog,
+    FeedbackEvent,
 ]
 OUR_APPS = {"portal", "notifications", "procedures", "repository", "dossiers", "payments", "reporting"}
 
@@ -150,6 +153,17 @@ def _national_sync_attempt(province):
     ):
         national_lookup(dossier=dossier)
     return NationalSyncLog.objects.get(dossier=dossier)
+def _feedback_event(province):
+    feedback = feedback_services.feedback_file(
+        data=feedback_services.FeedbackInput(
+            category="website",
+            title="Lỗi trang",
+            body="Trang báo lỗi.",
+            name="Lê Văn Phản",
+            phone="0905123456",
+        )
+    )
+    return feedback.events.first()
 
 
 ROW_BUILDERS = {
@@ -164,6 +178,7 @@ ROW_BUILDERS = {
     DeliveryEvent: _delivery_event,
     PaymentEvent: _payment_event,
     NationalSyncLog: _national_sync_attempt,
+    FeedbackEvent: _feedback_event,
 }
 
 

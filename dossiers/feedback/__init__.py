@@ -1,0 +1,1 @@
+"""Feedback and complaints of citizens and businesses (phản ánh, kiến nghị — PAKN)."""

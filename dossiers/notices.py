@@ -1,0 +1,60 @@
+"""What the people concerned are told about surveys, feedback and appointments: one function per event.
+
+These are the only calls the services make to tell someone something. They record nothing external yet: each
+logs the event and returns. The notification channels (SMS, e-mail, Zalo, the national portal) plug in here —
+each function then enqueues its message with `portal.outbox.enqueue(...)` in the caller's transaction, so that
+a message goes out only when the change it announces is committed. Callers pass models, never text: wording
+belongs to the notification templates.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from portal.models import User
+
+    from .models import Appointment, Dossier, Feedback, QueueTicket
+
+logger = logging.getLogger(__name__)
+
+
+def survey_invite(dossier: Dossier) -> None:
+    """The result was delivered: invite the applicant to rate the service (from the dossier page)."""
+    logger.info("survey invitation for dossier %s", dossier.pk)
+
+
+def feedback_received(feedback: Feedback) -> None:
+    """A feedback was filed: confirm its code and lookup secret to the contact given."""
+    logger.info("feedback %s received", feedback.code)
+
+
+def feedback_assigned(feedback: Feedback) -> None:
+    """A feedback was assigned: tell the officer who now handles it."""
+    logger.info("feedback %s assigned to %s", feedback.code, feedback.assignee_id)
+
+
+def feedback_answered(feedback: Feedback) -> None:
+    """The agency answered: tell the person (the answer is also on the follow-up page)."""
+    logger.info("feedback %s answered", feedback.code)
+
+
+def feedback_escalated(feedback: Feedback, leaders: list[User]) -> None:
+    """A feedback passed its deadline unanswered: tell the agency's leaders."""
+    logger.info("feedback %s escalated to %s", feedback.code, [leader.pk for leader in leaders])
+
+
+def appointment_confirmed(appointment: Appointment) -> None:
+    """A booking was made: send its code (and QR link) to the phone given."""
+    logger.info("appointment %s confirmed", appointment.code)
+
+
+def appointment_cancelled(appointment: Appointment) -> None:
+    """A booking was cancelled by the person."""
+    logger.info("appointment %s cancelled", appointment.code)
+
+
+def ticket_called(ticket: QueueTicket) -> None:
+    """A queue number was called to a counter (the display page shows it; an SMS may follow)."""
+    logger.info("ticket %s of agency %s called to %s", ticket.label, ticket.agency_id, ticket.counter)

@@ -1,0 +1,1 @@
+"""Satisfaction survey after the result is delivered (phiếu đánh giá mức độ hài lòng)."""
