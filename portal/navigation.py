@@ -11,6 +11,7 @@ PUBLIC = [
     (_("Thủ tục hành chính"), "procedures:catalogue"),
     (_("Tra cứu hồ sơ"), "dossiers:lookup"),
     (_("Xác thực văn bản"), "repository:verify"),
+    (_("Chỉ số phục vụ"), "reporting:public"),
 ]
 
 BY_ROLE = {

@@ -396,3 +396,12 @@ CELERY_BEAT_SCHEDULE["procedures-mark-retired-versions"] = {
     "task": "procedures.tasks.mark_retired_versions",
     "schedule": crontab(hour=0, minute=5),
 }
+
+# Service index (QĐ 766): the nightly task rebuilds yesterday's snapshot (and the days before it, for late events);
+# "today" is built live from the event history and kept this many seconds in the cache (0: never kept).
+KPI_TODAY_CACHE_SECONDS = env.int("KPI_TODAY_CACHE_SECONDS", default=300)
+KPI_REBUILD_DAYS_BACK = env.int("KPI_REBUILD_DAYS_BACK", default=3)
+CELERY_BEAT_SCHEDULE["reporting-rebuild-snapshots"] = {
+    "task": "reporting.tasks.rebuild_recent_snapshots",
+    "schedule": crontab(hour=env.int("KPI_SNAPSHOT_HOUR", default=0), minute=40),
+}

@@ -1,0 +1,256 @@
+"""Daily snapshots: the counts of one day per agency × procedure × administrative unit × channel, built from the
+dossiers' event history (`history.standing`), and rebuilt for any past day.
+
+A day reads only the dossiers that have an event that day or are still running at its end; their events, files and
+result documents are loaded in a few bulk queries per chunk of dossiers. The dashboards then aggregate these rows in
+the database (GROUP BY), and "today" is built the same way, on demand, on top of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dossiers.constants import DocumentKind, EventAction
+from dossiers.models import Dossier, DossierDocument, DossierEvent, DossierFile
+from portal.constants import IdentitySource
+from portal.models import Agency
+from procedures.constants import Channel, ServiceLevel
+from procedures.models import Fee
+
+from ..models import KpiOutcome, KpiSnapshot
+from .history import READ_ACTIONS, Event, Standing, standing
+
+A = EventAction
+CHUNK = 2000
+COUNTERS = [
+    f.name
+    for f in KpiSnapshot._meta.get_fields()
+    if getattr(f, "get_internal_type", lambda: "")() in ("PositiveIntegerField", "PositiveBigIntegerField")
+]
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+
+
+@dataclass
+class DossierFacts:
+    """What a day's counts need of one dossier besides its events."""
+
+    pk: int
+    key: tuple
+    channel: int
+    original_due_at: dt.datetime | None
+    full_online: bool
+    fee: bool
+    paid_online: bool
+    vneid: bool
+    events: list[Event] = field(default_factory=list)
+    has_file: bool = False
+    has_digitised: bool = False
+    has_reused: bool = False
+    has_result: bool = False
+    result_in_store: bool = False
+
+    @property
+    def digitised(self) -> bool:
+        """4b: an online dossier's files are digital already; one received on paper needs a digitised file."""
+        return self.has_digitised or (self.channel == Channel.ONLINE and self.has_file)
+
+
+def relevant_dossier_ids(start: dt.datetime, end: dt.datetime) -> list[int]:
+    """Dossiers with an event of the day, and those received before its end and not finished by then."""
+    with_events = DossierEvent.objects.filter(at__gte=start, at__lt=end, action__in=READ_ACTIONS).values_list(
+        "dossier_id", flat=True
+    )
+    running = Dossier.objects.filter(received_at__lt=end).filter(
+        Q(finished_at__isnull=True) | Q(finished_at__gte=end)
+    )
+    return sorted(set(with_events) | set(running.values_list("pk", flat=True)))
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def load_facts(ids: list[int], *, until: dt.datetime, units: dict[int, int | None]) -> list[DossierFacts]:
+    fee_versions = set(Fee.objects.filter(amount__gt=0).values_list("version_id", flat=True).distinct())
+    facts: list[DossierFacts] = []
+    for chunk in _chunks(ids):
+        rows = Dossier.objects.filter(pk__in=chunk).values_list(
+            "pk",
+            "competent_agency_id",
+            "receiving_agency_id",
+            "procedure_version__procedure_id",
+            "procedure_version_id",
+            "procedure_version__service_level",
+            "channel",
+            "original_due_at",
+            "paid_online",
+            "applicant__identity_source",
+        )
+        by_pk: dict[int, DossierFacts] = {}
+        for pk, competent, receiving, procedure, version, level, channel, due, paid, source in rows:
+            agency = competent or receiving
+            by_pk[pk] = DossierFacts(
+                pk=pk,
+                key=(agency, procedure, units.get(agency), channel),
+                channel=channel,
+                original_due_at=due,
+                full_online=channel == Channel.ONLINE and level == ServiceLevel.FULL_ONLINE,
+                fee=version in fee_versions,
+                paid_online=paid,
+                vneid=source == IdentitySource.NATIONAL_SSO,
+            )
+        events = (
+            DossierEvent.objects.filter(dossier_id__in=chunk, at__lt=until, action__in=READ_ACTIONS)
+            .order_by("dossier_id", "at", "id")
+            .values_list("dossier_id", "action", "at", "payload")
+        )
+        for dossier_id, action, at, payload in events:
+            by_pk[dossier_id].events.append(Event(action, at, payload or {}))
+        files = DossierFile.objects.filter(dossier_id__in=chunk).values_list(
+            "dossier_id", "digitised", "reused"
+        )
+        for dossier_id, digitised, reused in files:
+            f = by_pk[dossier_id]
+            f.has_file = True
+            f.has_digitised |= digitised
+            f.has_reused |= reused
+        results = DossierDocument.objects.filter(
+            dossier_id__in=chunk, kind=DocumentKind.RESULT, created_at__lt=until
+        ).values_list("dossier_id", "kho_document_id")
+        for dossier_id, kho in results:
+            by_pk[dossier_id].has_result = True
+            by_pk[dossier_id].result_in_store |= kho is not None
+        facts.extend(by_pk.values())
+    return facts
+
+
+def agency_units() -> dict[int, int | None]:
+    return dict(Agency.objects.values_list("pk", "administrative_unit_id"))
+
+
+@dataclass
+class DayBuild:
+    """One day built: the snapshot rows, the outcomes of the dossiers finished that day, and the dossiers still
+    running at its end that already count as late (with their standing, for the overdue list)."""
+
+    rows: list[KpiSnapshot]
+    outcomes: list[KpiOutcome]
+    running_late: list[tuple[int, tuple, Standing]]
+
+
+def count_day(
+    facts: list[DossierFacts], *, start: dt.datetime, end: dt.datetime, build: DayBuild | None = None
+):
+    """The day's counters per cell, from the facts of the dossiers the day concerns."""
+    stops_clock = settings.DOSSIER_PAYMENT_STOPS_CLOCK
+    cells: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    day = timezone.localtime(start).date()
+    moment = end - dt.timedelta(microseconds=1)
+    for f in facts:
+        s: Standing = standing(
+            f.events, original_due_at=f.original_due_at, at=moment, payment_stops_clock=stops_clock
+        )
+        if not s.received:
+            continue
+        c = cells[f.key]
+        if start <= s.received_at < end:
+            c["received"] += 1
+            c["received_online"] += f.channel == Channel.ONLINE
+            c["received_full_online"] += f.full_online
+            c["received_digitised"] += f.digitised
+            c["received_reused"] += f.has_reused
+            c["received_store_linked"] += f.has_reused or f.result_in_store
+            c["received_vneid"] += f.vneid
+            c["received_fee"] += f.fee
+            c["received_paid_online"] += f.fee and f.paid_online
+        if s.finished and start <= s.finished_at < end:
+            c["finished"] += 1
+            c["finished_on_time"] += s.on_time
+            c["finished_minutes"] += int(s.processing_time.total_seconds() // 60)
+            c["finished_with_result"] += s.end_action == A.APPROVE
+            c["finished_electronic_result"] += s.end_action == A.APPROVE and f.has_result
+            c["stopped"] += s.end_action == A.STOP
+            c["withdrawn"] += s.end_action == A.WITHDRAW
+            if build is not None:
+                agency, procedure, unit, channel = f.key
+                build.outcomes.append(
+                    KpiOutcome(
+                        dossier_id=f.pk,
+                        day=day,
+                        agency_id=agency,
+                        procedure_id=procedure,
+                        unit_id=unit,
+                        channel=channel,
+                        on_time=s.on_time,
+                        end_action=s.end_action,
+                        supplement_requests=s.supplement_requests,
+                        apologies=s.apologies,
+                    )
+                )
+        if s.running:
+            c["open_end"] += 1
+            c["open_on_time_end"] += s.on_time
+            if build is not None and not s.on_time:
+                build.running_late.append((f.pk, f.key, s))
+        for event in f.events:
+            if start <= event.at < end:
+                c["supplements"] += event.action == A.REQUEST_SUPPLEMENT
+                c["apologies"] += event.action == A.APOLOGY
+                c["transfers"] += event.action == A.TRANSFER
+    return {key: counts for key, counts in cells.items() if any(counts.values())}
+
+
+def build_day(day: dt.date) -> DayBuild:
+    """The snapshot rows of one day, not saved (used for today, live, and by `rebuild_day`)."""
+    start, end = day_bounds(day)
+    facts = load_facts(relevant_dossier_ids(start, end), until=end, units=agency_units())
+    build = DayBuild([], [], [])
+    cells = count_day(facts, start=start, end=end, build=build)
+    build.rows = [
+        KpiSnapshot(
+            day=day, agency_id=agency, procedure_id=procedure, unit_id=unit, channel=channel, **counts
+        )
+        for (agency, procedure, unit, channel), counts in cells.items()
+    ]
+    return build
+
+
+def rebuild_day(day: dt.date) -> int:
+    """Replace the stored rows of `day` (idempotent: building the same day twice gives the same rows)."""
+    build = build_day(day)
+    with transaction.atomic():
+        KpiSnapshot.objects.filter(day=day).delete()
+        KpiSnapshot.objects.bulk_create(build.rows, batch_size=2000)
+        KpiOutcome.objects.filter(day=day).delete()
+        KpiOutcome.objects.filter(dossier_id__in=[o.dossier_id for o in build.outcomes]).delete()
+        KpiOutcome.objects.bulk_create(build.outcomes, batch_size=2000)
+    return len(build.rows)
+
+
+def rebuild_range(first: dt.date, last: dt.date, *, progress=None) -> int:
+    total = 0
+    day = first
+    while day <= last:
+        total += rebuild_day(day)
+        if progress:
+            progress(day)
+        day += dt.timedelta(days=1)
+    return total
+
+
+def counter_names() -> list[str]:
+    return list(COUNTERS)
