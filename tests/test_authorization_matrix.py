@@ -40,11 +40,13 @@ ATTACKERS = [
     "postal_elsewhere",
     "postal_same_desk",
 ]
-# Pages anybody may open, with any parameter (catalogue, public lookup and verification, account pages).
+# Pages anybody may open, with any parameter (catalogue, public lookup and verification, account pages, the
+# published service index).
 OPEN = re.compile(
     r"^(procedures|procedures-api):"
     r"|^(home|healthz|login|logout|register|set_language|api-schema|api-docs|admin:login|admin:logout)$"
     r"|^password_reset|^(dossiers|dossiers-api):lookup$|^(repository|repository-api):verify"
+    r"|^reporting:public$"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
 SIGNED_IN = {

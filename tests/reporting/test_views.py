@@ -99,3 +99,17 @@ def test_the_public_page_publishes_the_index_without_login(client, province):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Công khai chỉ số phục vụ" in body and province.department.name in body
+
+
+def test_the_api_gives_the_index_within_the_same_scope(client, province, leader, province_leader):
+    received(province)
+    url = reverse("reporting-api:index")
+    assert client.get(url).status_code in (401, 403)
+    client.force_login(leader)
+    body = client.get(url).json()
+    assert body["agency"] == province.department.pk and body["max_points"] == "100.00"
+    assert any(not i["has_data"] and i["value"] is None for g in body["groups"] for i in g["indicators"])
+    other = AgencyFactory(name="Sở Tư pháp", administrative_unit=province.unit)
+    assert client.get(url, {"co_quan": other.pk}).status_code == 403
+    client.force_login(province_leader)
+    assert client.get(url, {"co_quan": other.pk, "nhom": "cong"}).status_code == 200
