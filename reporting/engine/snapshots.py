@@ -59,7 +59,7 @@ class DossierFacts:
     has_file: bool = False
     has_digitised: bool = False
     has_reused: bool = False
-    has_result: bool = False
+    result_at: dt.datetime | None = None
     result_in_store: bool = False
 
     @property
@@ -69,12 +69,13 @@ class DossierFacts:
 
 
 def relevant_dossier_ids(start: dt.datetime, end: dt.datetime) -> list[int]:
-    """Dossiers with an event of the day, and those received before its end and not finished by then."""
+    """Dossiers with an event in [start, end), and those received before its end and not finished before its
+    start (running at some moment of it). The columns only narrow the candidates; the events decide."""
     with_events = DossierEvent.objects.filter(at__gte=start, at__lt=end, action__in=READ_ACTIONS).values_list(
         "dossier_id", flat=True
     )
     running = Dossier.objects.filter(received_at__lt=end).filter(
-        Q(finished_at__isnull=True) | Q(finished_at__gte=end)
+        Q(finished_at__isnull=True) | Q(finished_at__gte=start)
     )
     return sorted(set(with_events) | set(running.values_list("pk", flat=True)))
 
@@ -130,10 +131,11 @@ def load_facts(ids: list[int], *, until: dt.datetime, units: dict[int, int | Non
             f.has_reused |= reused
         results = DossierDocument.objects.filter(
             dossier_id__in=chunk, kind=DocumentKind.RESULT, created_at__lt=until
-        ).values_list("dossier_id", "kho_document_id")
-        for dossier_id, kho in results:
-            by_pk[dossier_id].has_result = True
-            by_pk[dossier_id].result_in_store |= kho is not None
+        ).values_list("dossier_id", "kho_document_id", "created_at")
+        for dossier_id, kho, created_at in results:
+            f = by_pk[dossier_id]
+            f.result_at = created_at if f.result_at is None else min(f.result_at, created_at)
+            f.result_in_store |= kho is not None
         facts.extend(by_pk.values())
     return facts
 
@@ -173,7 +175,7 @@ def count_day(
             c["received_full_online"] += f.full_online
             c["received_digitised"] += f.digitised
             c["received_reused"] += f.has_reused
-            c["received_store_linked"] += f.has_reused or f.result_in_store
+            c["received_store_linked"] += f.has_reused or (f.result_in_store and f.result_at < end)
             c["received_vneid"] += f.vneid
             c["received_fee"] += f.fee
             c["received_paid_online"] += f.fee and f.paid_online
@@ -182,7 +184,9 @@ def count_day(
             c["finished_on_time"] += s.on_time
             c["finished_minutes"] += int(s.processing_time.total_seconds() // 60)
             c["finished_with_result"] += s.end_action == A.APPROVE
-            c["finished_electronic_result"] += s.end_action == A.APPROVE and f.has_result
+            c["finished_electronic_result"] += (
+                s.end_action == A.APPROVE and f.result_at is not None and f.result_at < end
+            )
             c["stopped"] += s.end_action == A.STOP
             c["withdrawn"] += s.end_action == A.WITHDRAW
             if build is not None:
@@ -214,10 +218,12 @@ def count_day(
     return {key: counts for key, counts in cells.items() if any(counts.values())}
 
 
-def build_day(day: dt.date) -> DayBuild:
-    """The snapshot rows of one day, not saved (used for today, live, and by `rebuild_day`)."""
+def build_day(day: dt.date, facts: list[DossierFacts] | None = None) -> DayBuild:
+    """The snapshot rows of one day, not saved (used for today, live, and by `rebuild_day`). `facts` may cover more
+    dossiers and later events than the day (a window of days loaded at once): counting reads only up to its end."""
     start, end = day_bounds(day)
-    facts = load_facts(relevant_dossier_ids(start, end), until=end, units=agency_units())
+    if facts is None:
+        facts = load_facts(relevant_dossier_ids(start, end), until=end, units=agency_units())
     build = DayBuild([], [], [])
     cells = count_day(facts, start=start, end=end, build=build)
     build.rows = [
@@ -229,9 +235,9 @@ def build_day(day: dt.date) -> DayBuild:
     return build
 
 
-def rebuild_day(day: dt.date) -> int:
+def rebuild_day(day: dt.date, facts: list[DossierFacts] | None = None) -> int:
     """Replace the stored rows of `day` (idempotent: building the same day twice gives the same rows)."""
-    build = build_day(day)
+    build = build_day(day, facts)
     with transaction.atomic():
         KpiSnapshot.objects.filter(day=day).delete()
         KpiSnapshot.objects.bulk_create(build.rows, batch_size=2000)
@@ -241,14 +247,26 @@ def rebuild_day(day: dt.date) -> int:
     return len(build.rows)
 
 
+WINDOW_DAYS = 7
+
+
 def rebuild_range(first: dt.date, last: dt.date, *, progress=None) -> int:
+    """Rebuild every day of [first, last], loading the dossiers and events of a week at once."""
     total = 0
-    day = first
-    while day <= last:
-        total += rebuild_day(day)
-        if progress:
-            progress(day)
-        day += dt.timedelta(days=1)
+    units = agency_units()
+    window_start = first
+    while window_start <= last:
+        window_end = min(window_start + dt.timedelta(days=WINDOW_DAYS - 1), last)
+        start, _ = day_bounds(window_start)
+        _, end = day_bounds(window_end)
+        facts = load_facts(relevant_dossier_ids(start, end), until=end, units=units)
+        day = window_start
+        while day <= window_end:
+            total += rebuild_day(day, facts)
+            if progress:
+                progress(day)
+            day += dt.timedelta(days=1)
+        window_start = window_end + dt.timedelta(days=1)
     return total
 
 
