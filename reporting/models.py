@@ -95,15 +95,9 @@ class Indicator(models.Model):
         return f"{self.label} {self.name}"
 
 
-class KpiSnapshot(models.Model):
-    """The counts of one day for one agency × procedure × administrative unit × channel (one row per cell:
-    a day is rebuilt by deleting its rows and inserting them again in one transaction).
+class KpiCounters(models.Model):
+    """The cell (agency × procedure × administrative unit × channel) and the counters of a snapshot row."""
 
-    Flows (received, finished, events of the day) are summed over a period; stocks (`open_*`, dossiers still
-    running at the end of the day) are read on the period's last day.
-    """
-
-    day = models.DateField(_("ngày"))
     agency = models.ForeignKey("portal.Agency", null=True, on_delete=models.PROTECT, related_name="+")
     procedure = models.ForeignKey(
         "procedures.Procedure", null=True, on_delete=models.PROTECT, related_name="+"
@@ -134,6 +128,20 @@ class KpiSnapshot(models.Model):
     transfers = models.PositiveIntegerField(default=0)
     open_end = models.PositiveIntegerField(default=0)
     open_on_time_end = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class KpiSnapshot(KpiCounters):
+    """The counts of one day for one agency × procedure × administrative unit × channel (one row per cell:
+    a day is rebuilt by deleting its rows and inserting them again in one transaction).
+
+    Flows (received, finished, events of the day) are summed over a period; stocks (`open_*`, dossiers still
+    running at the end of the day) are read on the period's last day.
+    """
+
+    day = models.DateField(_("ngày"))
     built_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -146,6 +154,24 @@ class KpiSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y} {self.agency_id}/{self.procedure_id}/{self.channel}"
+
+
+class KpiMonthSnapshot(KpiCounters):
+    """The flows of one whole month per cell, summed from the daily rows (stocks stay on the daily rows): a year's
+    dashboard reads twelve of these instead of 365 days."""
+
+    month = models.DateField(_("tháng (ngày đầu tháng)"))
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp theo tháng")
+        verbose_name_plural = _("số liệu tổng hợp theo tháng")
+        indexes = [
+            models.Index(fields=["month", "agency"], name="kpi_month_month_agency"),
+            models.Index(fields=["agency", "month"], name="kpi_month_agency_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y} {self.agency_id}/{self.procedure_id}/{self.channel}"
 
 
 class KpiTarget(models.Model):

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from ..models import KpiSnapshot
+from ..models import KpiMonthSnapshot, KpiSnapshot
 from . import snapshots
 
 STOCKS = ("open_end", "open_on_time_end")
@@ -87,6 +87,27 @@ def _empty() -> dict[str, int]:
     return dict.fromkeys(snapshots.counter_names(), 0)
 
 
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _flow_querysets(scope: Scope, first: dt.date, last: dt.date) -> list:
+    """The stored flows of [first, last]: whole months from the monthly rollup, the edges from the daily rows."""
+    if first > last:
+        return []
+    daily = KpiSnapshot.objects.filter(scope.q())
+    months_from = first if first.day == 1 else _next_month(first)
+    months_to = _next_month(last) if _next_month(last) - dt.timedelta(days=1) == last else last.replace(day=1)
+    if months_from >= months_to:
+        return [daily.filter(day__gte=first, day__lte=last)]
+    parts = [KpiMonthSnapshot.objects.filter(scope.q(), month__gte=months_from, month__lt=months_to)]
+    if first < months_from:
+        parts.append(daily.filter(day__gte=first, day__lt=months_from))
+    if months_to <= last:
+        parts.append(daily.filter(day__gte=months_to, day__lte=last))
+    return parts
+
+
 def totals_by(scope: Scope, period: Period, by: str | None = None) -> dict:
     """{group value: {counter: total}} (a single key None without `by`)."""
     today = timezone.localdate()
@@ -94,9 +115,8 @@ def totals_by(scope: Scope, period: Period, by: str | None = None) -> dict:
     result: dict = defaultdict(_empty)
     base = KpiSnapshot.objects.filter(scope.q())
     stored_last = min(period.last, today - dt.timedelta(days=1))
-    if period.first <= stored_last:
-        flows = base.filter(day__gte=period.first, day__lte=stored_last)
-        sums = {name: Sum(name) for name in flow_names()}
+    sums = {name: Sum(name) for name in flow_names()}
+    for flows in _flow_querysets(scope, period.first, stored_last):
         rows = flows.values(column).annotate(**sums) if column else [flows.aggregate(**sums)]
         for row in rows:
             target = result[row.get(column) if column else None]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from dossiers.constants import DocumentKind, EventAction
@@ -25,7 +25,7 @@ from portal.models import Agency
 from procedures.constants import Channel, ServiceLevel
 from procedures.models import Fee
 
-from ..models import KpiOutcome, KpiSnapshot
+from ..models import KpiMonthSnapshot, KpiOutcome, KpiSnapshot
 from .history import READ_ACTIONS, Event, Standing, standing
 
 A = EventAction
@@ -235,8 +235,41 @@ def build_day(day: dt.date, facts: list[DossierFacts] | None = None) -> DayBuild
     return build
 
 
-def rebuild_day(day: dt.date, facts: list[DossierFacts] | None = None) -> int:
-    """Replace the stored rows of `day` (idempotent: building the same day twice gives the same rows)."""
+STOCKS = ("open_end", "open_on_time_end")
+DIMENSION_COLUMNS = ("agency_id", "procedure_id", "unit_id", "channel")
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def rollup_month(month: dt.date) -> int:
+    """Replace the month's rollup rows by the sums of its daily rows (GROUP BY in the database)."""
+    first = month_start(month)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    flows = [name for name in COUNTERS if name not in STOCKS]
+    sums = (
+        KpiSnapshot.objects.filter(day__gte=first, day__lt=following)
+        .values(*DIMENSION_COLUMNS)
+        .annotate(**{f"sum_{name}": Sum(name) for name in flows})
+    )
+    rows = [
+        KpiMonthSnapshot(
+            month=first,
+            **{column: row[column] for column in DIMENSION_COLUMNS},
+            **{name: row[f"sum_{name}"] or 0 for name in flows},
+        )
+        for row in sums
+    ]
+    with transaction.atomic():
+        KpiMonthSnapshot.objects.filter(month=first).delete()
+        KpiMonthSnapshot.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def rebuild_day(day: dt.date, facts: list[DossierFacts] | None = None, *, rollup: bool = True) -> int:
+    """Replace the stored rows of `day` (idempotent: building the same day twice gives the same rows), and its
+    month's rollup unless the caller does it once for many days."""
     build = build_day(day, facts)
     with transaction.atomic():
         KpiSnapshot.objects.filter(day=day).delete()
@@ -244,6 +277,8 @@ def rebuild_day(day: dt.date, facts: list[DossierFacts] | None = None) -> int:
         KpiOutcome.objects.filter(day=day).delete()
         KpiOutcome.objects.filter(dossier_id__in=[o.dossier_id for o in build.outcomes]).delete()
         KpiOutcome.objects.bulk_create(build.outcomes, batch_size=2000)
+    if rollup:
+        rollup_month(day)
     return len(build.rows)
 
 
@@ -262,11 +297,15 @@ def rebuild_range(first: dt.date, last: dt.date, *, progress=None) -> int:
         facts = load_facts(relevant_dossier_ids(start, end), until=end, units=units)
         day = window_start
         while day <= window_end:
-            total += rebuild_day(day, facts)
+            total += rebuild_day(day, facts, rollup=False)
             if progress:
                 progress(day)
             day += dt.timedelta(days=1)
         window_start = window_end + dt.timedelta(days=1)
+    month = month_start(first)
+    while month <= last:
+        rollup_month(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
     return total
 
 
