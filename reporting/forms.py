@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import AccessibleFormMixin
-from portal.models import AdministrativeUnit
+from portal.models import AdministrativeUnit, Agency
 from procedures.constants import Channel
 from procedures.models import Procedure
 
@@ -44,15 +44,21 @@ class DashboardFilterForm(AccessibleFormMixin, forms.Form):
     co_quan = forms.ModelChoiceField(
         label=_("Cơ quan"), queryset=None, required=False, empty_label=_("Toàn tỉnh")
     )
+    # A province has thousands of procedures: typed by code (the breakdown's links fill it), not listed.
     thu_tuc = forms.ModelChoiceField(
-        label=_("Thủ tục"),
-        queryset=Procedure.objects.order_by("code"),
+        label=_("Mã thủ tục"),
+        queryset=Procedure.objects.all(),
+        to_field_name="code",
         required=False,
-        empty_label=_("Tất cả"),
+        widget=forms.TextInput(attrs={"placeholder": "1.009972"}),
+        error_messages={"invalid_choice": _("Không có thủ tục mang mã này.")},
     )
+    # Only the units that have an agency (the communes with their People's Committee, the province).
     don_vi = forms.ModelChoiceField(
         label=_("Đơn vị hành chính"),
-        queryset=AdministrativeUnit.objects.order_by("name"),
+        queryset=AdministrativeUnit.objects.filter(
+            pk__in=Agency.objects.filter(active=True).values("administrative_unit")
+        ).order_by("name"),
         required=False,
         empty_label=_("Tất cả"),
     )

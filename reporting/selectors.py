@@ -66,6 +66,7 @@ class BreakdownRow:
     on_time: int
     running: int
     running_on_time: int
+    param: object = None  # the filter's value in a drill-down link (a procedure's code, else the key)
 
     @property
     def on_time_rate(self) -> Decimal | None:
@@ -97,10 +98,16 @@ def _labels(by: str, keys) -> dict:
 def breakdown(scope: Scope, period: Period, by: str) -> list[BreakdownRow]:
     groups = totals_by(scope, period, by=by)
     labels = _labels(by, groups)
+    codes = (
+        dict(Procedure.objects.filter(pk__in=[k for k in groups if k]).values_list("pk", "code"))
+        if by == "procedure"
+        else {}
+    )
     rows = [
         BreakdownRow(
             key=key,
             label=labels.get(key, _("(không xác định)")),
+            param=codes.get(key, key),
             received=t["received"],
             online=t["received_online"],
             finished=t["finished"],

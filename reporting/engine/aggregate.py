@@ -7,11 +7,11 @@ Today's rows are built live from the event history (`snapshots.build_day`) and k
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -64,18 +64,21 @@ def flow_names() -> list[str]:
     return [name for name in snapshots.counter_names() if name not in STOCKS]
 
 
+_today: dict[str, tuple[float, snapshots.DayBuild]] = {}
+
+
 def today_build() -> snapshots.DayBuild:
-    """Today, built live from the event history (cached a few minutes when configured)."""
-    today = timezone.localdate()
+    """Today, built live from the event history and kept in this process for KPI_TODAY_CACHE_SECONDS (in memory,
+    not in the shared cache: a dashboard reads it a dozen times per request and unpickling would dominate)."""
+    today = timezone.localdate().isoformat()
     seconds = settings.KPI_TODAY_CACHE_SECONDS
-    key = f"reporting:today:{today.isoformat()}"
+    kept = _today.get(today)
+    if seconds and kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    build = snapshots.build_day(timezone.localdate())
+    _today.clear()
     if seconds:
-        build = cache.get(key)
-        if build is not None:
-            return build
-    build = snapshots.build_day(today)
-    if seconds:
-        cache.set(key, build, seconds)
+        _today[today] = (time.monotonic() + seconds, build)
     return build
 
 
