@@ -13,6 +13,7 @@ PUBLIC = [
     (_("Xác thực văn bản"), "repository:verify"),
     (_("Phản ánh, kiến nghị"), "feedback:public_list"),
     (_("Đặt lịch hẹn"), "appointments:book"),
+    (_("Chỉ số phục vụ"), "reporting:public"),
 ]
 
 BY_ROLE = {

@@ -609,3 +609,11 @@ NATIONAL_SSO_ACR_VALUES = env.str("NATIONAL_SSO_ACR_VALUES", default="LoA1")
 NATIONAL_SSO_TIMEOUT = env.float("NATIONAL_SSO_TIMEOUT", default=10.0)
 # The simulator IdP signs its ID tokens with this RSA private key (PEM); empty: a key generated at start.
 NATIONAL_SSO_SIMULATOR_SIGNING_KEY = env.str("NATIONAL_SSO_SIMULATOR_SIGNING_KEY", default="")
+# Service index (QĐ 766): the nightly task rebuilds yesterday's snapshot (and the days before it, for late events);
+# "today" is built live from the event history and kept this many seconds in the cache (0: never kept).
+KPI_TODAY_CACHE_SECONDS = env.int("KPI_TODAY_CACHE_SECONDS", default=300)
+KPI_REBUILD_DAYS_BACK = env.int("KPI_REBUILD_DAYS_BACK", default=3)
+CELERY_BEAT_SCHEDULE["reporting-rebuild-snapshots"] = {
+    "task": "reporting.tasks.rebuild_recent_snapshots",
+    "schedule": crontab(hour=env.int("KPI_SNAPSHOT_HOUR", default=0), minute=40),
+}

@@ -53,6 +53,7 @@ urlpatterns += [
     path("lich-hen/", include("dossiers.appointments.urls")),
     path("api/ho-so/", include("dossiers.api.urls")),
     path("api/kho-du-lieu/", include("repository.api.urls")),
+    path("api/chi-so/", include("reporting.api.urls")),
     path("api/", include("procedures.api.urls")),
     path("thanh-toan/", include("payments.urls")),
     path("kho-du-lieu/luu-tru/", include("dossiers.archive.urls")),

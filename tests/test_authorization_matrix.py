@@ -43,7 +43,8 @@ ATTACKERS = [
     "postal_elsewhere",
     "postal_same_desk",
 ]
-# Pages anybody may open, with any parameter (catalogue, public lookup and verification, account pages).
+# Pages anybody may open, with any parameter (catalogue, public lookup and verification, account pages, the
+# published service index).
 OPEN = re.compile(
     r"^(procedures|procedures-api):"
     r"|^(home|healthz|accessibility|login|logout|register|set_language|api-schema|api-docs|admin:login|admin:logout)$"
@@ -58,6 +59,7 @@ OPEN = re.compile(
     r"|^sso_(start|callback)$|^(national-simulator|sso-simulator):"
     # citizens' voice: filing and following feedback, its public answers, booking a desk, the queue display
     r"|^feedback:(public_list|public_detail|file|follow)$|^appointments:(book|confirmation|display|display_calls)$"
+    r"|^reporting:public$"
 )
 # Pages a signed-in citizen or officer may open whatever the dossier (starting a new dossier of a procedure).
 SIGNED_IN = {

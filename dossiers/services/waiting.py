@@ -299,7 +299,14 @@ def dossier_record_payment(
             at=at,
             arguments={"due_at": restart.due_at, "route": route_keeping_handler(locked, Role.SPECIALIST)},
             reason=f"Đã nộp {_money(amount)}, biên lai số {receipt_number}.",
-            payload={"amount": str(amount), "receipt_number": receipt_number, "channel": channel},
+            payload={
+                "amount": str(amount),
+                "receipt_number": receipt_number,
+                "channel": channel,
+                # The appointment before and after the wait, as the supplement records it (read by the index).
+                "previous_due_at": locked.due_at,
+                "due_at": restart.due_at,
+            },
         )
         for obligation in outstanding:
             obligation.paid_amount = obligation.amount

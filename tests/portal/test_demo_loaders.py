@@ -3,6 +3,7 @@
 import dossiers.demo
 import payments.demo
 import procedures.demo
+import reporting.demo
 import repository.demo
 from portal.demo import app_demo_loaders
 
@@ -13,4 +14,5 @@ def test_each_app_registers_its_demo_in_the_layering_order():
         dossiers.demo.load,
         payments.demo.load,
         repository.demo.load,
+        reporting.demo.load,
     ]
