@@ -229,7 +229,7 @@ class Life:
         self, t: float, action: str, to_state: str, *, due: bool, reason: str = "", payload=None
     ) -> dict:
         self.d.update(received_at=t, received_by_id=self.intake, receiving_agency_id=self.desk_id,
-                      lookup_secret="".join(self.rng.choice(LOOKUP_SECRET_ALPHABET) for _ in range(LOOKUP_SECRET_LENGTH)))  # fmt: skip
+                      lookup_secret="".join(self.rng.choices(LOOKUP_SECRET_ALPHABET, k=LOOKUP_SECRET_LENGTH)))  # fmt: skip
         self.d["code"] = ""  # numbered per desk and day once the chunk is complete
         if due:
             appointment = None if self.limit is None else self.cal.appointment(t, self.limit)
