@@ -327,8 +327,6 @@ class Life:
         self.along_route(event, actor=actor, step_id=request["payload"].get("step_id"),
                          share=self.plan.specialist.share, seconds=None if minutes is None else minutes * 60,
                          note=reason)  # fmt: skip
-        if minutes is None and request["payload"].get("step_id") is None:
-            pass
 
     def supplement_round(self, t: float) -> float:
         count = self.d["supplement_count"] + 1
