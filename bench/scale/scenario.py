@@ -85,7 +85,9 @@ class World:
         world.receipts = list(
             DossierEvent.objects.filter(
                 action__in=(EventAction.RECEIVE, EventAction.RECEIVE_AT_COUNTER), dossier__state__in=PROCESSING_STATES
-            ).values_list("dossier_id", "id")[:12]
+            )
+            .exclude(documents__kind=DocumentKind.RECEIPT)  # printed by an earlier run: it would only be read
+            .values_list("dossier_id", "id")[:12]
         )  # fmt: skip
         return world
 

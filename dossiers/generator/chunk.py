@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -41,8 +42,6 @@ class ChunkSpec:
 
 
 def _weighted(rng: random.Random, items: list, cumulative: list[float]):
-    from bisect import bisect_right
-
     return items[bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 

@@ -229,7 +229,7 @@ class Life:
         self, t: float, action: str, to_state: str, *, due: bool, reason: str = "", payload=None
     ) -> dict:
         self.d.update(received_at=t, received_by_id=self.intake, receiving_agency_id=self.desk_id,
-                      lookup_secret="".join(self.rng.choice(LOOKUP_SECRET_ALPHABET) for _ in range(LOOKUP_SECRET_LENGTH)))  # fmt: skip
+                      lookup_secret="".join(self.rng.choices(LOOKUP_SECRET_ALPHABET, k=LOOKUP_SECRET_LENGTH)))  # fmt: skip
         self.d["code"] = ""  # numbered per desk and day once the chunk is complete
         if due:
             appointment = None if self.limit is None else self.cal.appointment(t, self.limit)
@@ -327,8 +327,6 @@ class Life:
         self.along_route(event, actor=actor, step_id=request["payload"].get("step_id"),
                          share=self.plan.specialist.share, seconds=None if minutes is None else minutes * 60,
                          note=reason)  # fmt: skip
-        if minutes is None and request["payload"].get("step_id") is None:
-            pass
 
     def supplement_round(self, t: float) -> float:
         count = self.d["supplement_count"] + 1
