@@ -147,7 +147,11 @@ def integration(request):
         "mode": mode or "ok",
     }
     if mode == "timeout":
+        # Processed, but answered after the client stopped waiting (the header tells test transports so).
         time.sleep(settings.NATIONAL_PORTAL_TIMEOUT + 0.5)
+        response = _answer(service, data, body, entry, mode="")
+        response["X-Simulator-Mode"] = "timeout"
+        return response
     if mode == "garble":
         _log_call(entry)
         return HttpResponse("<html>502 Bad Gateway</html>", content_type="text/html")
@@ -161,6 +165,10 @@ def integration(request):
     if mode == "reject":
         _log_call(entry)
         return _error("99", "Cổng DVC quốc gia tạm thời từ chối tiếp nhận dữ liệu.")
+    return _answer(service, data, body, entry, mode=mode)
+
+
+def _answer(service: str, data, body: dict, entry: dict, *, mode: str) -> JsonResponse:
     problems = _validate(service, data)
     if problems:
         entry["mode"] = "invalid"
