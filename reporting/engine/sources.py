@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q
 
 from procedures.constants import ServiceLevel, VersionStatus
@@ -142,7 +143,28 @@ def paid_online(c: Context) -> Ratio:
     return c.ratio("received_paid_online", "received_fee")
 
 
+CATALOGUE_CACHE_SECONDS = 600
+
+
+def catalogue_cached(function: Callable[[Context], Ratio]) -> Callable[[Context], Ratio]:
+    """Indicators of the catalogue as it is now (not of a period): kept a few minutes per scope."""
+
+    def cached(c: Context) -> Ratio:
+        key = f"reporting:catalogue:{function.__name__}:{c.scope.agency_id}:{c.scope.procedure_id}:"
+        key += ",".join(str(i) for i in sorted(c.scope.agency_ids)) if c.scope.agency_ids is not None else "*"
+        found = cache.get(key)
+        if found is None:
+            found = function(c)
+            cache.set(key, found, CATALOGUE_CACHE_SECONDS)
+        return found
+
+    cached.__name__ = function.__name__
+    cached.__doc__ = function.__doc__
+    return cached
+
+
 @source("online_procedures")
+@catalogue_cached
 def online_procedures(c: Context) -> Ratio:
     """3a: procedures in force offered online (partly or fully) / procedures in force (today's catalogue)."""
     versions = c.published_versions()
@@ -186,6 +208,7 @@ def fee_transactions(c: Context) -> Ratio:
 
 
 @source("public_content")
+@catalogue_cached
 def public_content(c: Context) -> Ratio:
     """1c: procedures in force published with every part (k.2 Đ.8 NĐ 63/2010) / procedures in force."""
     versions = c.published_versions().annotate(
