@@ -1,8 +1,6 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from dossiers import services
 from portal.models import CalendarDay, WorkCalendar
 from tests.dossiers.factories import awaiting_approval, signing_ready
@@ -32,10 +30,3 @@ def holiday(day: dt.date, name: str = "Ngày nghỉ thử") -> None:
     CalendarDay.objects.update_or_create(
         calendar=calendar, date=day, defaults={"kind": "holiday", "name": name}
     )
-
-
-@pytest.fixture
-def province(db):
-    from tests.dossiers.factories import Province
-
-    return Province()
