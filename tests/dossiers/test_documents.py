@@ -43,7 +43,8 @@ def test_the_receipt_is_printed_on_reception_and_stored(receipt):
     assert document.size > 1000 and len(document.sha256) == 64
     reader = _pdf(document)
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
-    assert (round(width), round(height)) == (420, 595)  # A5 in points
+    assert (round(width), round(height)) == (595, 842)  # A4 in points, one page
+    assert len(reader.pages) == 1
 
 
 def test_the_receipt_carries_every_field_of_the_official_form(receipt, province):

@@ -101,7 +101,7 @@ def test_receiving_with_a_malformed_version_changes_nothing_and_says_why(client,
         "Phiên bản hồ sơ không hợp lệ; hãy tải lại trang và thử lại."
     ]
     dossier.refresh_from_db()
-    assert dossier.state == DossierState.SUBMITTED and not dossier.code
+    assert dossier.state == DossierState.SUBMITTED and dossier.received_at is None
 
 
 @pytest.mark.parametrize(
