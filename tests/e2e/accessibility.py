@@ -4,13 +4,15 @@ axe-core comes from the npm registry (`make vendor` copies it to tests/e2e/vendo
 the DevTools protocol, never served by the portal. Besides axe's rules the gate checks, in the page:
 - every id named by aria-describedby / aria-labelledby exists (a hint a screen reader never reads);
 - every field asking for the person's own data says its purpose with `autocomplete` (WCAG 1.3.5);
-- no horizontal scrolling at the current width (WCAG 1.4.10);
+- no horizontal scrolling (WCAG 1.4.10), measured by `layout.overflow_problems`;
 - every focus indicator reached with Tab is at least 3:1 against what surrounds it (WCAG 1.4.11, 2.4.7).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from .layout import overflow_problems
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -36,10 +38,6 @@ _STRUCTURE_CHECKS = """(personalData) => {
     if (personal && !(input.getAttribute("autocomplete") || "").trim()) {
       problems.push(`personal-data field ${input.name} has no autocomplete`);
     }
-  }
-  const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
-  if (overflow > 1) {
-    problems.push(`page scrolls sideways by ${overflow}px at ${window.innerWidth}px`);
   }
   return problems;
 }"""
@@ -105,19 +103,24 @@ def focus_problems(page) -> list[str]:
     return problems
 
 
-def audit(page, *, focus: bool = True) -> list[str]:
-    """Everything the gate finds wrong on the page as it is now (an empty list when it passes)."""
-    problems = axe_violations(page) + page.evaluate(_STRUCTURE_CHECKS, PERSONAL_DATA_NAMES)
+def audit(page, *, width: int, focus: bool = True) -> list[str]:
+    """Everything the gate finds wrong on the page laid out `width` px wide (an empty list when it passes)."""
+    problems = overflow_problems(page, (width,))  # resizes the window, the page is not reloaded
+    problems += axe_violations(page) + page.evaluate(_STRUCTURE_CHECKS, PERSONAL_DATA_NAMES)
     if focus:
         problems += focus_problems(page)
     return problems
 
 
-def assert_accessible(page, *, widths=(360, 1280), focus: bool = True) -> None:
-    """The gate on the current page at each width (the page is laid out again, not reloaded)."""
-    height = page.viewport_size["height"] if page.viewport_size else 800
-    found = []
-    for width in widths:
-        page.set_viewport_size({"width": width, "height": height})
-        found += [f"[{width}px] {problem}" for problem in audit(page, focus=focus and width == max(widths))]
+def accessibility_problems(page, *, widths=(360, 1280)) -> list[str]:
+    """The gate on the page at each width; the focus rings are walked at the widest."""
+    return [
+        f"[{width}px] {problem}"
+        for width in widths
+        for problem in audit(page, width=width, focus=width == max(widths))
+    ]
+
+
+def assert_accessible(page, *, widths=(360, 1280)) -> None:
+    found = accessibility_problems(page, widths=widths)
     assert not found, f"{page.url}:\n" + "\n".join(found)
