@@ -33,7 +33,7 @@ _STRUCTURE_CHECKS = """(personalData) => {
   }
   const pattern = new RegExp(personalData);
   for (const input of document.querySelectorAll("input, textarea, select")) {
-    if (input.type === "hidden" || input.disabled) continue;
+    if (input.disabled || ["hidden", "checkbox", "radio", "file", "submit", "button"].includes(input.type)) continue;
     const personal = input.type === "tel" || input.type === "email" || pattern.test(input.name || "");
     if (personal && !(input.getAttribute("autocomplete") || "").trim()) {
       problems.push(`personal-data field ${input.name} has no autocomplete`);

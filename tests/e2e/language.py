@@ -20,7 +20,11 @@ ALLOWED = ("English",)
 
 
 def visible_text(page: Page) -> str:
-    return page.evaluate("document.body.innerText")
+    """The page's text as read, without key names (`<kbd>Enter</kbd>` names a key, it is not English prose)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll("kbd")].reduce(
+             (text, key) => text.split(key.innerText).join(""), document.body.innerText)"""
+    )
 
 
 def language_problems(page: Page) -> list[str]:
