@@ -73,11 +73,15 @@ def main() -> int:
         for tab in tabs:
             median, p95 = _timed(client, queue, {"tab": tab})
             limit = 300 if tab == WorkTab.ALL else 150
-            print(f"hàng đợi {role} tab {tab}: trung vị {median:.0f} ms, p95 {p95:.0f} ms (mục tiêu ≤ {limit})")
+            print(
+                f"hàng đợi {role} tab {tab}: trung vị {median:.0f} ms, p95 {p95:.0f} ms (mục tiêu ≤ {limit})"
+            )
             failed += [f"{role}/{tab}"] if p95 > limit else []
         median, p95 = _timed(client, queue, {"tab": WorkTab.FINISHED, "q": "H32"})
         print(f"tìm hồ sơ đã kết thúc: trung vị {median:.0f} ms, p95 {p95:.0f} ms (mục tiêu ≤ 300)")
-    desk = AgencyMembership.objects.filter(role=Role.INTAKE_OFFICER, active=True, agency__level="province").first()
+    desk = AgencyMembership.objects.filter(
+        role=Role.INTAKE_OFFICER, active=True, agency__level="province"
+    ).first()
     if desk is not None:
         client = Client()
         client.force_login(desk.user)
@@ -95,7 +99,9 @@ def main() -> int:
         print(f"quét thời hạn {len(agencies)} cơ quan, {label}: {seconds:.1f} s, {changed} dấu đổi")
     failed += ["sweep"] if seconds > 5 else []
     dossier = Dossier.objects.exclude(code=None).exclude(lookup_secret="").order_by("-pk").first()
-    median, p95 = _timed(Client(), "/ho-so/tra-cuu/", {"ma": dossier.code, "ma_tra_cuu": dossier.lookup_secret})
+    median, p95 = _timed(
+        Client(), "/ho-so/tra-cuu/", {"ma": dossier.code, "ma_tra_cuu": dossier.lookup_secret}
+    )
     print(f"tra cứu công khai: trung vị {median:.1f} ms, p95 {p95:.1f} ms")
     print("Chưa đạt: " + ", ".join(failed) if failed else "Đạt mọi mục tiêu.")
     return 1 if failed else 0
