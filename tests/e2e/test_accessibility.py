@@ -17,6 +17,7 @@ from .accessibility import assert_accessible, audit
 
 pytestmark = pytest.mark.e2e
 
+
 def test_forms_with_errors_pass_the_gate(demo_site, page):
     """Hints and errors stay linked to their fields once the server has refused the input."""
     page.set_viewport_size({"width": 1280, "height": 900})

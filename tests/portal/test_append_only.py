@@ -140,10 +140,14 @@ def _delivery_event(province):
     )[0]
     notification_deliver(notification_id=row.pk)
     return row.delivery_events.get()
+
+
 def _payment_event(province):
     from payments.services import log_event
 
     return log_event(provider="vnpay", kind="notification", verdict="forged", raw={"vnp_TxnRef": "X"})
+
+
 def _national_sync_attempt(province):
     # A lookup the national portal does not answer (closed port) is logged like every call.
     dossier = received(province)
@@ -153,6 +157,8 @@ def _national_sync_attempt(province):
     ):
         national_lookup(dossier=dossier)
     return NationalSyncLog.objects.get(dossier=dossier)
+
+
 def _feedback_event(province):
     feedback = feedback_services.feedback_file(
         data=feedback_services.FeedbackInput(
