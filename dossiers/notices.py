@@ -1,16 +1,22 @@
 """What the people concerned are told about surveys, feedback and appointments: one function per event.
 
-These are the only calls the services make to tell someone something. They record nothing external yet: each
-logs the event and returns. The notification channels (SMS, e-mail, Zalo, the national portal) plug in here —
-each function then enqueues its message with `portal.outbox.enqueue(...)` in the caller's transaction, so that
-a message goes out only when the change it announces is committed. Callers pass models, never text: wording
-belongs to the notification templates.
+These are the only calls the services make to tell someone something, inside the caller's transaction. The
+survey invitation goes to the applicant's account through the notification outbox (`notifications.services`,
+the channels the person chose), so it leaves only when the delivery it follows is committed; the others, whose
+recipients are contacts without an account, are logged. Callers pass models, never text: wording belongs to
+the notification templates.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.urls import reverse
+
+from notifications import services as notifications
+from notifications.constants import Kind
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -23,6 +29,22 @@ logger = logging.getLogger(__name__)
 def survey_invite(dossier: Dossier) -> None:
     """The result was delivered: invite the applicant to rate the service (from the dossier page)."""
     logger.info("survey invitation for dossier %s", dossier.pk)
+    if not dossier.applicant_id:
+        return
+    link = reverse("survey:rate", kwargs={"pk": dossier.pk})
+    notifications.notify(
+        kind=Kind.SURVEY_INVITATION,
+        event_key=f"survey-invitation:{dossier.pk}",
+        recipients=[dossier.applicant],
+        context={
+            "code": dossier.code or "",
+            "procedure": dossier.procedure_version.name,
+            "survey_link": f"{settings.SITE_URL}{link}",
+        },
+        dossier_id=dossier.pk,
+        dossier_code=dossier.code or "",
+        link=link,
+    )
 
 
 def feedback_received(feedback: Feedback) -> None:

@@ -112,3 +112,13 @@ def test_delivery_invites_the_applicant_to_rate(province, monkeypatch):
     monkeypatch.setattr(notices, "survey_invite", lambda dossier: invited.append(dossier.pk))
     dossier = delivered(province)
     assert invited == [dossier.pk]
+
+
+def test_the_invitation_reaches_the_applicants_inbox_with_the_delivery(province):
+    from notifications.constants import Channel, Kind
+    from notifications.models import Notification
+
+    dossier = delivered(province)
+    invitation = Notification.objects.get(kind=Kind.SURVEY_INVITATION, dossier_id=dossier.pk)
+    assert invitation.recipient_id == dossier.applicant_id and invitation.channel == Channel.INBOX
+    assert reverse("survey:rate", kwargs={"pk": dossier.pk}) in invitation.body
