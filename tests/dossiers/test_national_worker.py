@@ -3,33 +3,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from dossiers import services
 from dossiers.national import simulator
-from portal.celery import app
+from tests.celery_worker import celery_worker, needs_broker, worker_database_url
 
 from .factories import Province, received
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(
-        not (settings.CELERY_BROKER_URL and settings.CELERY_RESULT_BACKEND),
-        reason="needs CELERY_BROKER_URL and CELERY_RESULT_BACKEND",
-    ),
+    needs_broker,
 ]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def test_a_worker_sends_the_steps_to_the_national_portal_over_http(transactional_db, live_server, settings):
@@ -38,35 +25,12 @@ def test_a_worker_sends_the_steps_to_the_national_portal_over_http(transactional
     settings.NATIONAL_PORTAL_URL = portal_url
     simulator.reset()
     simulator.script(["error500"])  # the first call fails: the worker retries it with backoff
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            "sync",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        env={
-            **os.environ,
-            "DATABASE_URL": _database_url(),
-            "NATIONAL_PORTAL_URL": portal_url,
-            "NATIONAL_SYNC_BACKOFF_SECONDS": "1",
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    app.conf.task_always_eager = False
-    try:
+    with celery_worker(
+        "sync",
+        DATABASE_URL=worker_database_url(),
+        NATIONAL_PORTAL_URL=portal_url,
+        NATIONAL_SYNC_BACKOFF_SECONDS="1",
+    ):
         province = Province()
         dossier = received(province)
         dossier = services.dossier_forward(dossier=dossier, actor=province.officer)
@@ -78,10 +42,6 @@ def test_a_worker_sends_the_steps_to_the_national_portal_over_http(transactional
             if len(steps) == 3 and held["record"]["TrangThaiHoSo"] == 4:
                 break
             time.sleep(0.5)
-    finally:
-        app.conf.task_always_eager = True
-        worker.terminate()
-        worker.wait(timeout=30)
     assert [s["TrangThai"] for s in steps] == [1, 2, 4]
     modes = [c["mode"] for c in simulator.calls()]
     assert modes[0] == "error500" and modes.count("error500") == 1

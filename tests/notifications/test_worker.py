@@ -3,19 +3,14 @@ broker (CELERY_BROKER_URL, CELERY_RESULT_BACKEND) and PostgreSQL, which the work
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from notifications import services
 from notifications.constants import Channel, Kind, Status
 from notifications.models import Notification, SimulatedMessage
-from portal.celery import app
+from tests.celery_worker import celery_worker, needs_broker, worker_database_url
 from tests.dossiers.factories import Province, submitted
 
 from .conftest import verify_phone
@@ -23,17 +18,8 @@ from .conftest import verify_phone
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not (settings.CELERY_BROKER_URL and settings.CELERY_RESULT_BACKEND),
-        reason="needs CELERY_BROKER_URL and CELERY_RESULT_BACKEND",
-    ),
+    needs_broker,
 ]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def test_a_worker_on_the_notifications_queue_delivers_the_sms(django_capture_on_commit_callbacks):
@@ -47,30 +33,7 @@ def test_a_worker_on_the_notifications_queue_delivers_the_sms(django_capture_on_
     verify_phone(citizen, "0905123456", in_process)
     services.preferences_save(user=citizen, choices={Kind.SUBMITTED: ["sms"]})
 
-    app.conf.task_always_eager = False
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            "notifications",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        env={**os.environ, "DATABASE_URL": _database_url()},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with celery_worker("notifications", DATABASE_URL=worker_database_url()):
         submitted(province, citizen)  # commits; the outbox hands the delivery task to Redis
         sms = Notification.objects.get(kind=Kind.SUBMITTED, channel=Channel.SMS)
         deadline = time.monotonic() + 90
@@ -79,10 +42,6 @@ def test_a_worker_on_the_notifications_queue_delivers_the_sms(django_capture_on_
             if sms.status != Status.PENDING and sms.status != Status.SENDING:
                 break
             time.sleep(0.5)
-    finally:
-        app.conf.task_always_eager = True
-        worker.terminate()
-        worker.wait(timeout=30)
     assert sms.status == Status.SENT, sms.error_message
     message = SimulatedMessage.objects.get(provider="esms", request_id=sms.request_id)
     assert message.phone == "84905123456" and "Ho so" in message.content
