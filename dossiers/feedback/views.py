@@ -19,15 +19,10 @@ from portal.models import User
 from procedures.models import Procedure
 
 from ..models import Dossier, Feedback
+from ..views.lookup import no_store, secret_lookup
 from . import permissions, selectors, services
 from .constants import FeedbackCategory, FeedbackState
 from .forms import AnswerForm, AssignForm, FeedbackForm, FollowForm
-
-
-def _no_store(response):
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def file(request):
@@ -84,26 +79,11 @@ def file(request):
 
 
 def follow(request):
-    """The person follows a feedback by its code and lookup secret; failed attempts are limited like the
-    dossier lookup."""
-    form = FollowForm(request.GET if "ma" in request.GET else None)
-    context: dict = {"form": form}
-    status = 200
-    if form.is_bound and form.is_valid():
-        limit = ratelimit.lookup_limit()
-        if ratelimit.is_blocked(limit, request):
-            context["blocked_minutes"] = limit.minutes
-            status = 429
-        else:
-            feedback = selectors.feedback_lookup(
-                code=form.cleaned_data["ma"], secret=form.cleaned_data["ma_tra_cuu"]
-            )
-            if feedback is None:
-                ratelimit.hit(limit, request)
-                context["not_found"] = True
-            else:
-                context["feedback"] = feedback
-    return _no_store(render(request, "dossiers/feedback/follow.html", context, status=status))
+    """The person follows a feedback by its code and lookup secret, limited like the dossier lookup."""
+    feedback, context, status = secret_lookup(request, FollowForm, selectors.feedback_lookup)
+    if feedback is not None:
+        context["feedback"] = feedback
+    return no_store(render(request, "dossiers/feedback/follow.html", context, status=status))
 
 
 def public_list(request):
