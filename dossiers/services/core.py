@@ -38,6 +38,7 @@ from ..constants import FINAL_STATES, DossierState
 from ..models import Dossier, DossierAccessLog, DossierDocument, DossierEvent, DossierFile
 from ..national.sync import national_sync_report_event
 from ..notifications import dossier_notify_event
+from .codes import PROVISIONAL_PREFIX, dossier_code_assign
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -70,10 +71,27 @@ def record_event(
         payload=payload or {},
         public=public,
     )
-    # The applicant's notifications are written with the event: they commit or roll back together.
+    if dossier.code and dossier.code.startswith(PROVISIONAL_PREFIX):
+        # A reception takes its number last (see codes): the event is announced once it has its code.
+        dossier.__dict__.setdefault("_unannounced_events", []).append(event)
+    else:
+        announce_event(dossier, event)
+    return event
+
+
+def announce_event(dossier: Dossier, event: DossierEvent) -> None:
+    """The applicant's notifications and the national portal's report of an event, written in the event's
+    transaction: they commit or roll back with it."""
     dossier_notify_event(dossier=dossier, event=event)
     national_sync_report_event(event)
-    return event
+
+
+def dossier_number(*, dossier: Dossier, agency, at: dt.datetime) -> None:
+    """The last step of a reception's transaction: take the desk's next code for the dossier received under a
+    provisional one, then announce the events written meanwhile (their notifications carry the real code)."""
+    dossier_code_assign(dossier=dossier, agency=agency, at=at)
+    for event in dossier.__dict__.pop("_unannounced_events", []):
+        announce_event(dossier, event)
 
 
 def lock_dossier(dossier: Dossier, expected_version: int | None) -> Dossier:

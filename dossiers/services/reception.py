@@ -20,9 +20,10 @@ from procedures.constants import Channel
 from .. import deadlines, permissions, selectors
 from ..constants import ApplicantKind, DeliveryMethod, DocumentKind, EventAction
 from ..models import Dossier, DossierEvent, DossierHandover
-from .codes import PROVISIONAL_PREFIX, dossier_code_assign, reception_arguments
+from .codes import PROVISIONAL_PREFIX, reception_arguments
 from .core import (
     check_component,
+    dossier_number,
     reason_required,
     schedule_document,
     store_upload,
@@ -73,7 +74,7 @@ def _number_if_provisional(dossier: Dossier, *, desk: Agency, at: dt.datetime) -
     """The last statement of a reception's transaction: a dossier not numbered at submission takes the desk's
     next code now, so the daily counter stays locked only until the commit that follows."""
     if dossier.code.startswith(PROVISIONAL_PREFIX):
-        dossier_code_assign(dossier=dossier, agency=desk, at=at)
+        dossier_number(dossier=dossier, agency=desk, at=at)
 
 
 def dossier_receive(
@@ -300,7 +301,7 @@ def dossier_receive_in_person(
                 },
             )
             _after_reception(t.dossier, event, actor)
-        dossier_code_assign(dossier=t.dossier, agency=agency, at=at)
+        dossier_number(dossier=t.dossier, agency=agency, at=at)
     return t.dossier
 
 

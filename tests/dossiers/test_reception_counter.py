@@ -16,6 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from dossiers import services
 from dossiers.models import Dossier, DossierCodeCounter
 from dossiers.services import codes, reception
+from notifications.constants import Kind
+from notifications.models import Notification
 
 from .concurrency import in_parallel
 from .factories import counter_received, submitted
@@ -40,25 +42,53 @@ def _refuse(province):
     )
 
 
-@pytest.mark.parametrize(
-    "receive",
-    [
-        lambda p: services.dossier_receive(dossier=submitted(p), actor=p.officer),
-        counter_received,
-        _refuse,
-    ],
-    ids=["online", "counter", "refusal"],
-)
-def test_the_number_is_the_last_thing_a_reception_writes(province, receive):
-    # when a desk receives (or refuses) a dossier
-    with CaptureQueriesContext(connection) as captured:
-        dossier = receive(province)
+ANNOUNCEMENT_TABLES = ("notifications_", "dossiers_nationalsync", "portal_pendingtask")
 
-    # then after taking the number the reception only writes the code on the dossier
+
+def test_the_number_is_the_last_thing_a_counter_reception_writes(province):
+    # given a walk-in whose account is verified, so that the reception is announced to them
+    applicant = province.citizen
+    applicant.identity_verified_at = applicant.date_joined
+    applicant.save(update_fields=["identity_verified_at"])
+
+    # when the desk receives the dossier at the counter
+    with CaptureQueriesContext(connection) as captured:
+        dossier = counter_received(province)
+
+    # then after taking the number the reception writes the code on the dossier, and then only announces the
+    # event, which now carries the real code
     after = _writes_after_the_number(captured.captured_queries)
-    assert len(after) == 1 and after[0].startswith("UPDATE") and DOSSIER_TABLE in after[0], after
+    assert after[0].startswith("UPDATE") and DOSSIER_TABLE in after[0], after
+    writes = [sql for sql in after[1:] if not sql.startswith("SELECT")]
+    assert all(any(table in sql for table in ANNOUNCEMENT_TABLES) for sql in writes), writes
     assert dossier.code.startswith(province.centre.code) and dossier.register_number == 1
     assert Dossier.objects.get(pk=dossier.pk).code == dossier.code
+    notification = Notification.objects.get(dossier_id=dossier.pk, kind=Kind.RECEIVED)
+    assert notification.dossier_code == dossier.code and dossier.code in notification.body
+
+
+@pytest.mark.parametrize(
+    "decide",
+    [
+        lambda p, dossier: services.dossier_receive(dossier=dossier, actor=p.officer),
+        lambda p, dossier: services.dossier_refuse(
+            dossier=dossier, actor=p.officer, reason="Hồ sơ không thuộc thẩm quyền tiếp nhận của cơ quan."
+        ),
+    ],
+    ids=["reception", "refusal"],
+)
+def test_an_online_dossier_keeps_the_number_it_got_at_submission(province, decide):
+    # given an online dossier numbered when it was submitted
+    dossier = submitted(province)
+    code = dossier.code
+
+    # when its desk receives or refuses it
+    with CaptureQueriesContext(connection) as captured:
+        decided = decide(province, dossier)
+
+    # then the desk's counter is not touched again and the code stays
+    assert not [q for q in captured.captured_queries if COUNTER_TABLE in q["sql"]]
+    assert decided.code == code and DossierCodeCounter.objects.get().last_number == 1
 
 
 def test_a_reception_that_fails_takes_no_number(province, monkeypatch):
