@@ -110,14 +110,21 @@ def work_queue(request):
             received_from=data["tu_ngay"],
             received_to=data["den_ngay"],
         )
+    # A code, CCCD or phone number is looked for among all running dossiers, then among finished ones.
     searched_everywhere = (
-        filters.tab != selectors.WorkTab.ALL
+        filters.tab not in (selectors.WorkTab.ALL, selectors.WorkTab.FINISHED)
         and selectors.WorkTab.ALL in tabs
         and searches_everywhere(filters.q)
     )
     if searched_everywhere:
         tab = selectors.WorkTab.ALL
         filters = dataclasses.replace(filters, tab=tab)
+        if (
+            selectors.WorkTab.FINISHED in tabs
+            and not selectors.work_queue(user=request.user, filters=filters).exists()
+        ):
+            tab = selectors.WorkTab.FINISHED
+            filters = dataclasses.replace(filters, tab=tab)
     size = queue_page_size(request)
     page, rows = queue_page(request, selectors.work_queue(user=request.user, filters=filters), size=size)
     counts = selectors.work_queue_counts(user=request.user, tabs=tabs)

@@ -204,9 +204,10 @@ def test_steps_reach_the_portal_in_order_once_each_through_failures(province, na
     assert len(errors) == 4 and any("đã tồn tại" in e for e in errors)
     assert any("JSON" in e for e in errors) and any("HTTP 500" in e for e in errors)
     assert any("không trả lời sau" in e for e in errors)
-    # and the dossier record accepted twice (reception, forward), as updates once the portal knew it
+    # and the dossier record accepted three times (submission — an online dossier has its code from then —,
+    # reception, forward), as updates once the portal knew it
     updates = [u for s, u, m in _calls(national_portal, dossier.code) if s == "DongBoHoSoMC" and m == "ok"]
-    assert updates == [True, True]
+    assert updates == [True, True, True]
 
 
 def test_a_step_refused_holds_the_later_ones_until_it_goes_through(
