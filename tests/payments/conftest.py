@@ -2,9 +2,8 @@ import datetime as dt
 
 import httpx
 import pytest
-from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -31,16 +30,16 @@ def province(db):
 
 
 @pytest.fixture
-def simulators(settings):
-    """The adapters reach the simulators over HTTP, served in-process by the WSGI application."""
+def simulators(settings, monkeypatch):
+    """The adapters reach the simulators over HTTP, served in-process by the WSGI application. The nested
+    request must not close the test's database connection (its transaction holds the test's rows): Django's
+    test client reconnects `close_old_connections` to the request signals, so the connections themselves are
+    told to stay open."""
     settings.SITE_URL = "http://testserver"
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
+    monkeypatch.setattr(BaseDatabaseWrapper, "close_if_unusable_or_obsolete", lambda connection: None)
     http.transport = httpx.WSGITransport(app=WSGIHandler())
     yield
     http.transport = None
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 def start_payment(province, dossier=None, provider="vnpay"):
