@@ -299,7 +299,7 @@ def test_the_link_needs_its_token(client, issued_result):
 def test_the_code_printed_on_paper_leads_to_the_result(client, issued_result, code_of, outcome):
     code = {
         "right": services.verification_code(issued_result),
-        "wrong": f"{issued_result.pk}-khong-dung",
+        "wrong": f"{issued_result.pk}-khong-phai-ma-cua-van-ban",
         "garbage": "abc",
     }[code_of]
     response = client.post(reverse("repository:verify"), {"code": code})
