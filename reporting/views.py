@@ -130,6 +130,8 @@ def dashboard(request):
                 "overdue": selectors.overdue(scope, limit=20),
                 "workload": selectors.workload(scope)[:20],
                 "query": _query(request),
+                "query_decision_groups": _query(request, nhom="quyet-dinh"),
+                "query_portal_groups": _query(request, nhom="cong"),
                 "portal_groups": request.GET.get("nhom") == "cong",
                 "today": timezone.localdate(),
             }

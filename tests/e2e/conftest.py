@@ -1,11 +1,14 @@
 import pytest
+from django.core.cache import cache
 
 from portal import demo
 
 
 @pytest.fixture
 def demo_site(transactional_db, live_server):
-    """The demo province served by a live server, for browser tests."""
+    """The demo province served by a live server, for browser tests (the cache starts empty: the home page's
+    figures are cached)."""
+    cache.clear()
     demo.load()
     return live_server
 

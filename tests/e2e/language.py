@@ -20,9 +20,10 @@ ALLOWED = ("English",)
 
 
 def visible_text(page: Page) -> str:
-    """The page's text as read, without key names (`<kbd>Enter</kbd>` names a key, it is not English prose)."""
+    """The page's text as read, without key names and code (`<kbd>Enter</kbd>` names a key, `<code>due_date</code>`
+    a template variable: neither is English prose)."""
     return page.evaluate(
-        """() => [...document.querySelectorAll("kbd")].reduce(
+        """() => [...document.querySelectorAll("kbd, code")].reduce(
              (text, key) => text.split(key.innerText).join(""), document.body.innerText)"""
     )
 
