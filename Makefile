@@ -53,7 +53,8 @@ vendor:
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp node_modules/axe-core/axe.min.js tests/e2e/vendor/
 	mkdir -p static/vendor/chartjs
-	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
+	# without its source-map comment: the map is not vendored, and collectstatic's manifest refuses a missing file
+	sed '/^\/\/# sourceMappingURL=/d' node_modules/chart.js/dist/chart.umd.min.js > static/vendor/chartjs/chart.umd.min.js
 
 bench: $(STAMP)
 	$(PY) bench/run.py
