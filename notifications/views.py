@@ -99,43 +99,45 @@ def preferences(request):
     return render(request, "notifications/preferences.html", _settings_context(request))
 
 
-@require_POST
-@login_required
-def contact_start(request):
-    form = ContactForm(request.POST)
+def _contact_step(request, form, *, act, done: str, forms_key: str):
+    """One step of verifying a phone or e-mail: run `act(cleaned_data)`, or show the form again with its error."""
     if form.is_valid():
         try:
-            contacts.contact_verification_start(
-                user=request.user, kind=form.cleaned_data["kind"], value=form.cleaned_data["value"]
-            )
+            act(form.cleaned_data)
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, _("Đã gửi mã xác minh. Nhập mã để xác nhận."))
+            messages.success(request, done)
             return redirect("notifications:preferences")
     kind = form.data.get("kind") if form.data.get("kind") in ContactKind.values else ContactKind.PHONE
     return render(
-        request, "notifications/preferences.html", _settings_context(request, contact_forms={kind: form})
+        request, "notifications/preferences.html", _settings_context(request, **{forms_key: {kind: form}})
+    )
+
+
+@require_POST
+@login_required
+def contact_start(request):
+    return _contact_step(
+        request,
+        ContactForm(request.POST),
+        act=lambda data: contacts.contact_verification_start(
+            user=request.user, kind=data["kind"], value=data["value"]
+        ),
+        done=_("Đã gửi mã xác minh. Nhập mã để xác nhận."),
+        forms_key="contact_forms",
     )
 
 
 @require_POST
 @login_required
 def contact_verify(request):
-    form = VerifyForm(request.POST)
-    if form.is_valid():
-        try:
-            contacts.contact_verify(
-                user=request.user, kind=form.cleaned_data["kind"], code=form.cleaned_data["code"]
-            )
-        except ApplicationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Đã xác minh. Bạn có thể chọn nhận thông báo qua kênh này."))
-            return redirect("notifications:preferences")
-    kind = form.data.get("kind") if form.data.get("kind") in ContactKind.values else ContactKind.PHONE
-    return render(
-        request, "notifications/preferences.html", _settings_context(request, verify_forms={kind: form})
+    return _contact_step(
+        request,
+        VerifyForm(request.POST),
+        act=lambda data: contacts.contact_verify(user=request.user, kind=data["kind"], code=data["code"]),
+        done=_("Đã xác minh. Bạn có thể chọn nhận thông báo qua kênh này."),
+        forms_key="verify_forms",
     )
 
 
