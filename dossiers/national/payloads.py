@@ -30,7 +30,14 @@ IDENTIFIER_TYPE = {ApplicantKind.CITIZEN: 1, ApplicantKind.ORGANISATION: 2}
 FILED_LOCALLY, FILED_NATIONALLY = 1, 2
 
 # Steps that are not processing steps and are not reported as progress.
-NOT_REPORTED = frozenset({EventAction.MESSAGE, EventAction.DEADLINE_WARNING, EventAction.APOLOGY_DRAFT})
+NOT_REPORTED = frozenset(
+    {
+        EventAction.MESSAGE,
+        EventAction.DEADLINE_WARNING,
+        EventAction.APOLOGY_DRAFT,
+        EventAction.FEE_EXEMPTION_REFUSED,
+    }
+)
 
 
 def _link(name: str, **kwargs) -> str:
