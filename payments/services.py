@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from portal.models import User
+    from procedures.models import Fee, FeeExemption
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +63,11 @@ def filing_fees(dossier: Dossier) -> list[dict]:
     The exemption the applicant claimed for a listed target group (unless the desk refused it) applies to
     its fee lines: the line keeps the full amount and says which exemption brought it down (to 0 when the
     group is exempted)."""
-    fees = dossier.procedure_version.fees_for(dossier.channel)
-    exemption = dossier.granted_fee_exemption
+    return fee_lines(dossier.procedure_version.fees_for(dossier.channel), dossier.granted_fee_exemption)
+
+
+def fee_lines(fees: list[Fee], exemption: FeeExemption | None) -> list[dict]:
+    """Payable lines of these fee rows (amount > 0, not fixed after appraisal), the exemption applied."""
     lines = []
     for f in fees:
         if f.amount <= 0 or f.due_after_appraisal:

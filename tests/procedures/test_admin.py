@@ -264,7 +264,8 @@ def test_exemptions_are_edited_published_shown_and_carried_to_the_next_draft(cli
     fee = draft.fees.filter(name="Lệ phí cấp giấy phép").first()
     draft.fees.filter(name="Lệ phí cấp giấy phép").update(name="Lệ phí mới")
     response = client.post(
-        reverse("admin:procedures_procedureversion_publish", args=[draft.pk]), {"valid_from": draft.valid_from}
+        reverse("admin:procedures_procedureversion_publish", args=[draft.pk]),
+        {"valid_from": draft.valid_from},
     )
     assert "không có trong bảng phí, lệ phí" in response.content.decode()
     draft.fees.filter(name="Lệ phí mới").update(name=fee.name)
