@@ -296,3 +296,16 @@ def test_the_procedure_page_lists_the_exemptions(client):
     page = client.get(reverse("procedures:detail", args=[version.procedure.code])).content.decode()
     assert 'data-testid="fee-exemptions"' in page
     assert "Trẻ em" in page and "miễn mọi khoản phí, lệ phí" in page and "Giấy khai sinh" in page
+
+
+def test_the_demo_lists_the_civil_status_exemptions_once(demo_agencies, settings, tmp_path):
+    from procedures import demo
+    from procedures.models import FeeExemption
+
+    settings.MEDIA_ROOT = tmp_path
+    demo.load()
+    procedure = Procedure.objects.get(code="1.001022")  # Đăng ký nhận cha, mẹ, con: a lệ phí is charged
+    groups = list(procedure.current_version().exemptions.values_list("group", "percent"))
+    assert groups == [(group, 100) for group, _proof in demo.CIVIL_STATUS_EXEMPTIONS]
+    count = FeeExemption.objects.count()
+    assert demo.add_civil_status_exemptions() == 0 and FeeExemption.objects.count() == count
