@@ -207,3 +207,17 @@ def test_a_reduced_fee_paid_then_refused_leaves_the_difference_owed(
     dossier.refresh_from_db()
     owed = services.amount_owed(dossier)
     assert owed.amount == 37500 and owed.lines[0]["name"] == "Phần phí, lệ phí không được miễn, giảm"
+
+
+def test_the_national_record_lists_what_is_charged_after_the_exemption(province):
+    from dossiers.national.payloads import _fees
+
+    _poor, disabled = _exemptions(province.version)
+    dossier = _claim(province, draft(province, province.citizen), disabled)
+    assert [f["Gia"] for f in _fees(dossier)] == [37500]
+    dossier = dossier_services.dossier_submit(dossier=dossier, actor=province.citizen)
+    dossier_services.dossier_refuse_fee_exemption(
+        dossier=dossier, actor=province.officer, reason="Giấy xác nhận khuyết tật không hợp lệ."
+    )
+    dossier.refresh_from_db()
+    assert [f["Gia"] for f in _fees(dossier)] == [75000]
