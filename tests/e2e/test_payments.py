@@ -21,6 +21,7 @@ from procedures.models import FeeExemption
 from tests.dossiers.factories import draft
 from tests.procedures.factories import published_version
 
+from .accessibility import assert_accessible
 from .conftest import login
 
 pytestmark = pytest.mark.e2e
@@ -75,6 +76,7 @@ def test_citizen_pays_through_vnpay_and_finance_exports_it(demo_site, browser, e
     expect(panel.get_by_test_id("amount-owed")).to_have_text("75.000 ₫")
     # a listed target group halves the fee: claimed on the applicant page
     page.goto(f"{base}/ho-so/{dossier.pk}/soan/thong-tin/")
+    assert_accessible(page)
     page.get_by_role("radio", name="Người khuyết tật", exact=False).check()
     page.get_by_role("button", name="Lưu và tiếp tục").click()
     page.goto(f"{base}/ho-so/{dossier.pk}/")
