@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
 from dossiers.constants import DossierState
@@ -222,7 +222,15 @@ def _dossiers_of(block) -> tuple[list[tuple], dict[int, list[dict]], set[int]]:
         dossiers = Dossier.objects.filter(pk__in=block)
         has_payment = Payment.objects.filter(dossier_id__in=block)
         obligations = DossierObligation.objects.filter(dossier_id__in=block)
-    rows = list(dossiers.exclude(state=DossierState.DRAFT).order_by("pk").values_list(*DOSSIER_COLUMNS))
+    # Only what may owe online: online dossiers and those waiting for an obligation, of procedures that take
+    # online payment (each dossier draws from its own generator, so leaving the others out changes nothing).
+    rows = list(
+        dossiers.exclude(state=DossierState.DRAFT)
+        .filter(Q(channel=Channel.ONLINE) | Q(state=DossierState.AWAITING_PAYMENT))
+        .filter(procedure_version__allows_online_payment=True)
+        .order_by("pk")
+        .values_list(*DOSSIER_COLUMNS)
+    )
     owed: dict[int, list[dict]] = defaultdict(list)
     for row in (
         obligations.filter(paid_at__isnull=True, dossier__state=DossierState.AWAITING_PAYMENT)
