@@ -173,10 +173,11 @@ class EventAction(models.TextChoices):
     APOLOGY_DRAFT = "apology_draft", _("Lập phiếu xin lỗi và hẹn lại ngày trả kết quả")
     APOLOGY = "apology", _("Xin lỗi và hẹn lại ngày trả kết quả")
     MESSAGE = "message", _("Trao đổi với người nộp")
+    FEE_EXEMPTION_REFUSED = "fee_exemption_refused", _("Không chấp nhận miễn, giảm phí, lệ phí")
 
 
 # Actions the applicant sees on their dossier page besides the public ones (never on the public lookup page).
-APPLICANT_VISIBLE_ACTIONS = frozenset({EventAction.MESSAGE})
+APPLICANT_VISIBLE_ACTIONS = frozenset({EventAction.MESSAGE, EventAction.FEE_EXEMPTION_REFUSED})
 
 
 class DeadlineStatus(models.TextChoices):

@@ -64,6 +64,38 @@ class ApplicantForm(AccessibleFormMixin, VersionedForm):
             self.fields[name].error_messages["required"] = required % {"label": label[:1].lower() + label[1:]}
 
 
+class FeeExemptionClaimForm(AccessibleFormMixin, forms.Form):
+    """The listed target group (if any) the applicant belongs to, for an exemption or reduction of the fees."""
+
+    fee_exemption = forms.ChoiceField(
+        label=_("Đối tượng được miễn, giảm phí, lệ phí"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Chọn nếu bạn thuộc một đối tượng dưới đây và đính kèm giấy tờ chứng minh. Bộ phận một cửa kiểm tra "
+            "khi tiếp nhận; nếu không đủ điều kiện, bạn nộp đủ phí, lệ phí."
+        ),
+        error_messages={
+            "invalid_choice": _("Chọn một đối tượng trong danh sách, hoặc “Không thuộc đối tượng nào”.")
+        },
+    )
+
+    def __init__(self, *args, exemptions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.exemptions = {str(e.pk): e for e in exemptions}
+        choices = [("", _("Không thuộc đối tượng được miễn, giảm"))]
+        for e in exemptions:
+            label = f"{e.group} — {e.effect}"
+            if e.proof:
+                label += " · " + str(_("giấy tờ chứng minh: %(proof)s") % {"proof": e.proof})
+            choices.append((str(e.pk), label))
+        self.fields["fee_exemption"].choices = choices
+
+    def chosen(self):
+        """The FeeExemption chosen, or None (valid form only)."""
+        return self.exemptions.get(self.cleaned_data.get("fee_exemption") or "")
+
+
 class UploadForm(AccessibleFormMixin, VersionedForm):
     file = forms.FileField(
         label=_("Chọn tệp (PDF, JPEG, PNG hoặc DOCX)"),

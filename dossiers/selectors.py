@@ -463,7 +463,7 @@ def officer_handles_dossier(
 def dossier_detail(*, pk: int) -> Dossier | None:
     return (
         _list_related(Dossier.objects.filter(pk=pk))
-        .select_related("applicant", "received_by")
+        .select_related("applicant", "received_by", "fee_exemption")
         .prefetch_related(
             Prefetch("files", queryset=DossierFile.objects.select_related("component")),
             Prefetch(

@@ -31,6 +31,7 @@ urlpatterns = [
     path("<int:pk>/tiep-nhan/", reception.receive, name="receive"),
     path("<int:pk>/tu-choi/", reception.refuse, name="refuse"),
     path("<int:pk>/yeu-cau-hoan-thien/", reception.request_completion, name="request_completion"),
+    path("<int:pk>/mien-giam-phi/tu-choi/", reception.refuse_fee_exemption, name="refuse_fee_exemption"),
     path("<int:pk>/chuyen-xu-ly/", processing.forward, name="forward"),
     path("<int:pk>/phan-cong/", processing.assign, name="assign"),
     path("<int:pk>/trinh-duyet/", decisions.submit_for_approval, name="submit_for_approval"),

@@ -87,6 +87,7 @@ def finance_export(request):
                 "Thời điểm tạo",
                 "Thời điểm thanh toán",
                 "Cơ quan thu",
+                "Miễn, giảm phí, lệ phí",
             ],
         )
     )
@@ -107,6 +108,11 @@ def finance_export(request):
                     timezone.localtime(p.created_at).strftime("%d/%m/%Y %H:%M"),
                     timezone.localtime(p.paid_at).strftime("%d/%m/%Y %H:%M") if p.paid_at else "",
                     p.agency.name,
+                    "; ".join(
+                        f"{line['name']}: mức thu {line['full_amount']}, {line['exemption']}"
+                        for line in p.lines
+                        if line.get("exemption")
+                    ),
                 ],
             )
         )

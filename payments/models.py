@@ -114,8 +114,9 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(refunded_amount__lte=models.F("amount")), name="payment_refund_within_amount"
             ),
+            # Each agency registers its own series (two agencies may use the same symbol).
             models.UniqueConstraint(
-                fields=["receipt_series", "receipt_number"],
+                fields=["agency", "receipt_series", "receipt_number"],
                 condition=~Q(receipt_number=""),
                 name="uniq_payment_receipt_number",
             ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,19 +21,27 @@ def verification_url(payment: Payment) -> str:
     return f"{settings.SITE_URL}{reverse('payments:receipt_verify', args=[payment.receipt_token])}"
 
 
+RECEIPT_TEMPLATE = "payments/pdf/receipt.html"
+
+
+def _receipt_context(payment: Payment) -> dict:
+    return {
+        "payment": payment,
+        "dossier": payment.dossier,
+        "account": getattr(payment.agency, "beneficiary_account", None),
+        "paid_at": timezone.localtime(payment.paid_at),
+        "qr": qr_png_data_uri(verification_url(payment), box_size=4),
+        "verify_url": verification_url(payment),
+    }
+
+
+def receipt_html(payment: Payment) -> str:
+    """The receipt's page before it is printed (what the PDF shows, as text)."""
+    return render_to_string(RECEIPT_TEMPLATE, _receipt_context(payment))
+
+
 def receipt_render(payment: Payment) -> bytes:
-    account = getattr(payment.agency, "beneficiary_account", None)
-    return render_to_pdf(
-        "payments/pdf/receipt.html",
-        {
-            "payment": payment,
-            "dossier": payment.dossier,
-            "account": account,
-            "paid_at": timezone.localtime(payment.paid_at),
-            "qr": qr_png_data_uri(verification_url(payment), box_size=4),
-            "verify_url": verification_url(payment),
-        },
-    )
+    return render_to_pdf(RECEIPT_TEMPLATE, _receipt_context(payment))
 
 
 def receipt_issue(*, payment_id: int) -> Payment:

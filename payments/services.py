@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from portal.models import User
+    from procedures.models import Fee, FeeExemption
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +58,29 @@ class Owed:
 
 def filing_fees(dossier: Dossier) -> list[dict]:
     """Fees of the dossier's procedure version payable when filing, for its channel (an online reduction
-    replaces the general row); fees fixed after appraisal come later as obligations."""
-    fees = dossier.procedure_version.fees_for(dossier.channel)
-    return [
-        {"name": f.name, "amount": int(f.amount)} for f in fees if f.amount > 0 and not f.due_after_appraisal
-    ]
+    replaces the general row); fees fixed after appraisal come later as obligations.
+
+    The exemption the applicant claimed for a listed target group (unless the desk refused it) applies to
+    its fee lines: the line keeps the full amount and says which exemption brought it down (to 0 when the
+    group is exempted)."""
+    return fee_lines(dossier.procedure_version.fees_for(dossier.channel), dossier.granted_fee_exemption)
+
+
+def fee_lines(fees: list[Fee], exemption: FeeExemption | None) -> list[dict]:
+    """Payable lines of these fee rows (amount > 0, not fixed after appraisal), the exemption applied."""
+    lines = []
+    for f in fees:
+        if f.amount <= 0 or f.due_after_appraisal:
+            continue
+        line = {"name": f.name, "amount": int(f.amount)}
+        if exemption is not None and exemption.applies_to(f.name):
+            line.update(
+                amount=exemption.reduced(int(f.amount)),
+                full_amount=int(f.amount),
+                exemption=f"{exemption.group} — {exemption.effect} ({exemption.legal_basis})",
+            )
+        lines.append(line)
+    return lines
 
 
 def amount_owed(dossier: Dossier) -> Owed | None:
@@ -80,16 +99,20 @@ def amount_owed(dossier: Dossier) -> Owed | None:
             )
         return None
     if dossier.state not in REFUNDABLE_STATES and dossier.finished_at is None:
-        if Payment.objects.filter(dossier=dossier, kind=PaymentKind.FILING, status__in=SETTLED).exists():
-            return None
         lines = filing_fees(dossier)
-        if lines:
-            return Owed(
-                kind=PaymentKind.FILING,
-                amount=sum(line["amount"] for line in lines),
-                lines=lines,
-                obligation_ids=[],
+        total = sum(line["amount"] for line in lines)
+        paid = sum(
+            Payment.objects.filter(dossier=dossier, kind=PaymentKind.FILING, status__in=SETTLED).values_list(
+                "amount", flat=True
             )
+        )
+        if total <= paid:
+            # Nothing left: paid already, or exempted (an exempted dossier owes 0 and is never held back).
+            return None
+        if paid:
+            # A reduced fee was paid, then the desk refused the exemption: the difference is owed.
+            lines = [{"name": "Phần phí, lệ phí không được miễn, giảm", "amount": total - paid}]
+        return Owed(kind=PaymentKind.FILING, amount=total - paid, lines=lines, obligation_ids=[])
     return None
 
 

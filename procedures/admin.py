@@ -32,6 +32,7 @@ from .models import (
     CatalogueSyncRun,
     Component,
     Fee,
+    FeeExemption,
     Field,
     Procedure,
     ProcedureEvent,
@@ -106,6 +107,58 @@ class FeeForm(forms.ModelForm):
         if amount is not None and amount < 0:
             raise ValidationError("Mức thu không được âm.")
         return amount
+
+
+class FeeExemptionForm(forms.ModelForm):
+    class Meta:
+        model = FeeExemption
+        fields = ["order", "group", "fee_name", "percent", "legal_basis", "proof"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["percent"].validators = []
+        self.fields["group"].error_messages["required"] = "Nhập đối tượng được miễn, giảm."
+        self.fields["legal_basis"].error_messages["required"] = (
+            "Nhập căn cứ pháp lý của việc miễn, giảm (văn bản, điều, khoản)."
+        )
+        self.fields["percent"].error_messages["required"] = "Nhập mức miễn, giảm (100 nếu miễn toàn bộ)."
+        self.fields["percent"].error_messages["invalid"] = "Mức miễn, giảm phải là số nguyên từ 1 đến 100."
+
+    def clean_percent(self):
+        percent = self.cleaned_data["percent"]
+        if percent is None or not 1 <= percent <= 100:
+            raise ValidationError("Mức miễn, giảm phải từ 1 đến 100 (%).")
+        return percent
+
+
+class FeeExemptionFormSet(forms.BaseInlineFormSet):
+    """An exemption names a fee of this version's fee table (or none: all fees), and a group is listed once
+    per fee."""
+
+    def clean(self):
+        super().clean()
+        if hasattr(self, "fee_forms"):
+            fee_names = {
+                (f.cleaned_data.get("name") or "").strip().casefold()
+                for f in self.fee_forms
+                if getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE")
+            }
+        else:
+            fee_names = {n.strip().casefold() for n in self.instance.fees.values_list("name", flat=True)}
+        seen = set()
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            fee = (data.get("fee_name") or "").strip()
+            if fee and fee.casefold() not in fee_names:
+                form.add_error(
+                    "fee_name", f"Không có khoản phí, lệ phí “{fee}” trong bảng phí của phiên bản này."
+                )
+            key = ((data.get("group") or "").strip().casefold(), fee.casefold())
+            if key in seen:
+                form.add_error("group", "Đối tượng này đã được liệt kê cho cùng khoản phí, lệ phí.")
+            seen.add(key)
 
 
 class ComponentForm(forms.ModelForm):
@@ -187,6 +240,12 @@ class FeeInline(DraftOnlyInline, admin.TabularInline):
     form = FeeForm
 
 
+class FeeExemptionInline(DraftOnlyInline, admin.TabularInline):
+    model = FeeExemption
+    form = FeeExemptionForm
+    formset = FeeExemptionFormSet
+
+
 class ComponentInline(DraftOnlyInline, admin.StackedInline):
     model = Component
     form = ComponentForm
@@ -260,7 +319,7 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
     list_select_related = ["procedure"]
     autocomplete_fields = ["competent_agencies", "coordinating_agencies"]
     readonly_fields = ["procedure", "number", "status", "source", "published_at", "published_by"]
-    inlines = [ProcessingTimeInline, FeeInline, ComponentInline, ProcessStepInline]
+    inlines = [ProcessingTimeInline, FeeInline, FeeExemptionInline, ComponentInline, ProcessStepInline]
     actions = ["publish_selected"]
     change_form_template = "procedures/admin/version_change_form.html"
     fieldsets = [
@@ -295,6 +354,15 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # drafts are created from a procedure (a copy of the version in force)
+
+    def _create_formsets(self, request, obj, change):
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        # The exemptions are checked against the fee table as submitted in the same form.
+        fees = next((f for f in formsets if f.model is Fee), None)
+        for formset in formsets:
+            if formset.model is FeeExemption and fees is not None:
+                formset.fee_forms = fees.forms
+        return formsets, inline_instances
 
     def save_model(self, request, obj, form, change):
         procedure_version_save_draft(version=obj, actor=request.user, changed=form.changed_data)

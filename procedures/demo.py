@@ -14,7 +14,7 @@ from django.db import transaction
 from .adapters import load_demo_catalogue
 from .docx import docx_form
 from .forms_schema import field_labels
-from .models import Procedure
+from .models import FeeExemption, Procedure
 from .national import TEMPLATE_DIR
 from .services import catalogue_import
 
@@ -62,5 +62,44 @@ def load(stdout=None) -> None:
     ensure_templates(records)
     existing = set(Procedure.objects.values_list("code", flat=True))
     report = catalogue_import(records=[r for r in records if r["MaTTHC"] not in existing], actor=None)
+    exempted = add_civil_status_exemptions()
     if stdout:
-        stdout.write(f"Danh mục thủ tục: {report.summary()}.")
+        stdout.write(f"Danh mục thủ tục: {report.summary()}; miễn lệ phí hộ tịch ở {exempted} thủ tục.")
+
+
+# Luật Hộ tịch 2014, Điều 11 khoản 1 điểm a: no civil-status registration fee for these groups (the national
+# record has no field for exemptions, so the demo adds them to the local catalogue).
+CIVIL_STATUS_EXEMPTIONS = [
+    (
+        "Người thuộc gia đình có công với cách mạng",
+        "Giấy tờ chứng minh là người có công hoặc thân nhân người có công",
+    ),
+    ("Người thuộc hộ nghèo", "Giấy chứng nhận hộ nghèo còn hiệu lực"),
+    ("Người khuyết tật", "Giấy xác nhận khuyết tật"),
+]
+CIVIL_STATUS_BASIS = "Điểm a khoản 1 Điều 11 Luật Hộ tịch năm 2014"
+
+
+def add_civil_status_exemptions() -> int:
+    """List the exempted groups on the civil-status procedures in force that charge a registration fee
+    (lệ phí), unless their version lists exemptions already. Returns how many versions got them."""
+    added = 0
+    for procedure in Procedure.objects.filter(field__name__icontains="hộ tịch").order_by("code"):
+        version = procedure.current_version()
+        if version is None or version.exemptions.exists():
+            continue
+        if not version.fees.filter(name__istartswith="Lệ phí", amount__gt=0).exists():
+            continue
+        FeeExemption.objects.bulk_create(
+            FeeExemption(
+                version=version,
+                order=order,
+                group=group,
+                percent=100,
+                legal_basis=CIVIL_STATUS_BASIS,
+                proof=proof,
+            )
+            for order, (group, proof) in enumerate(CIVIL_STATUS_EXEMPTIONS, start=1)
+        )
+        added += 1
+    return added

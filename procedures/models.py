@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -221,6 +221,69 @@ class Fee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.amount:,.0f} ₫".replace(",", ".")
+
+
+class FeeExemption(models.Model):
+    """A listed target group exempted from, or given a reduction of, some or all of the version's fees (Luật Phí
+    và lệ phí; e.g. TT 106/2021/TT-BTC for civil-status fees). An applicant claims one group when filing; the
+    one-stop desk may refuse the claim, and then the full fee is owed."""
+
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="exemptions")
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=1)
+    group = models.CharField(_("đối tượng được miễn, giảm"), max_length=300)
+    fee_name = models.CharField(
+        _("áp dụng cho khoản"),
+        max_length=300,
+        blank=True,
+        help_text=_("Tên khoản phí, lệ phí như trong bảng phí; để trống: mọi khoản"),
+    )
+    percent = models.PositiveSmallIntegerField(
+        _("mức miễn, giảm (%)"),
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("100: miễn toàn bộ; từ 1 đến 99: giảm theo tỷ lệ"),
+    )
+    legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=500)
+    proof = models.CharField(
+        _("giấy tờ chứng minh"),
+        max_length=500,
+        blank=True,
+        help_text=_("Giấy tờ người nộp xuất trình hoặc đính kèm để được miễn, giảm (nếu có)"),
+    )
+
+    class Meta:
+        verbose_name = _("miễn, giảm phí, lệ phí")
+        verbose_name_plural = _("miễn, giảm phí, lệ phí")
+        ordering = ["version", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gte=1) & Q(percent__lte=100), name="fee_exemption_percent_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} ({self.effect})"
+
+    @property
+    def is_full(self) -> bool:
+        return self.percent >= 100
+
+    @property
+    def effect(self) -> str:
+        what = self.fee_name or str(_("mọi khoản phí, lệ phí"))
+        if self.is_full:
+            return str(_("miễn %(what)s")) % {"what": what}
+        return str(_("giảm %(percent)s%% %(what)s")) % {"percent": self.percent, "what": what}
+
+    def applies_to(self, fee_name: str) -> bool:
+        return not self.fee_name or self.fee_name.strip().casefold() == fee_name.strip().casefold()
+
+    def reduced(self, amount: int) -> int:
+        """The amount left to pay, in whole đồng (a reduction is rounded half up)."""
+        amount = int(amount)
+        if self.is_full:
+            return 0
+        return (amount * (100 - self.percent) + 50) // 100
 
 
 class Component(models.Model):

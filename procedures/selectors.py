@@ -34,6 +34,7 @@ def version_with_details(version_id: int) -> ProcedureVersion:
             "coordinating_agencies",
             "processing_times",
             "fees",
+            "exemptions",
             Prefetch("components", queryset=Component.objects.order_by("order", "pk")),
             Prefetch("steps", queryset=ProcessStep.objects.select_related("agency").order_by("order")),
         )
@@ -145,4 +146,5 @@ def version_page_rows(version: ProcedureVersion) -> dict:
             if level in ImplementationLevel.values
         ],
         "legal_basis": [line.strip() for line in version.legal_basis.splitlines() if line.strip()],
+        "exemptions": list(version.exemptions.all()),
     }

@@ -27,6 +27,7 @@ from .models import (
     CatalogueSyncRun,
     Component,
     Fee,
+    FeeExemption,
     Field,
     Procedure,
     ProcedureEvent,
@@ -110,6 +111,18 @@ def _copy_children(*, source: ProcedureVersion, target: ProcedureVersion) -> Non
             due_after_appraisal=f.due_after_appraisal,
         )
         for f in source.fees.all()
+    )
+    FeeExemption.objects.bulk_create(
+        FeeExemption(
+            version=target,
+            order=e.order,
+            group=e.group,
+            fee_name=e.fee_name,
+            percent=e.percent,
+            legal_basis=e.legal_basis,
+            proof=e.proof,
+        )
+        for e in source.exemptions.all()
     )
     Component.objects.bulk_create(
         Component(
@@ -248,6 +261,15 @@ def version_publication_errors(version: ProcedureVersion) -> list[str]:
             errors.append(f"Mức thu “{fee.name}” không được âm.")
         if not (fee.name or "").strip():
             errors.append("Có khoản phí, lệ phí chưa có tên.")
+    fee_names = {(fee.name or "").strip().casefold() for fee in version.fees.all()}
+    for exemption in version.exemptions.all():
+        if exemption.fee_name and exemption.fee_name.strip().casefold() not in fee_names:
+            errors.append(
+                f"Miễn, giảm cho “{exemption.group}” áp dụng cho khoản “{exemption.fee_name}” không có trong "
+                "bảng phí, lệ phí."
+            )
+        if not 1 <= exemption.percent <= 100:
+            errors.append(f"Mức miễn, giảm cho “{exemption.group}” phải từ 1 đến 100%.")
     for component in version.components.all():
         if not (component.name or "").strip():
             errors.append(f"Thành phần hồ sơ thứ {component.order} chưa có tên.")

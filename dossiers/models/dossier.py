@@ -150,6 +150,18 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     clock_stopped_at = models.DateTimeField(_("tạm dừng tính thời gian từ"), null=True, blank=True)
     # DuocThanhToanTrucTuyen of the national sync and the index: a fee of this dossier was settled online.
     paid_online = models.BooleanField(_("đã thanh toán trực tuyến"), default=False)
+    # The listed target group the applicant claims for a fee exemption or reduction (one of the version's
+    # FeeExemption rows); the one-stop desk may refuse the claim with a reason, and then the full fee is owed.
+    fee_exemption = models.ForeignKey(
+        "procedures.FeeExemption",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("đối tượng miễn, giảm phí, lệ phí"),
+    )
+    fee_exemption_refused_at = models.DateTimeField(_("từ chối miễn, giảm lúc"), null=True, blank=True)
+    fee_exemption_refusal = models.CharField(_("lý do không miễn, giảm"), max_length=500, blank=True)
     deadline_status = models.CharField(
         _("tình trạng thời hạn"),
         max_length=16,
@@ -252,6 +264,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
 
     def get_national_status_display(self) -> str:
         return NationalStatus(self.national_status).label
+
+    @property
+    def granted_fee_exemption(self):
+        """The claimed exemption while the desk has not refused it (None otherwise)."""
+        if self.fee_exemption_id is None or self.fee_exemption_refused_at is not None:
+            return None
+        return self.fee_exemption
 
     @property
     def is_before_reception(self) -> bool:

@@ -30,7 +30,14 @@ IDENTIFIER_TYPE = {ApplicantKind.CITIZEN: 1, ApplicantKind.ORGANISATION: 2}
 FILED_LOCALLY, FILED_NATIONALLY = 1, 2
 
 # Steps that are not processing steps and are not reported as progress.
-NOT_REPORTED = frozenset({EventAction.MESSAGE, EventAction.DEADLINE_WARNING, EventAction.APOLOGY_DRAFT})
+NOT_REPORTED = frozenset(
+    {
+        EventAction.MESSAGE,
+        EventAction.DEADLINE_WARNING,
+        EventAction.APOLOGY_DRAFT,
+        EventAction.FEE_EXEMPTION_REFUSED,
+    }
+)
 
 
 def _link(name: str, **kwargs) -> str:
@@ -53,14 +60,18 @@ def _money(value: Decimal) -> int:
 
 
 def _fees(dossier: Dossier) -> list[dict]:
-    # HinhThucThu: 1 at the desk, 2 online (inferred). LoaiPhiLePhi: 1 phí, 2 lệ phí.
+    # HinhThucThu: 1 at the desk, 2 online (inferred). LoaiPhiLePhi: 1 phí, 2 lệ phí. Gia is what is charged:
+    # the exemption of a listed target group the desk has not refused brings it down.
     collected = 2 if dossier.paid_online else 1
+    exemption = dossier.granted_fee_exemption
     return [
         {
             "TenPhiLePhi": fee.name,
             "MaPhiLePhi": str(fee.pk),
             "HinhThucThu": collected,
-            "Gia": _money(fee.amount),
+            "Gia": exemption.reduced(_money(fee.amount))
+            if exemption is not None and exemption.applies_to(fee.name)
+            else _money(fee.amount),
             "LoaiPhiLePhi": 2 if fee.name.lower().startswith("lệ phí") else 1,
         }
         for fee in dossier.procedure_version.fees_for(dossier.channel)

@@ -53,6 +53,7 @@ from .reception import (
     dossier_receive,
     dossier_receive_in_person,
     dossier_refuse,
+    dossier_refuse_fee_exemption,
     dossier_request_completion,
 )
 from .routing import (
@@ -106,6 +107,7 @@ __all__ = [
     "dossier_record_officer_read",
     "dossier_record_payment",
     "dossier_refuse",
+    "dossier_refuse_fee_exemption",
     "dossier_remove_file",
     "dossier_request_completion",
     "dossier_request_payment",

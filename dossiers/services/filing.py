@@ -17,7 +17,7 @@ from portal.storage import atomic_with_files, files_removed_on_rollback
 from portal.validators import validate_cccd, validate_mst
 from procedures.constants import Channel
 from procedures.forms_schema import field_labels, validate_applicant_data
-from procedures.models import ProcedureVersion
+from procedures.models import FeeExemption, ProcedureVersion
 from repository.selectors import documents_reusable_for
 from repository.services import document_record_use
 
@@ -44,6 +44,10 @@ if TYPE_CHECKING:
     from procedures.models import Component
 
 _PHONE = re.compile(r"^(0|\+84)\d{9,10}$")
+
+
+# "Leave the claimed fee exemption as it is" (None means: no claim).
+UNCHANGED = object()
 
 
 def check_version_open(version: ProcedureVersion, *, online: bool, on: dt.date | None = None) -> None:
@@ -169,21 +173,46 @@ def dossier_update_applicant(
     applicant: ApplicantData,
     form_data: dict,
     expected_version: int | None = None,
+    fee_exemption: FeeExemption | None | object = UNCHANGED,
 ) -> Dossier:
-    """Save the applicant's details and form answers on a draft (or while completing it)."""
+    """Save the applicant's details and form answers on a draft (or while completing it), and, when given,
+    the fee exemption claimed (one of the version's listed target groups, or None for no claim)."""
     locked = _editable(dossier, actor, expected_version)
     _only_files_after_reception(locked)
     errors = validate_applicant(applicant)
     cleaned, form_errors = validate_form_data(version=locked.procedure_version, data=form_data)
     errors.update({f"form_{k}": v for k, v in form_errors.items()})
+    if fee_exemption is not UNCHANGED:
+        errors.update(check_fee_exemption(locked.procedure_version, fee_exemption))
     if errors:
         raise ApplicationError("Thông tin chưa hợp lệ.", code="invalid_applicant", extra={"errors": errors})
     fields = applicant_fields(applicant)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.form_data = cleaned
-    bump_version(locked, [*fields, "form_data"])
+    changed = [*fields, "form_data"]
+    if fee_exemption is not UNCHANGED:
+        changed += _claim_fee_exemption(locked, fee_exemption)
+    bump_version(locked, changed)
     return locked
+
+
+def check_fee_exemption(version: ProcedureVersion, exemption: FeeExemption | None) -> dict[str, str]:
+    """A claim names one of the exemptions listed for the dossier's own procedure version."""
+    if exemption is None or exemption.version_id == version.pk:
+        return {}
+    return {"fee_exemption": "Đối tượng miễn, giảm phí, lệ phí không có trong danh sách của thủ tục này."}
+
+
+def _claim_fee_exemption(locked: Dossier, exemption: FeeExemption | None) -> list[str]:
+    """Record the claim; a changed claim is looked at afresh by the desk (a refusal of the earlier one lapses)."""
+    new_id = exemption.pk if exemption is not None else None
+    if new_id == locked.fee_exemption_id:
+        return []
+    locked.fee_exemption = exemption
+    locked.fee_exemption_refused_at = None
+    locked.fee_exemption_refusal = ""
+    return ["fee_exemption", "fee_exemption_refused_at", "fee_exemption_refusal"]
 
 
 def check_delivery(version: ProcedureVersion, method: str, postal_address: str) -> dict[str, str]:

@@ -18,13 +18,16 @@ from portal.working_time import load_calendar
 from procedures.constants import Channel
 
 from .. import deadlines, permissions, selectors
-from ..constants import ApplicantKind, DeliveryMethod, DocumentKind, EventAction
+from ..constants import FINAL_STATES, ApplicantKind, DeliveryMethod, DocumentKind, DossierState, EventAction
 from ..models import Dossier, DossierEvent, DossierHandover
 from .codes import PROVISIONAL_PREFIX, reception_arguments
 from .core import (
+    bump_version,
     check_component,
     dossier_number,
+    lock_dossier,
     reason_required,
+    record_event,
     schedule_document,
     store_upload,
     transition,
@@ -159,6 +162,48 @@ def dossier_refuse(
             schedule_document(t.dossier, DocumentKind.REFUSAL, event)
         _number_if_provisional(t.dossier, desk=desk, at=at)
     return t.dossier
+
+
+def dossier_refuse_fee_exemption(
+    *,
+    dossier: Dossier,
+    actor: User,
+    reason: str,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The desk does not accept the target group the applicant claimed for a fee exemption or reduction
+    (the proof is missing or does not fit): the full fee is owed again. Recorded as an event the applicant
+    sees on their dossier (never on the public lookup page: the group is personal)."""
+    reason = reason_required(reason, what="lý do không chấp nhận miễn, giảm")
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = lock_dossier(dossier, expected_version)
+        if not permissions.intake_desks_of(actor, locked):
+            raise NotPermitted("Bạn không có quyền tiếp nhận hồ sơ này.")
+        if locked.state == DossierState.DRAFT or locked.state in FINAL_STATES:
+            raise Conflict(
+                "Chỉ xét miễn, giảm phí, lệ phí của hồ sơ đã nộp và chưa kết thúc.", code="not_at_reception"
+            )
+        if locked.granted_fee_exemption is None:
+            raise Conflict(
+                "Hồ sơ không có đề nghị miễn, giảm phí, lệ phí để từ chối.", code="no_exemption_claim"
+            )
+        exemption = locked.fee_exemption
+        locked.fee_exemption_refused_at = at
+        locked.fee_exemption_refusal = reason[:500]
+        bump_version(locked, ["fee_exemption_refused_at", "fee_exemption_refusal"])
+        record_event(
+            dossier=locked,
+            actor=actor,
+            action=EventAction.FEE_EXEMPTION_REFUSED,
+            from_state=locked.state,
+            at=at,
+            reason=reason,
+            payload={"exemption_id": exemption.pk, "group": exemption.group, "effect": exemption.effect},
+            public=False,
+        )
+    return locked
 
 
 def dossier_request_completion(

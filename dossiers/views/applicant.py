@@ -23,6 +23,7 @@ from ..forms import (
     ApplicantForm,
     ConfirmForm,
     DeliveryForm,
+    FeeExemptionClaimForm,
     LookupForm,
     StoredDocumentPickForm,
     UploadForm,
@@ -81,6 +82,7 @@ def file_online(request, version_pk: int):
             "components": selectors.components_of(version=version),
             "time_limit": version.time_limit(Channel.ONLINE),
             "fees": version.fees_for(Channel.ONLINE),
+            "exemptions": list(version.exemptions.all()),
             "organisations": organisations,
             "drafts": drafts,
             "can_file": request.user.is_citizen and version.allows_online,
@@ -134,10 +136,20 @@ def edit_applicant(request, pk: int):
     data = request.POST if request.method == "POST" else None
     form = ApplicantForm(data, initial=initial)
     answers_form = schema_form(version, data, initial=dossier.form_data)
+    exemptions = list(version.exemptions.all())
+    claim_form = (
+        FeeExemptionClaimForm(
+            data, exemptions=exemptions, initial={"fee_exemption": str(dossier.fee_exemption_id or "")}
+        )
+        if exemptions
+        else None
+    )
     if request.method == "POST":
         valid = form.is_valid()
         schema_valid = answers_form.is_valid()
-        if valid and schema_valid:
+        claim_valid = claim_form is None or claim_form.is_valid()
+        if valid and schema_valid and claim_valid:
+            claim = {"fee_exemption": claim_form.chosen()} if claim_form is not None else {}
             try:
                 services.dossier_update_applicant(
                     dossier=dossier,
@@ -145,16 +157,17 @@ def edit_applicant(request, pk: int):
                     applicant=applicant_data(form, kind=dossier.applicant_kind),
                     form_data=answers_form.cleaned_data,
                     expected_version=expected_version(form),
+                    **claim,
                 )
             except ApplicationError as exc:
-                show_error(exc, form, answers_form)
+                show_error(exc, form, answers_form, *([claim_form] if claim_form else []))
             else:
                 messages.success(request, _("Đã lưu thông tin người nộp."))
                 return redirect("dossiers:edit", pk=dossier.pk)
     return render(
         request,
         "dossiers/edit_applicant.html",
-        {"dossier": dossier, "form": form, "schema_form": answers_form},
+        {"dossier": dossier, "form": form, "schema_form": answers_form, "claim_form": claim_form},
     )
 
 

@@ -13,6 +13,7 @@ from django_fsm import can_proceed, has_transition_perm
 from .. import payment_hooks, permissions, selectors, services
 from ..constants import (
     APPLICANT_VISIBLE_ACTIONS,
+    FINAL_STATES,
     OFFICER_ONLY_DOCUMENTS,
     DocumentKind,
     DossierState,
@@ -79,6 +80,10 @@ def _actions(user, dossier: Dossier) -> dict:
         "apology": dossier.state in selectors.running_states()
         and permissions.can_draft_apology(user, dossier),
         "approve_apology": permissions.can_decide(user, dossier),
+        "refuse_fee_exemption": dossier.granted_fee_exemption is not None
+        and dossier.state != DossierState.DRAFT
+        and dossier.state not in FINAL_STATES
+        and permissions.can_intake(user, dossier),
     }
 
 

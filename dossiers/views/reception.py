@@ -156,6 +156,33 @@ def refuse(request, pk: int):
 
 
 @login_required
+def refuse_fee_exemption(request, pk: int):
+    """The desk does not accept the target group claimed for a fee exemption: the full fee is owed."""
+    dossier = visible_dossier(request, pk)
+    form = versioned(request, ReasonForm, dossier)
+    form.fields["reason"].label = _("Lý do không chấp nhận miễn, giảm")
+    exemption = dossier.fee_exemption
+    return action_page(
+        request,
+        dossier,
+        form=form,
+        call=lambda data, v: services.dossier_refuse_fee_exemption(
+            dossier=dossier, actor=request.user, reason=data["reason"], expected_version=v
+        ),
+        success=_("Đã ghi nhận không chấp nhận miễn, giảm; người nộp phải nộp đủ phí, lệ phí."),
+        title=_("Không chấp nhận miễn, giảm phí, lệ phí"),
+        submit_label=_("Không chấp nhận miễn, giảm"),
+        intro=(
+            _("Người nộp đề nghị: %(group)s (%(effect)s).")
+            % {"group": exemption.group, "effect": exemption.effect}
+            if exemption
+            else ""
+        ),
+        danger=True,
+    )
+
+
+@login_required
 def request_completion(request, pk: int):
     dossier = visible_dossier(request, pk)
     components = selectors.components_of(version=dossier.procedure_version)

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..constants import Channel, ImplementationLevel, ServiceLevel
-from ..models import Component, Fee, Field, ProcedureVersion, ProcessingTime, ProcessStep
+from ..models import Component, Fee, FeeExemption, Field, ProcedureVersion, ProcessingTime, ProcessStep
 
 
 class ProcedureFilterSerializer(serializers.Serializer):
@@ -78,6 +78,16 @@ class FeeSerializer(serializers.ModelSerializer):
         fields = ["name", "amount", "description", "due_after_appraisal"]
 
 
+class FeeExemptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeeExemption
+        fields = ["group", "fee_name", "percent", "legal_basis", "proof"]
+        extra_kwargs = {
+            "fee_name": {"help_text": "Khoản phí, lệ phí được miễn, giảm; rỗng: mọi khoản"},
+            "percent": {"help_text": "100: miễn toàn bộ; 1–99: giảm theo tỷ lệ"},
+        }
+
+
 class ChannelTermsSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(
         choices=Channel.choices, help_text="KenhThucHien: 1 trực tiếp, 2 trực tuyến, 3 bưu chính"
@@ -125,6 +135,7 @@ class VersionDetailSerializer(serializers.ModelSerializer):
     channels = serializers.SerializerMethodField()
     components = ComponentSerializer(many=True)
     steps = ProcessStepSerializer(many=True)
+    exemptions = FeeExemptionSerializer(many=True)
     legal_basis = serializers.SerializerMethodField()
 
     class Meta:
@@ -150,6 +161,7 @@ class VersionDetailSerializer(serializers.ModelSerializer):
             "competent_agencies",
             "coordinating_agencies",
             "channels",
+            "exemptions",
             "components",
             "steps",
             "sequence",

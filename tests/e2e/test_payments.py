@@ -1,5 +1,5 @@
-"""A citizen pays a dossier's fee through the VNPay simulator (the IPN reaches the portal over HTTP), sees the
-e-receipt and submits the dossier; the finance officer finds the payment in the day's list and exports it."""
+"""A citizen claims a listed fee reduction, pays the rest of the dossier's fee through the VNPay simulator (the
+IPN reaches the portal over HTTP), sees the e-receipt and submits the dossier; the finance officer finds the payment in the day's list and exports it."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from dossiers.models import Dossier
 from payments import demo as payments_demo
 from payments.models import Payment, PaymentTerms
 from portal.models import Agency, User
+from procedures.models import FeeExemption
 from tests.dossiers.factories import draft
 from tests.procedures.factories import published_version
 
+from .accessibility import assert_accessible
 from .conftest import login
 
 pytestmark = pytest.mark.e2e
@@ -54,6 +56,14 @@ def test_citizen_pays_through_vnpay_and_finance_exports_it(demo_site, browser, e
     citizen = User.objects.get(username="056090001234")
     dossier = draft(_Province(version, citizen), citizen)
     dossier_services.dossier_set_delivery(dossier=dossier, actor=citizen, method=DeliveryMethod.DESK)
+    FeeExemption.objects.create(
+        version=version,
+        group="Người khuyết tật",
+        fee_name="Lệ phí cấp giấy phép",
+        percent=50,
+        legal_basis="Nghị quyết của Hội đồng nhân dân tỉnh",
+        proof="Giấy xác nhận khuyết tật",
+    )
 
     phone = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
     page = phone.new_page()
@@ -64,10 +74,19 @@ def test_citizen_pays_through_vnpay_and_finance_exports_it(demo_site, browser, e
     page.goto(f"{base}/ho-so/{dossier.pk}/")
     panel = page.get_by_test_id("payment-panel")
     expect(panel.get_by_test_id("amount-owed")).to_have_text("75.000 ₫")
+    # a listed target group halves the fee: claimed on the applicant page
+    page.goto(f"{base}/ho-so/{dossier.pk}/soan/thong-tin/")
+    assert_accessible(page)
+    page.get_by_role("radio", name="Người khuyết tật", exact=False).check()
+    page.get_by_role("button", name="Lưu và tiếp tục").click()
+    page.goto(f"{base}/ho-so/{dossier.pk}/")
+    panel = page.get_by_test_id("payment-panel")
+    expect(panel.get_by_test_id("amount-owed")).to_have_text("37.500 ₫")
+    expect(page.get_by_test_id("fee-exemption")).to_contain_text("Người khuyết tật")
     panel.get_by_role("button", name="Thanh toán qua VNPay").click()
 
     # ---- the VNPay simulator ----
-    expect(page.get_by_test_id("vnpay-simulator")).to_contain_text("75.000 ₫")
+    expect(page.get_by_test_id("vnpay-simulator")).to_contain_text("37.500 ₫")
     page.get_by_role("button", name="Xác nhận thanh toán").click()
 
     # ---- back on the portal: paid (settled by the IPN, not by this return), with its e-receipt ----
@@ -95,11 +114,12 @@ def test_citizen_pays_through_vnpay_and_finance_exports_it(demo_site, browser, e
     table = officer.get_by_test_id("finance-payments")
     expect(table).to_contain_text(payment.reference)
     expect(table).to_contain_text("Đã thanh toán")
+    expect(table.get_by_test_id("line-exemption")).to_contain_text("Người khuyết tật — giảm 50%")
     with officer.expect_download() as download_info:
         officer.get_by_test_id("export").click()
     path = download_info.value.path()
     rows = list(load_workbook(io.BytesIO(Path(path).read_bytes())).active.iter_rows(values_only=True))
-    assert any(r[0] == payment.reference and r[4] == 75000 for r in rows[1:])
+    assert any(r[0] == payment.reference and r[4] == 37500 and "Người khuyết tật" in r[12] for r in rows[1:])
     scroll = officer.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert scroll
     desk.close()

@@ -4,7 +4,9 @@ Excel export, and refunds with a reason (partial ones recorded)."""
 import io
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from dossiers import services as dossier_services
@@ -160,3 +162,33 @@ def test_refunds_need_a_refused_dossier_a_reason_and_the_finance_role(
     ]
     assert SimulatedTransaction.objects.get(reference=payment.reference).data["refunded"] == 75000
     assert Payment.objects.get(pk=payment.pk).refundable_amount == 0
+
+
+def test_receipt_numbers_are_unique_per_agency_not_across_the_province(province):
+    """Each agency registers its own receipt series; two agencies may both use the default symbol and both
+    start at number 1, while one agency can never issue the same number twice."""
+    dossier = draft(province, province.citizen)
+    now = timezone.now()
+
+    def receipt(agency, reference):
+        return Payment.objects.create(
+            dossier=dossier,
+            agency=agency,
+            kind="filing",
+            provider="vnpay",
+            reference=reference,
+            amount=75000,
+            payer_name="Nguyễn Văn Dân",
+            status="paid",
+            created_at=now,
+            expires_at=now,
+            paid_at=now,
+            receipt_series="BL-26E",
+            receipt_number="0000001",
+        )
+
+    receipt(province.department, "DVC261014A")
+    receipt(province.centre, "DVC261014B")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        receipt(province.department, "DVC261014C")
+    assert Payment.objects.filter(receipt_series="BL-26E", receipt_number="0000001").count() == 2

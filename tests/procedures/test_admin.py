@@ -63,6 +63,10 @@ def version_post_data(version: ProcedureVersion) -> dict:
     inlines = {
         "processing_times": (version.processing_times.all(), ["channel", "amount", "unit", "description"]),
         "fees": (version.fees.all(), ["channel", "name", "amount", "description", "due_after_appraisal"]),
+        "exemptions": (
+            version.exemptions.all(),
+            ["order", "group", "fee_name", "percent", "legal_basis", "proof"],
+        ),
         "components": (
             version.components.all(),
             ["order", "code", "name", "copy_type", "quantity", "mandatory", "template_name"],
@@ -213,3 +217,95 @@ def test_import_screen_refuses_a_bad_file_with_the_reason(client, officer):
     upload = SimpleUploadedFile("danh-muc.csv", b"MaTTHC;TenTTHC", "text/csv")
     response = client.post(reverse("admin:procedures_procedure_import"), {"file": upload})
     assert "Chỉ nhận tệp .json hoặc .xlsx." in response.content.decode()
+
+
+EXEMPTION = {
+    "exemptions-TOTAL_FORMS": 1,
+    "exemptions-INITIAL_FORMS": 0,
+    "exemptions-0-order": 1,
+    "exemptions-0-group": "Người thuộc hộ nghèo",
+    "exemptions-0-fee_name": "Lệ phí cấp giấy phép",
+    "exemptions-0-percent": 100,
+    "exemptions-0-legal_basis": "Khoản 2 Điều 4 Thông tư 106/2021/TT-BTC",
+    "exemptions-0-proof": "Giấy chứng nhận hộ nghèo",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"exemptions-0-fee_name": "Phí không có"}, "Không có khoản phí, lệ phí “Phí không có”"),
+        ({"exemptions-0-percent": "0"}, "Mức miễn, giảm phải từ 1 đến 100 (%)."),
+        ({"exemptions-0-percent": "150"}, "Mức miễn, giảm phải từ 1 đến 100 (%)."),
+        ({"exemptions-0-percent": "năm mươi"}, "Mức miễn, giảm phải là số nguyên từ 1 đến 100."),
+        ({"exemptions-0-legal_basis": ""}, "Nhập căn cứ pháp lý của việc miễn, giảm"),
+        ({"exemptions-0-group": ""}, "Nhập đối tượng được miễn, giảm."),
+    ],
+)
+def test_bad_exemption_is_refused_with_a_clear_message(client, officer, draft, change, message):
+    data = {**version_post_data(draft), **EXEMPTION, **change}
+    response = client.post(reverse("admin:procedures_procedureversion_change", args=[draft.pk]), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not draft.exemptions.exists()
+
+
+def test_exemptions_are_edited_published_shown_and_carried_to_the_next_draft(client, officer, draft):
+    data = {**version_post_data(draft), **EXEMPTION}
+    response = client.post(reverse("admin:procedures_procedureversion_change", args=[draft.pk]), data)
+    assert response.status_code == 302
+    exemption = draft.exemptions.get()
+    assert (exemption.group, exemption.percent, exemption.fee_name) == (
+        "Người thuộc hộ nghèo",
+        100,
+        "Lệ phí cấp giấy phép",
+    )
+    # a fee renamed under it stops the publication with the reason
+    fee = draft.fees.filter(name="Lệ phí cấp giấy phép").first()
+    draft.fees.filter(name="Lệ phí cấp giấy phép").update(name="Lệ phí mới")
+    response = client.post(
+        reverse("admin:procedures_procedureversion_publish", args=[draft.pk]),
+        {"valid_from": draft.valid_from},
+    )
+    assert "không có trong bảng phí, lệ phí" in response.content.decode()
+    draft.fees.filter(name="Lệ phí mới").update(name=fee.name)
+    tomorrow = draft.valid_from + dt.timedelta(days=1)
+    response = client.post(
+        reverse("admin:procedures_procedureversion_publish", args=[draft.pk]),
+        {"valid_from": tomorrow.strftime("%d/%m/%Y")},
+    )
+    assert response.status_code == 302
+    # the next draft copies them
+    following = procedure_version_create_draft(procedure=draft.procedure, actor=None, copy_from=draft)
+    assert list(following.exemptions.values_list("group", "percent", "legal_basis", "proof")) == [
+        ("Người thuộc hộ nghèo", 100, "Khoản 2 Điều 4 Thông tư 106/2021/TT-BTC", "Giấy chứng nhận hộ nghèo")
+    ]
+
+
+def test_the_procedure_page_lists_the_exemptions(client):
+    from procedures.models import FeeExemption
+
+    version = published_version()
+    FeeExemption.objects.create(
+        version=version,
+        group="Trẻ em",
+        percent=100,
+        legal_basis="Điều 4 Thông tư 106/2021/TT-BTC",
+        proof="Giấy khai sinh",
+    )
+    page = client.get(reverse("procedures:detail", args=[version.procedure.code])).content.decode()
+    assert 'data-testid="fee-exemptions"' in page
+    assert "Trẻ em" in page and "miễn mọi khoản phí, lệ phí" in page and "Giấy khai sinh" in page
+
+
+def test_the_demo_lists_the_civil_status_exemptions_once(demo_agencies, settings, tmp_path):
+    from procedures import demo
+    from procedures.models import FeeExemption
+
+    settings.MEDIA_ROOT = tmp_path
+    demo.load()
+    procedure = Procedure.objects.get(code="1.001022")  # Đăng ký nhận cha, mẹ, con: a lệ phí is charged
+    groups = list(procedure.current_version().exemptions.values_list("group", "percent"))
+    assert groups == [(group, 100) for group, _proof in demo.CIVIL_STATUS_EXEMPTIONS]
+    count = FeeExemption.objects.count()
+    assert demo.add_civil_status_exemptions() == 0 and FeeExemption.objects.count() == count

@@ -51,6 +51,26 @@ def test_detail_gives_terms_per_channel_components_and_form(client, catalogue):
     assert mandatory and mandatory[0]["template_url"].startswith("/thu-tuc/mau/")
     assert current["form_schema"]["type"] == "object"
     assert [v["number"] for v in body["versions"]] == [1]
+    assert current["exemptions"] == []
+
+
+def test_detail_lists_the_fee_exemptions(client, catalogue):
+    from procedures.models import FeeExemption, Procedure
+
+    version = Procedure.objects.get(code="1.009972").current_version()
+    FeeExemption.objects.create(
+        version=version, group="Người thuộc hộ nghèo", percent=100, legal_basis="TT 106/2021/TT-BTC"
+    )
+    body = client.get(reverse("procedures-api:detail", args=["1.009972"])).json()
+    assert body["current_version"]["exemptions"] == [
+        {
+            "group": "Người thuộc hộ nghèo",
+            "fee_name": "",
+            "percent": 100,
+            "legal_basis": "TT 106/2021/TT-BTC",
+            "proof": "",
+        }
+    ]
 
 
 def test_versions_stay_readable_after_a_change(client, catalogue):

@@ -1,0 +1,223 @@
+"""Fee exemptions for listed target groups: the catalogue lists them per version, the applicant claims one when
+filing, the amount owed follows, and the one-stop desk may refuse the claim (then the full fee is owed)."""
+
+import pytest
+from django.urls import reverse
+
+from dossiers import services as dossier_services
+from dossiers.constants import DeliveryMethod, DossierState, EventAction
+from payments import services
+from payments.models import PaymentTerms
+from portal.errors import ApplicationError, Conflict, NotPermitted
+from procedures.models import FeeExemption
+from tests.dossiers.factories import applicant_data, draft, form_answers
+from tests.procedures.factories import published_version
+
+from .conftest import start_payment
+from .test_finance_and_refunds import _pay
+
+pytestmark = pytest.mark.django_db
+
+FEE = "Lệ phí cấp giấy phép"
+
+
+def _exemptions(version):
+    poor = FeeExemption.objects.create(
+        version=version,
+        order=1,
+        group="Người thuộc hộ nghèo",
+        percent=100,
+        legal_basis="Khoản 2 Điều 4 Thông tư 106/2021/TT-BTC",
+        proof="Giấy chứng nhận hộ nghèo",
+    )
+    disabled = FeeExemption.objects.create(
+        version=version,
+        order=2,
+        group="Người khuyết tật",
+        fee_name=FEE,
+        percent=50,
+        legal_basis="Nghị quyết của HĐND tỉnh",
+    )
+    return poor, disabled
+
+
+def _claim(province, dossier, exemption):
+    return dossier_services.dossier_update_applicant(
+        dossier=dossier,
+        actor=province.citizen,
+        applicant=applicant_data(province.citizen),
+        form_data=form_answers(province.citizen),
+        fee_exemption=exemption,
+    )
+
+
+def test_exemption_effects_are_whole_dong(province):
+    poor, disabled = _exemptions(province.version)
+    assert poor.reduced(75000) == 0 and poor.applies_to("Phí thẩm định") and poor.is_full
+    assert disabled.reduced(75000) == 37500 and disabled.reduced(75001) == 37501  # half up
+    assert disabled.applies_to("lệ phí cấp giấy phép ") and not disabled.applies_to("Phí thẩm định")
+    assert str(disabled.effect) == f"giảm 50% {FEE}"
+    assert str(poor.effect) == "miễn mọi khoản phí, lệ phí"
+
+
+def test_a_reduction_lowers_the_fee_line_and_shows_on_the_receipt_and_the_finance_view(
+    client, province, django_capture_on_commit_callbacks
+):
+    _poor, disabled = _exemptions(province.version)
+    dossier = _claim(province, draft(province, province.citizen), disabled)
+    owed = services.amount_owed(dossier)
+    assert owed.amount == 37500
+    assert owed.lines == [
+        {
+            "name": FEE,
+            "amount": 37500,
+            "full_amount": 75000,
+            "exemption": f"Người khuyết tật — giảm 50% {FEE} (Nghị quyết của HĐND tỉnh)",
+        }
+    ]
+    payment, _ = start_payment(province, dossier)
+    assert payment.amount == 37500
+    payment = _pay(client, payment, django_capture_on_commit_callbacks)
+    assert services.amount_owed(dossier) is None
+    client.force_login(province.finance)
+    page = client.get(reverse("payments:finance")).content.decode()
+    assert 'data-testid="line-exemption"' in page and "Người khuyết tật — giảm 50%" in page
+    assert "75.000" in page
+    from payments.receipts import receipt_html
+
+    html = receipt_html(payment)
+    assert "miễn, giảm: Người khuyết tật" in html and "Mức thu 75.000" in html
+
+
+def test_a_claim_must_name_an_exemption_of_the_dossiers_version(province):
+    other = published_version(agencies=[province.department])
+    foreign = FeeExemption.objects.create(
+        version=other, group="Trẻ em", legal_basis="Thông tư 106/2021/TT-BTC", percent=100
+    )
+    dossier = draft(province, province.citizen)
+    with pytest.raises(ApplicationError) as error:
+        _claim(province, dossier, foreign)
+    assert "fee_exemption" in error.value.extra["errors"]
+    dossier.refresh_from_db()
+    assert dossier.fee_exemption_id is None
+
+
+def test_filing_with_a_claim_then_the_desk_refuses_it(client, province, django_capture_on_commit_callbacks):
+    """The view path: the applicant picks a group on the applicant page, nothing is owed so the submission is
+    not held back; the desk officer refuses the claim with a reason and the full fee is owed again."""
+    poor, _disabled = _exemptions(province.version)
+    PaymentTerms.objects.create(procedure=province.version.procedure, pay_at_filing=True)
+    citizen = province.citizen
+    dossier = draft(province, citizen)
+    assert services.amount_owed(dossier).amount == 75000
+    assert dossier_services.submission_problems(dossier=dossier)  # unpaid, no claim: held back
+    client.force_login(citizen)
+    url = reverse("dossiers:edit_applicant", args=[dossier.pk])
+    page = client.get(url).content.decode()
+    assert 'type="radio" name="fee_exemption"' in page and "Người thuộc hộ nghèo" in page
+    assert "<legend" in page and 'aria-describedby="id_fee_exemption_helptext"' in page
+    data = {
+        "version": dossier.version,
+        "applicant_name": citizen.full_name,
+        "applicant_id_number": citizen.cccd,
+        "applicant_address": "12 Trần Phú, phường Nha Trang",
+        "applicant_phone": "0905123456",
+        **{f"tk-{k}": v for k, v in form_answers(citizen).items() if not isinstance(v, bool)},
+        "tk-cam_ket": "on",
+    }
+    # a made-up choice is refused in Vietnamese, next to the field
+    bad = client.post(url, {**data, "fee_exemption": "999999"})
+    assert bad.status_code == 200 and "Chọn một đối tượng trong danh sách" in bad.content.decode()
+    response = client.post(url, {**data, "fee_exemption": str(poor.pk)})
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.fee_exemption == poor
+    assert services.amount_owed(dossier) is None
+    assert dossier_services.submission_problems(dossier=dossier) == []
+    dossier = dossier_services.dossier_submit(dossier=dossier, actor=citizen)
+    assert not dossier.paid_online
+    # the desk sees the claim and refuses it
+    client.force_login(province.officer)
+    detail = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    refuse_url = reverse("dossiers:refuse_fee_exemption", args=[dossier.pk])
+    assert 'data-testid="fee-exemption"' in detail and refuse_url in detail
+    short = client.post(refuse_url, {"version": dossier.version, "reason": "Thiếu"})
+    assert short.status_code == 200 and "ít nhất 10 ký tự" in short.content.decode()
+    response = client.post(
+        refuse_url, {"version": dossier.version, "reason": "Không có giấy chứng nhận hộ nghèo còn hiệu lực."}
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.fee_exemption_refused_at is not None and dossier.granted_fee_exemption is None
+    event = dossier.events.get(action=EventAction.FEE_EXEMPTION_REFUSED)
+    assert event.actor == province.officer and not event.public
+    assert event.payload["group"] == "Người thuộc hộ nghèo" and "hộ nghèo còn hiệu lực" in event.reason
+    owed = services.amount_owed(dossier)
+    assert owed.amount == 75000 and owed.lines == [{"name": FEE, "amount": 75000}]
+    # the applicant sees why, and can pay the full fee
+    client.force_login(citizen)
+    page = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert "Không chấp nhận miễn, giảm phí, lệ phí" in page and "hộ nghèo còn hiệu lực" in page
+    assert 'data-testid="amount-owed">75.000' in page
+    # the public lookup page never shows it
+    assert not dossier.events.public().filter(action=EventAction.FEE_EXEMPTION_REFUSED).exists()
+    # refusing twice is a conflict
+    with pytest.raises(Conflict):
+        dossier_services.dossier_refuse_fee_exemption(
+            dossier=dossier, actor=province.officer, reason="Lý do lần thứ hai cho chắc."
+        )
+
+
+def test_only_the_desk_refuses_a_claim_and_only_while_the_dossier_runs(province):
+    poor, _ = _exemptions(province.version)
+    dossier = _claim(province, draft(province, province.citizen), poor)
+    with pytest.raises(Conflict):  # a draft is not at the desk yet
+        dossier_services.dossier_refuse_fee_exemption(
+            dossier=dossier, actor=province.officer, reason="Không đủ giấy tờ chứng minh."
+        )
+    dossier = dossier_services.dossier_submit(dossier=dossier, actor=province.citizen)
+    with pytest.raises(NotPermitted):
+        dossier_services.dossier_refuse_fee_exemption(
+            dossier=dossier, actor=province.specialist, reason="Không đủ giấy tờ chứng minh."
+        )
+    dossier = dossier_services.dossier_refuse(
+        dossier=dossier, actor=province.officer, reason="Không thuộc thẩm quyền giải quyết."
+    )
+    assert dossier.state == DossierState.REFUSED
+    with pytest.raises(Conflict):
+        dossier_services.dossier_refuse_fee_exemption(
+            dossier=dossier, actor=province.officer, reason="Không đủ giấy tờ chứng minh."
+        )
+
+
+def test_a_reduced_fee_paid_then_refused_leaves_the_difference_owed(
+    client, province, django_capture_on_commit_callbacks
+):
+    _poor, disabled = _exemptions(province.version)
+    dossier = _claim(province, draft(province, province.citizen), disabled)
+    dossier = dossier_services.dossier_set_delivery(
+        dossier=dossier, actor=province.citizen, method=DeliveryMethod.DESK
+    )
+    payment, _ = start_payment(province, dossier)
+    _pay(client, payment, django_capture_on_commit_callbacks)
+    dossier = dossier_services.dossier_submit(dossier=dossier, actor=province.citizen)
+    dossier_services.dossier_refuse_fee_exemption(
+        dossier=dossier, actor=province.officer, reason="Giấy xác nhận khuyết tật không hợp lệ."
+    )
+    dossier.refresh_from_db()
+    owed = services.amount_owed(dossier)
+    assert owed.amount == 37500 and owed.lines[0]["name"] == "Phần phí, lệ phí không được miễn, giảm"
+
+
+def test_the_national_record_lists_what_is_charged_after_the_exemption(province):
+    from dossiers.national.payloads import _fees
+
+    _poor, disabled = _exemptions(province.version)
+    dossier = _claim(province, draft(province, province.citizen), disabled)
+    assert [f["Gia"] for f in _fees(dossier)] == [37500]
+    dossier = dossier_services.dossier_submit(dossier=dossier, actor=province.citizen)
+    dossier_services.dossier_refuse_fee_exemption(
+        dossier=dossier, actor=province.officer, reason="Giấy xác nhận khuyết tật không hợp lệ."
+    )
+    dossier.refresh_from_db()
+    assert [f["Gia"] for f in _fees(dossier)] == [75000]
