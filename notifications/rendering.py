@@ -161,13 +161,13 @@ _VI: dict[str, Wording] = {
     ),
     Kind.FEEDBACK_RECEIVED: Wording(
         "Đã tiếp nhận phản ánh {{ code }}",
-        "Kính gửi {{ name }},\n{{ agency }} đã tiếp nhận phản ánh, kiến nghị \"{{ title }}\" với mã {{ code }}, "
+        'Kính gửi {{ name }},\n{{ agency }} đã tiếp nhận phản ánh, kiến nghị "{{ title }}" với mã {{ code }}, '
         "mã tra cứu {{ secret }}. Hạn trả lời: {{ due_date }}.",
         "DVC: Da tiep nhan phan anh {{ code }}, ma tra cuu {{ secret }}. Han tra loi {{ due_date }}.",
     ),
     Kind.FEEDBACK_ASSIGNED: Wording(
         "Phản ánh {{ code }} được giao cho ông/bà",
-        "Kính gửi {{ name }},\nông/bà được giao xử lý phản ánh {{ code }} \"{{ title }}\". Hạn trả lời: "
+        'Kính gửi {{ name }},\nông/bà được giao xử lý phản ánh {{ code }} "{{ title }}". Hạn trả lời: '
         "{{ due_date }}.",
         "DVC: Ban duoc giao xu ly phan anh {{ code }}, han {{ due_date }}.",
     ),
@@ -178,7 +178,7 @@ _VI: dict[str, Wording] = {
     ),
     Kind.FEEDBACK_ESCALATED: Wording(
         "Phản ánh {{ code }} quá hạn chưa trả lời",
-        "Kính gửi {{ name }},\nphản ánh {{ code }} \"{{ title }}\" của {{ agency }} đã quá hạn trả lời "
+        'Kính gửi {{ name }},\nphản ánh {{ code }} "{{ title }}" của {{ agency }} đã quá hạn trả lời '
         "({{ due_date }}) mà chưa được trả lời.",
         "DVC: Phan anh {{ code }} qua han {{ due_date }} chua tra loi.",
     ),
@@ -281,13 +281,13 @@ _EN: dict[str, Wording] = {
     ),
     Kind.FEEDBACK_RECEIVED: Wording(
         "Feedback {{ code }} received",
-        "Dear {{ name }},\n{{ agency }} received your feedback \"{{ title }}\" as {{ code }}, lookup code "
+        'Dear {{ name }},\n{{ agency }} received your feedback "{{ title }}" as {{ code }}, lookup code '
         "{{ secret }}. Answer due by {{ due_date }}.",
         "DVC: Feedback {{ code }} received, lookup code {{ secret }}. Answer by {{ due_date }}.",
     ),
     Kind.FEEDBACK_ASSIGNED: Wording(
         "Feedback {{ code }} assigned to you",
-        "Dear {{ name }},\nyou now handle feedback {{ code }} \"{{ title }}\". Answer due by {{ due_date }}.",
+        'Dear {{ name }},\nyou now handle feedback {{ code }} "{{ title }}". Answer due by {{ due_date }}.',
         "DVC: Feedback {{ code }} assigned to you, due {{ due_date }}.",
     ),
     Kind.FEEDBACK_ANSWERED: Wording(
@@ -297,7 +297,7 @@ _EN: dict[str, Wording] = {
     ),
     Kind.FEEDBACK_ESCALATED: Wording(
         "Feedback {{ code }} overdue",
-        "Dear {{ name }},\nfeedback {{ code }} \"{{ title }}\" to {{ agency }} passed its answer date "
+        'Dear {{ name }},\nfeedback {{ code }} "{{ title }}" to {{ agency }} passed its answer date '
         "({{ due_date }}) unanswered.",
         "DVC: Feedback {{ code }} overdue since {{ due_date }}.",
     ),

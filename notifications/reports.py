@@ -82,7 +82,12 @@ def esms_report(request, token: str):
         return JsonResponse({"result": "ignored", "status": ESMS_STATUS.get(status, status)})
     outcome, code, message, retry = reading
     result = services.delivery_report(
-        provider=Provider.ESMS, message_id=message_id, outcome=outcome, code=code, message=message, retry=retry
+        provider=Provider.ESMS,
+        message_id=message_id,
+        outcome=outcome,
+        code=code,
+        message=message,
+        retry=retry,
     )
     logger.info("eSMS report %s %s: %s", message_id, outcome, result)
     return JsonResponse({"result": result})

@@ -360,7 +360,11 @@ def _apply_report(row: Notification, report: ProviderReport) -> str:
             status=Status.DELIVERED, delivered_at=at, next_attempt_at=None, error_code="", error_message=""
         )
         DeliveryEvent.objects.create(
-            notification=row, at=at, outcome=AttemptOutcome.DELIVERED, code=report.code, message=report.message
+            notification=row,
+            at=at,
+            outcome=AttemptOutcome.DELIVERED,
+            code=report.code,
+            message=report.message,
         )
         return "applied"
     if row.status != Status.SENT:

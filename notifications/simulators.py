@@ -202,7 +202,9 @@ def report(message: SimulatedMessage, outcome: str) -> int:
 
     from .reports import zalo_signature
 
-    with httpx.Client(transport=_local_transport(), timeout=settings.NOTIFY_PROVIDER_TIMEOUT_SECONDS) as client:
+    with httpx.Client(
+        transport=_local_transport(), timeout=settings.NOTIFY_PROVIDER_TIMEOUT_SECONDS
+    ) as client:
         if message.provider == "esms":
             if not message.callback_url:
                 return 0
@@ -245,7 +247,9 @@ def report(message: SimulatedMessage, outcome: str) -> int:
                 headers={"content-type": "application/json", "X-ZEvent-Signature": signature},
             )
     SimulatedMessage.objects.filter(pk=message.pk).update(reported=outcome)
-    logger.info("Simulator %s reported %s %s: %s", message.provider, message.pk, outcome, response.status_code)
+    logger.info(
+        "Simulator %s reported %s %s: %s", message.provider, message.pk, outcome, response.status_code
+    )
     return response.status_code
 
 

@@ -489,7 +489,9 @@ SMS_ESMS_CALLBACK_TOKEN = env.str(
 )
 SMS_ESMS_CALLBACK_URL = env.str(
     "SMS_ESMS_CALLBACK_URL",
-    default=f"{SITE_URL}/thong-bao/bao-cao-gui/esms/{SMS_ESMS_CALLBACK_TOKEN}/" if SMS_ESMS_CALLBACK_TOKEN else "",
+    default=f"{SITE_URL}/thong-bao/bao-cao-gui/esms/{SMS_ESMS_CALLBACK_TOKEN}/"
+    if SMS_ESMS_CALLBACK_TOKEN
+    else "",
 )
 # Zalo ZNS: the OA's app id and secret, the first token pair (later pairs are kept in the database, each
 # refresh token used once), the approved template id, and the longest value of one template parameter.

@@ -31,7 +31,14 @@ MESSAGES = {
 
 class EsmsChannel:
     def __init__(
-        self, *, url: str, api_key: str, secret_key: str, brandname: str, sandbox: bool, timeout: float,
+        self,
+        *,
+        url: str,
+        api_key: str,
+        secret_key: str,
+        brandname: str,
+        sandbox: bool,
+        timeout: float,
         callback_url: str = "",
     ):
         self.url = url
