@@ -29,8 +29,11 @@ class Kind(models.TextChoices):
     TICKET_CALLED = "ticket_called", _("Đến lượt tại quầy")
 
 
-# Kinds a person may not turn off or choose channels for (sent to the address being verified).
-SYSTEM_KINDS = frozenset({Kind.CONTACT_CODE})
+# Kinds a person may not turn off or choose channels for: sent to the address being verified, or by SMS to the
+# phone given when booking a desk appointment.
+SYSTEM_KINDS = frozenset(
+    {Kind.CONTACT_CODE, Kind.APPOINTMENT_CONFIRMED, Kind.APPOINTMENT_CANCELLED, Kind.TICKET_CALLED}
+)
 # Kinds only officers receive.
 OFFICER_KINDS = frozenset({Kind.DEADLINE_DIGEST, Kind.FEEDBACK_ASSIGNED, Kind.FEEDBACK_ESCALATED})
 

@@ -93,7 +93,9 @@ def appointment_limit() -> Limit:
 def contact_code_send_limit() -> Limit:
     """Verification codes sent to a phone or e-mail (each an SMS or a mail paid for), per client address and
     per account (NOTIFY_CODE_SEND_* settings)."""
-    return Limit("contact-code-send", settings.NOTIFY_CODE_SEND_LIMIT, settings.NOTIFY_CODE_SEND_WINDOW_SECONDS)
+    return Limit(
+        "contact-code-send", settings.NOTIFY_CODE_SEND_LIMIT, settings.NOTIFY_CODE_SEND_WINDOW_SECONDS
+    )
 
 
 def contact_code_verify_limit() -> Limit:
