@@ -29,11 +29,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from portal import outbox
+from portal.validators import validate_phone
 
 from . import rendering
 from .channels import ChannelError, adapter_for
@@ -174,11 +177,6 @@ def notify_contacts(
     """Write the rows of one event for people without an account: SMS to the phone, e-mail to the address
     (in the caller's transaction, like `notify`). An invalid phone or address is skipped (they were checked
     when entered; an old record may still hold one)."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
-    from portal.validators import validate_phone
-
     created: list[Notification] = []
     for contact in contacts:
         personal = _personal(kind, context, name=contact.name, link=link)
