@@ -33,7 +33,8 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.test import RequestFactory
-from django.urls import include, path, resolve
+from django.urls import include, path, resolve, reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -197,10 +198,7 @@ def report(message: SimulatedMessage, outcome: str) -> int:
     """Send the provider's delivery report of `message` to the portal, as the provider would; returns the
     portal's HTTP status. eSMS: GET on the message's CallbackUrl; Zalo: a signed webhook event (delivered only:
     Zalo has no "not delivered" event)."""
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from .reports import zalo_signature
+    from .reports import zalo_signature  # the portal's side of the webhook, signed the same way
 
     with httpx.Client(
         transport=_local_transport(), timeout=settings.NOTIFY_PROVIDER_TIMEOUT_SECONDS
@@ -224,17 +222,15 @@ def report(message: SimulatedMessage, outcome: str) -> int:
         else:
             if outcome != "delivered":
                 return 0
-            body = json.dumps(
-                {
-                    "app_id": settings.ZALO_APP_ID,
-                    "event_name": "user_received_message",
-                    "timestamp": str(int(timezone.now().timestamp() * 1000)),
-                    "sender": {"id": "simulator-oa"},
-                    "recipient": {"id": message.phone},
-                    "message": {"msg_id": message.provider_message_id, "delivery_time": ""},
-                }
-            ).encode()
-            event = json.loads(body)
+            event = {
+                "app_id": settings.ZALO_APP_ID,
+                "event_name": "user_received_message",
+                "timestamp": str(int(timezone.now().timestamp() * 1000)),
+                "sender": {"id": "simulator-oa"},
+                "recipient": {"id": message.phone},
+                "message": {"msg_id": message.provider_message_id, "delivery_time": ""},
+            }
+            body = json.dumps(event).encode()
             signature = zalo_signature(
                 app_id=event["app_id"],
                 body=body,
