@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.urls import reverse
 
 from dossiers import services as dossier_services
@@ -177,17 +176,8 @@ def test_appointment_notices_go_by_sms_to_the_phone_given(province, deliver_afte
     assert ticket.label.lower() in called.body.lower() and "3" in called.body
 
 
-@pytest.fixture
-def _cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def test_verification_codes_are_limited_per_account_and_per_client(
-    client, province, settings, rate_limit_clock, _cache
+    client, province, settings, rate_limit_clock
 ):
     settings.NOTIFY_CODE_SEND_LIMIT = 2
     citizen = province.citizen
@@ -211,7 +201,7 @@ def test_verification_codes_are_limited_per_account_and_per_client(
 
 
 def test_wrong_codes_are_limited(
-    client, province, settings, rate_limit_clock, _cache, django_capture_on_commit_callbacks
+    client, province, settings, rate_limit_clock, django_capture_on_commit_callbacks
 ):
     settings.NOTIFY_CODE_VERIFY_LIMIT = 2
     client.force_login(province.citizen)
