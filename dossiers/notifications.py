@@ -1,6 +1,8 @@
 """What each dossier event tells whom: the events that matter to the applicant become notifications, written
-by `notifications.services.notify` in the event's own transaction (called from `services.core.record_event`),
-and officers get a daily digest of the dossiers they handle that are due soon or overdue.
+by `notifications.services.notify` in the event's own transaction (called from `services.core.record_event`) —
+or, for a counter or postal dossier whose applicant has no account, by `notify_contacts` to the phone and
+e-mail written on the dossier — and officers get a daily digest of the dossiers they handle that are due soon
+or overdue.
 
 The payments module moves a dossier through the same transitions (REQUEST_PAYMENT: fee due,
 RECORD_PAYMENT: paid and resumed), so those notifications come from here too; a module that has its own
