@@ -122,7 +122,7 @@ def test_citizen_chooses_sms_files_and_reads_the_notifications(demo_site, browse
         .get_by_role("listitem")
         .filter(has_text=f"DVC: Ho so {dossier.code} can bo sung")
         .get_by_test_id("reported")
-    ).to_contain_text("delivered")
+    ).to_have_attribute("data-outcome", "delivered")
     citizen.reload()
     status = citizen.get_by_test_id("notification-status")
     delivered = status.locator("tr[data-status=delivered]")
