@@ -1,6 +1,8 @@
 """What each dossier event tells whom: the events that matter to the applicant become notifications, written
-by `notifications.services.notify` in the event's own transaction (called from `services.core.record_event`),
-and officers get a daily digest of the dossiers they handle that are due soon or overdue.
+by `notifications.services.notify` in the event's own transaction (called from `services.core.record_event`) —
+or, for a counter or postal dossier whose applicant has no account, by `notify_contacts` to the phone and
+e-mail written on the dossier — and officers get a daily digest of the dossiers they handle that are due soon
+or overdue.
 
 The payments module moves a dossier through the same transitions (REQUEST_PAYMENT: fee due,
 RECORD_PAYMENT: paid and resumed), so those notifications come from here too; a module that has its own
@@ -79,13 +81,51 @@ def event_context(dossier: Dossier, event: DossierEvent) -> dict:
     }
 
 
+# What a person without an account (a counter or postal dossier) is told, by SMS and e-mail to the phone and
+# address written on the dossier: the events that ask or tell them something. Online submission needs an
+# account, and officers' messages are read on the portal.
+CONTACT_KINDS = frozenset(
+    {
+        Kind.RECEIVED,
+        Kind.REFUSED,
+        Kind.SUPPLEMENT_REQUESTED,
+        Kind.SUPPLEMENT_ACCEPTED,
+        Kind.FEE_DUE,
+        Kind.FEE_PAID,
+        Kind.APOLOGY,
+        Kind.TRANSFERRED,
+        Kind.RESULT_READY,
+        Kind.DELIVERED,
+    }
+)
+
+
 def dossier_notify_event(*, dossier: Dossier, event: DossierEvent) -> None:
-    """Write the notifications of one event for the applicant's account (in the event's transaction). A
-    message from the applicant, or an event of a dossier without an account (a walk-in), tells nobody."""
+    """Write the notifications of one event (in the event's transaction): for the applicant's account, or —
+    a dossier without an account (walk-in, postal) — by SMS / e-mail to the applicant's phone and address
+    (CONTACT_KINDS only). A message from the applicant tells nobody."""
     kind = KIND_FOR_ACTION.get(event.action)
-    if kind is None or not dossier.applicant_id:
+    if kind is None:
         return
     if event.action == A.MESSAGE and (event.payload or {}).get("from_applicant"):
+        return
+    if not dossier.applicant_id:
+        if kind in CONTACT_KINDS and (dossier.applicant_phone or dossier.applicant_email):
+            notifications.notify_contacts(
+                kind=kind,
+                event_key=f"dossier-event:{event.pk}",
+                contacts=[
+                    notifications.Contact(
+                        name=dossier.applicant_name,
+                        phone=dossier.applicant_phone,
+                        email=dossier.applicant_email,
+                    )
+                ],
+                context=event_context(dossier, event),
+                dossier_id=dossier.pk,
+                dossier_code=dossier.code or "",
+                link=reverse("dossiers:lookup"),
+            )
         return
     notifications.notify(
         kind=kind,

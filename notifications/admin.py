@@ -30,9 +30,10 @@ class NotificationAdmin(admin.ModelAdmin):
         "dossier_code",
         "status",
         "attempts",
+        "delivered_at",
     ]
     list_filter = ["status", "channel", "kind"]
-    search_fields = ["dossier_code", "address", "recipient__username"]
+    search_fields = ["dossier_code", "address", "recipient__username", "provider_message_id"]
     inlines = [DeliveryEventInline]
 
     def has_add_permission(self, request):

@@ -20,12 +20,22 @@ class Kind(models.TextChoices):
     DEADLINE_DIGEST = "deadline_digest", _("Hồ sơ sắp đến hạn, quá hạn (cán bộ)")
     SURVEY_INVITATION = "survey_invitation", _("Mời đánh giá mức độ hài lòng")
     CONTACT_CODE = "contact_code", _("Mã xác minh số điện thoại, thư điện tử")
+    FEEDBACK_RECEIVED = "feedback_received", _("Đã tiếp nhận phản ánh, kiến nghị")
+    FEEDBACK_ASSIGNED = "feedback_assigned", _("Được giao xử lý phản ánh (cán bộ)")
+    FEEDBACK_ANSWERED = "feedback_answered", _("Phản ánh, kiến nghị đã được trả lời")
+    FEEDBACK_ESCALATED = "feedback_escalated", _("Phản ánh quá hạn chưa trả lời (lãnh đạo)")
+    APPOINTMENT_CONFIRMED = "appointment_confirmed", _("Xác nhận lịch hẹn")
+    APPOINTMENT_CANCELLED = "appointment_cancelled", _("Đã hủy lịch hẹn")
+    TICKET_CALLED = "ticket_called", _("Đến lượt tại quầy")
 
 
-# Kinds a person may not turn off or choose channels for (sent to the address being verified).
-SYSTEM_KINDS = frozenset({Kind.CONTACT_CODE})
+# Kinds a person may not turn off or choose channels for: sent to the address being verified, or by SMS to the
+# phone given when booking a desk appointment.
+SYSTEM_KINDS = frozenset(
+    {Kind.CONTACT_CODE, Kind.APPOINTMENT_CONFIRMED, Kind.APPOINTMENT_CANCELLED, Kind.TICKET_CALLED}
+)
 # Kinds only officers receive.
-OFFICER_KINDS = frozenset({Kind.DEADLINE_DIGEST})
+OFFICER_KINDS = frozenset({Kind.DEADLINE_DIGEST, Kind.FEEDBACK_ASSIGNED, Kind.FEEDBACK_ESCALATED})
 
 
 class Channel(models.TextChoices):
@@ -61,3 +71,20 @@ class AttemptOutcome(models.TextChoices):
     RETRY = "retry", _("Lỗi tạm thời, sẽ gửi lại")
     FAILED = "failed", _("Lỗi, không gửi lại")
     FALLBACK = "fallback", _("Chuyển sang SMS")
+    DELIVERED = "delivered", _("Nhà cung cấp báo đã đến người nhận")
+    UNDELIVERED = "undelivered", _("Nhà cung cấp báo không đến được người nhận")
+
+
+class Provider(models.TextChoices):
+    """The providers whose delivery reports the portal receives, and the channel of each."""
+
+    ESMS = "esms", "eSMS"
+    ZALO = "zalo", "Zalo ZNS"
+
+
+CHANNEL_OF_PROVIDER = {Provider.ESMS: Channel.SMS, Provider.ZALO: Channel.ZALO}
+
+
+class ReportOutcome(models.TextChoices):
+    DELIVERED = "delivered", _("Đã đến người nhận")
+    FAILED = "failed", _("Không đến được người nhận")

@@ -23,7 +23,6 @@ from .services import Target, notify, subscriber_for
 
 CODE_MINUTES = 15
 MAX_FAILED = 5
-MAX_CODES_PER_HOUR = 5
 
 
 def _hash(verification_pk: int, code: str) -> str:
@@ -58,19 +57,12 @@ def normalise(kind: str, value: str) -> str:
 
 
 def contact_verification_start(*, user, kind: str, value: str) -> ContactVerification:
-    """Send a 6-digit code to the phone (SMS) or address (e-mail), valid CODE_MINUTES minutes; at most
-    MAX_CODES_PER_HOUR codes an hour per account."""
+    """Send a 6-digit code to the phone (SMS) or address (e-mail), valid CODE_MINUTES minutes. How many codes
+    a client or an account may ask for is limited by the pages (portal/ratelimit.py), which know the client."""
     if kind not in ContactKind.values:
         raise _error("kind", "Chọn số điện thoại hoặc thư điện tử.")
     value = normalise(kind, value)
     now = timezone.now()
-    recent = ContactVerification.objects.filter(
-        user=user, created_at__gte=now - dt.timedelta(hours=1)
-    ).count()
-    if recent >= MAX_CODES_PER_HOUR:
-        raise _error(
-            "value", "Đã gửi quá nhiều mã trong một giờ. Vui lòng thử lại sau.", code="too_many_codes"
-        )
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         verification = ContactVerification.objects.create(

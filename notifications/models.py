@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.append_only import AppendOnlyModel
 
-from .constants import AttemptOutcome, Channel, ContactKind, Kind, Status
+from .constants import AttemptOutcome, Channel, ContactKind, Kind, Provider, ReportOutcome, Status
 
 
 class Notification(models.Model):
@@ -20,12 +20,17 @@ class Notification(models.Model):
 
     kind = models.CharField(_("loại thông báo"), max_length=32, choices=Kind.choices)
     channel = models.CharField(_("kênh"), max_length=8, choices=Channel.choices)
+    # Empty for a person without an account (a walk-in applicant, a feedback or booking contact): the row
+    # then goes to `address` only.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người nhận"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        null=True,
+        blank=True,
     )
+    contact_name = models.CharField(_("tên người nhận"), max_length=200, blank=True)
     address = models.CharField(_("địa chỉ nhận"), max_length=254, blank=True)
     language = models.CharField(_("ngôn ngữ"), max_length=8, default="vi")
     # The dossier is named by id and code only: the dossiers app sits above this one.
@@ -47,6 +52,9 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("gửi lại lúc"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("bắt đầu gửi lúc"), null=True, blank=True)
     sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("đến người nhận lúc"), null=True, blank=True)
+    # Sends started again after the provider reported the message undelivered: each gets its own RequestId.
+    resends = models.PositiveSmallIntegerField(_("số lần gửi lại sau báo lỗi"), default=0)
     read_at = models.DateTimeField(_("đọc lúc"), null=True, blank=True)
     provider_message_id = models.CharField(_("mã tin của nhà cung cấp"), max_length=100, blank=True)
     error_code = models.CharField(_("mã lỗi"), max_length=40, blank=True)
@@ -71,9 +79,16 @@ class Notification(models.Model):
         )
 
     @property
+    def recipient_label(self) -> str:
+        return str(self.recipient) if self.recipient_id else self.contact_name or self.address
+
+    @property
     def request_id(self) -> str:
-        """The key the provider de-duplicates on (eSMS RequestId ≤ 50 characters, ZNS tracking_id)."""
-        return hashlib.sha256(self.idempotency_key.encode()).hexdigest()[:40]
+        """The key the provider de-duplicates on (eSMS RequestId ≤ 50 characters, ZNS tracking_id). A send
+        started again after an "undelivered" report carries a new one (the provider would drop it as a
+        duplicate otherwise); a send repeated after a worker crash keeps it."""
+        suffix = f"#{self.resends}" if self.resends else ""
+        return hashlib.sha256(f"{self.idempotency_key}{suffix}".encode()).hexdigest()[:40]
 
     @property
     def is_unread(self) -> bool:
@@ -93,6 +108,36 @@ class DeliveryEvent(AppendOnlyModel):
         verbose_name = _("lần gửi thông báo")
         verbose_name_plural = _("lần gửi thông báo")
         ordering = ["at", "pk"]
+
+
+class ProviderReport(models.Model):
+    """A delivery report a provider sent (eSMS callback, Zalo webhook), kept once per message and outcome.
+
+    Applied to its notification at once when the row carries the provider's message id, otherwise when the
+    worker records the send (a provider may report before the worker has written the id down)."""
+
+    provider = models.CharField(_("nhà cung cấp"), max_length=8, choices=Provider.choices)
+    message_id = models.CharField(_("mã tin của nhà cung cấp"), max_length=100)
+    outcome = models.CharField(_("kết quả"), max_length=12, choices=ReportOutcome.choices)
+    code = models.CharField(_("mã trả về"), max_length=40, blank=True)
+    message = models.CharField(_("thông điệp"), max_length=500, blank=True)
+    retry = models.BooleanField(_("gửi lại được"), default=False)
+    received_at = models.DateTimeField(_("nhận lúc"))
+    applied_at = models.DateTimeField(_("áp dụng lúc"), null=True, blank=True)
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="provider_reports"
+    )
+
+    class Meta:
+        verbose_name = _("báo cáo gửi tin của nhà cung cấp")
+        verbose_name_plural = _("báo cáo gửi tin của nhà cung cấp")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "message_id", "outcome"], name="provider_report_once")
+        ]
+        indexes = [models.Index(fields=["provider", "message_id"], name="provider_report_message")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.message_id} {self.outcome}"
 
 
 class Subscriber(models.Model):
@@ -217,6 +262,8 @@ class SimulatedMessage(models.Model):
     template_id = models.CharField(max_length=40, blank=True)
     data = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    callback_url = models.CharField(max_length=500, blank=True)
+    reported = models.CharField(max_length=12, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -224,6 +271,11 @@ class SimulatedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.phone}"
+
+    @property
+    def provider_message_id(self) -> str:
+        """What the simulator answered as the message's id (eSMS SMSID, ZNS msg_id)."""
+        return f"sim-{self.pk}" if self.provider == "esms" else f"zns-{self.pk}"
 
 
 class SimulatorState(models.Model):

@@ -37,6 +37,11 @@ VARIABLES = {
     "overdue_count": "Số hồ sơ quá hạn",
     "items": "Danh sách hồ sơ (mỗi dòng một hồ sơ)",
     "survey_link": "Đường dẫn phiếu đánh giá",
+    "title": "Tiêu đề phản ánh, kiến nghị",
+    "secret": "Mã tra cứu (phản ánh) hoặc mã bí mật (lịch hẹn)",
+    "appointment_time": "Thời gian hẹn (HH:MM dd/mm/yyyy)",
+    "ticket": "Số thứ tự",
+    "counter": "Quầy",
 }
 
 SAMPLE_CONTEXT = {
@@ -54,6 +59,11 @@ SAMPLE_CONTEXT = {
     "overdue_count": "1",
     "items": "000.00.15.H32-261014-0001 (28/10/2026)",
     "survey_link": "https://dichvucong.khanhhoa.gov.vn/danh-gia/1/",
+    "title": "Chậm trả kết quả hồ sơ đất đai",
+    "secret": "K7P2QX",
+    "appointment_time": "08:30 16/10/2026",
+    "ticket": "A012",
+    "counter": "Quầy 3",
 }
 
 
@@ -149,6 +159,45 @@ _VI: dict[str, Wording] = {
         "Mã xác minh địa chỉ nhận thông báo của ông/bà là {{ verification_code }} (hiệu lực 15 phút).",
         "DVC: Ma xac minh cua ban la {{ verification_code }} (hieu luc 15 phut).",
     ),
+    Kind.FEEDBACK_RECEIVED: Wording(
+        "Đã tiếp nhận phản ánh {{ code }}",
+        'Kính gửi {{ name }},\n{{ agency }} đã tiếp nhận phản ánh, kiến nghị "{{ title }}" với mã {{ code }}, '
+        "mã tra cứu {{ secret }}. Hạn trả lời: {{ due_date }}.",
+        "DVC: Da tiep nhan phan anh {{ code }}, ma tra cuu {{ secret }}. Han tra loi {{ due_date }}.",
+    ),
+    Kind.FEEDBACK_ASSIGNED: Wording(
+        "Phản ánh {{ code }} được giao cho ông/bà",
+        'Kính gửi {{ name }},\nông/bà được giao xử lý phản ánh {{ code }} "{{ title }}". Hạn trả lời: '
+        "{{ due_date }}.",
+        "DVC: Ban duoc giao xu ly phan anh {{ code }}, han {{ due_date }}.",
+    ),
+    Kind.FEEDBACK_ANSWERED: Wording(
+        "Phản ánh {{ code }} đã được trả lời",
+        "Kính gửi {{ name }},\n{{ agency }} đã trả lời phản ánh {{ code }}: {{ message }}",
+        "DVC: Phan anh {{ code }} da duoc tra loi. Tra cuu bang ma {{ code }} tren cong dich vu cong.",
+    ),
+    Kind.FEEDBACK_ESCALATED: Wording(
+        "Phản ánh {{ code }} quá hạn chưa trả lời",
+        'Kính gửi {{ name }},\nphản ánh {{ code }} "{{ title }}" của {{ agency }} đã quá hạn trả lời '
+        "({{ due_date }}) mà chưa được trả lời.",
+        "DVC: Phan anh {{ code }} qua han {{ due_date }} chua tra loi.",
+    ),
+    Kind.APPOINTMENT_CONFIRMED: Wording(
+        "Lịch hẹn {{ code }}: {{ appointment_time }}",
+        "Kính gửi {{ name }},\nlịch hẹn {{ code }} tại {{ agency }} lúc {{ appointment_time }} đã được xác nhận. "
+        "Xuất trình mã này (hoặc mã QR) tại máy lấy số: {{ link }}",
+        "DVC: Lich hen {{ code }} tai {{ agency }} luc {{ appointment_time }}. Xuat trinh ma nay khi den.",
+    ),
+    Kind.APPOINTMENT_CANCELLED: Wording(
+        "Đã hủy lịch hẹn {{ code }}",
+        "Kính gửi {{ name }},\nlịch hẹn {{ code }} tại {{ agency }} lúc {{ appointment_time }} đã được hủy.",
+        "DVC: Lich hen {{ code }} luc {{ appointment_time }} da duoc huy.",
+    ),
+    Kind.TICKET_CALLED: Wording(
+        "Số {{ ticket }}: mời đến {{ counter }}",
+        "Kính gửi {{ name }},\nsố thứ tự {{ ticket }} tại {{ agency }} được mời đến {{ counter }}.",
+        "DVC: So {{ ticket }} moi den {{ counter }}.",
+    ),
 }
 
 _EN: dict[str, Wording] = {
@@ -229,6 +278,44 @@ _EN: dict[str, Wording] = {
         "Verification code: {{ verification_code }}",
         "Your verification code is {{ verification_code }} (valid for 15 minutes).",
         "DVC: Your verification code is {{ verification_code }} (valid 15 minutes).",
+    ),
+    Kind.FEEDBACK_RECEIVED: Wording(
+        "Feedback {{ code }} received",
+        'Dear {{ name }},\n{{ agency }} received your feedback "{{ title }}" as {{ code }}, lookup code '
+        "{{ secret }}. Answer due by {{ due_date }}.",
+        "DVC: Feedback {{ code }} received, lookup code {{ secret }}. Answer by {{ due_date }}.",
+    ),
+    Kind.FEEDBACK_ASSIGNED: Wording(
+        "Feedback {{ code }} assigned to you",
+        'Dear {{ name }},\nyou now handle feedback {{ code }} "{{ title }}". Answer due by {{ due_date }}.',
+        "DVC: Feedback {{ code }} assigned to you, due {{ due_date }}.",
+    ),
+    Kind.FEEDBACK_ANSWERED: Wording(
+        "Feedback {{ code }} answered",
+        "Dear {{ name }},\n{{ agency }} answered feedback {{ code }}: {{ message }}",
+        "DVC: Feedback {{ code }} was answered. Look it up on the portal.",
+    ),
+    Kind.FEEDBACK_ESCALATED: Wording(
+        "Feedback {{ code }} overdue",
+        'Dear {{ name }},\nfeedback {{ code }} "{{ title }}" to {{ agency }} passed its answer date '
+        "({{ due_date }}) unanswered.",
+        "DVC: Feedback {{ code }} overdue since {{ due_date }}.",
+    ),
+    Kind.APPOINTMENT_CONFIRMED: Wording(
+        "Appointment {{ code }}: {{ appointment_time }}",
+        "Dear {{ name }},\nyour appointment {{ code }} at {{ agency }} on {{ appointment_time }} is confirmed. "
+        "Show this code (or its QR code) at the kiosk: {{ link }}",
+        "DVC: Appointment {{ code }} at {{ agency }} on {{ appointment_time }}. Show this code.",
+    ),
+    Kind.APPOINTMENT_CANCELLED: Wording(
+        "Appointment {{ code }} cancelled",
+        "Dear {{ name }},\nyour appointment {{ code }} at {{ agency }} on {{ appointment_time }} was cancelled.",
+        "DVC: Appointment {{ code }} on {{ appointment_time }} cancelled.",
+    ),
+    Kind.TICKET_CALLED: Wording(
+        "Number {{ ticket }}: please go to {{ counter }}",
+        "Dear {{ name }},\nnumber {{ ticket }} at {{ agency }} is called to {{ counter }}.",
+        "DVC: Number {{ ticket }}, please go to {{ counter }}.",
     ),
 }
 

@@ -9,26 +9,47 @@ writes one `Notification` row per recipient and channel (the portal inbox always
 person chose for the kind and has verified) and schedules delivery through the task outbox, so the rows and
 their delivery commit or roll back with the event. The same `event_key` never gives a second row for a
 recipient and channel.
+
+    notify_contacts(kind=Kind.RECEIVED, event_key=…, contacts=[Contact(name, phone, email)], context={…})
+
+does the same for people without an account (a walk-in or postal applicant, a feedback or booking contact):
+an SMS to the phone and an e-mail to the address given, same templates, same idempotency rule (the address
+stands for the recipient in the key).
+
+`delivery_report(...)` records what a provider later says about a message it accepted (delivered, or not
+delivered with its reason): see `notifications.reports` for the endpoints.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from portal import outbox
+from portal.validators import validate_phone
 
 from . import rendering
 from .channels import ChannelError, adapter_for
-from .constants import SYSTEM_KINDS, AttemptOutcome, Channel, Kind, Status
-from .models import DeliveryEvent, Notification, Preference, Subscriber
+from .constants import (
+    CHANNEL_OF_PROVIDER,
+    SYSTEM_KINDS,
+    AttemptOutcome,
+    Channel,
+    Kind,
+    ReportOutcome,
+    Status,
+)
+from .models import DeliveryEvent, Notification, Preference, ProviderReport, Subscriber
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +88,41 @@ def targets_for(*, user, kind: str) -> list[Target]:
     return targets
 
 
-def idempotency_key(event_key: str, recipient_id: int, channel: str) -> str:
+def idempotency_key(event_key: str, recipient_id: int | str, channel: str) -> str:
     return f"{event_key}:{recipient_id}:{channel}"[:200]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person without an account, reached at the phone and/or e-mail address they gave."""
+
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    language: str = "vi"
+
+    def targets(self) -> list[Target]:
+        targets = []
+        if self.phone:
+            targets.append(Target(Channel.SMS, self.phone))
+        if self.email:
+            targets.append(Target(Channel.EMAIL, self.email))
+        return targets
+
+
+def contact_key(address: str) -> str:
+    """What stands for a contact in the idempotency key (the address, hashed: keys are shown to admins)."""
+    return "c" + hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
+
+
+def _personal(kind: str, context: dict, *, name: str, link: str) -> dict:
+    return {
+        **{variable: "" for variable in rendering.VARIABLES},
+        "status": str(Kind(kind).label),
+        **context,
+        "name": context.get("name") or name,
+        "link": f"{settings.SITE_URL}{link}" if link else context.get("link", ""),
+    }
 
 
 def notify(
@@ -89,13 +143,7 @@ def notify(
         if user is None:
             continue
         language = Subscriber.objects.filter(user=user).values_list("language", flat=True).first() or "vi"
-        personal = {
-            **{name: "" for name in rendering.VARIABLES},
-            "status": str(Kind(kind).label),
-            **context,
-            "name": context.get("name") or user.full_name or user.username,
-            "link": f"{settings.SITE_URL}{link}" if link else context.get("link", ""),
-        }
+        personal = _personal(kind, context, name=user.full_name or user.username, link=link)
         for target in targets if targets is not None else targets_for(user=user, kind=kind):
             key = idempotency_key(event_key, user.pk, target.channel)
             if Notification.objects.filter(idempotency_key=key).exists():
@@ -116,6 +164,48 @@ def notify(
     return created
 
 
+def notify_contacts(
+    *,
+    kind: str,
+    event_key: str,
+    contacts: Iterable[Contact],
+    context: dict,
+    dossier_id: int | None = None,
+    dossier_code: str = "",
+    link: str = "",
+) -> list[Notification]:
+    """Write the rows of one event for people without an account: SMS to the phone, e-mail to the address
+    (in the caller's transaction, like `notify`). An invalid phone or address is skipped (they were checked
+    when entered; an old record may still hold one)."""
+    created: list[Notification] = []
+    for contact in contacts:
+        personal = _personal(kind, context, name=contact.name, link=link)
+        for target in contact.targets():
+            try:
+                (validate_phone if target.channel == Channel.SMS else validate_email)(target.address)
+            except ValidationError:
+                logger.info("Notification %s: contact address %r skipped", event_key, target.address)
+                continue
+            key = idempotency_key(event_key, contact_key(target.address), target.channel)
+            if Notification.objects.filter(idempotency_key=key).exists():
+                continue
+            created.append(
+                _write(
+                    kind=kind,
+                    key=key,
+                    user=None,
+                    target=target,
+                    language=contact.language if contact.language in ("vi", "en") else "vi",
+                    context=personal,
+                    dossier_id=dossier_id,
+                    dossier_code=dossier_code,
+                    link=link,
+                    contact_name=contact.name,
+                )
+            )
+    return created
+
+
 def _write(
     *,
     kind,
@@ -128,6 +218,7 @@ def _write(
     dossier_code,
     link,
     fallback_of: Notification | None = None,
+    contact_name: str = "",
 ) -> Notification:
     source = rendering.source_for(kind, target.channel, language)
     rendered = rendering.render(source, channel=target.channel, context=context)
@@ -137,6 +228,7 @@ def _write(
         kind=kind,
         channel=target.channel,
         recipient=user,
+        contact_name=contact_name[:200],
         address=target.address,
         language=language,
         dossier_id=dossier_id,
@@ -192,7 +284,8 @@ def notification_deliver(*, notification_id: int) -> str:
         return _record_failure(row, ChannelError(f"{type(exc).__name__}: {exc}", code="error"))
     at = timezone.now()
     with transaction.atomic():
-        Notification.objects.filter(pk=row.pk).update(
+        # Only from SENDING: a delivery report applied meanwhile (DELIVERED) is never turned back into SENT.
+        Notification.objects.filter(pk=row.pk, status=Status.SENDING).update(
             status=Status.SENT,
             sent_at=at,
             provider_message_id=sent.provider_message_id[:100],
@@ -203,7 +296,95 @@ def notification_deliver(*, notification_id: int) -> str:
         DeliveryEvent.objects.create(
             notification=row, at=at, outcome=AttemptOutcome.SENT, message=sent.provider_message_id[:500]
         )
+        if sent.provider_message_id:
+            _apply_waiting_reports(row.pk, sent.provider_message_id[:100])
     return "sent"
+
+
+PROVIDER_OF_CHANNEL = {channel: provider for provider, channel in CHANNEL_OF_PROVIDER.items()}
+
+
+def delivery_report(
+    *, provider: str, message_id: str, outcome: str, code: str = "", message: str = "", retry: bool = False
+) -> str:
+    """Record a provider's delivery report about the message it named `message_id` and apply it to the row
+    that carries that id. Idempotent (one report per message and outcome is kept; a repeated call changes
+    nothing) and safe out of order: a report that arrives before the worker wrote the id down is kept and
+    applied when it does; "delivered" is final (a later failure report or the worker's own "sent" leaves it);
+    a failure report only turns a SENT row into a retry (with a new RequestId, if the error is passing and
+    attempts remain) or a failure. Returns what happened: applied, duplicate, waiting or ignored."""
+    now = timezone.now()
+    with transaction.atomic():
+        report, created = ProviderReport.objects.get_or_create(
+            provider=provider,
+            message_id=message_id[:100],
+            outcome=outcome,
+            defaults={"code": code[:40], "message": message[:500], "retry": retry, "received_at": now},
+        )
+        if not created:
+            return "duplicate"
+        row = (
+            Notification.objects.select_for_update()
+            .filter(channel=CHANNEL_OF_PROVIDER[provider], provider_message_id=report.message_id)
+            .order_by("-pk")
+            .first()
+        )
+        if row is None:
+            return "waiting"
+        return _apply_report(row, report)
+
+
+def _apply_waiting_reports(pk: int, message_id: str) -> None:
+    row = Notification.objects.select_for_update().get(pk=pk)
+    provider = PROVIDER_OF_CHANNEL.get(row.channel)
+    if provider is None:
+        return
+    waiting = ProviderReport.objects.filter(
+        provider=provider, message_id=message_id, applied_at__isnull=True
+    ).order_by("received_at", "pk")
+    for report in waiting:
+        _apply_report(row, report)
+        row.refresh_from_db()
+
+
+def _apply_report(row: Notification, report: ProviderReport) -> str:
+    """Apply one report to its (locked) row, inside the caller's transaction."""
+    at = timezone.now()
+    ProviderReport.objects.filter(pk=report.pk).update(applied_at=at, notification=row)
+    if report.outcome == ReportOutcome.DELIVERED:
+        if row.status in (Status.DELIVERED, Status.CANCELLED):
+            return "ignored"
+        Notification.objects.filter(pk=row.pk).update(
+            status=Status.DELIVERED, delivered_at=at, next_attempt_at=None, error_code="", error_message=""
+        )
+        DeliveryEvent.objects.create(
+            notification=row,
+            at=at,
+            outcome=AttemptOutcome.DELIVERED,
+            code=report.code,
+            message=report.message,
+        )
+        return "applied"
+    if row.status != Status.SENT:
+        # Delivered already, or sent again since: the report is kept (ProviderReport) but changes nothing.
+        return "ignored"
+    again = report.retry and row.attempts < settings.NOTIFY_MAX_ATTEMPTS
+    Notification.objects.filter(pk=row.pk).update(
+        status=Status.PENDING if again else Status.FAILED,
+        next_attempt_at=at + backoff(row.attempts) if again else None,
+        resends=F("resends") + (1 if again else 0),
+        error_code=report.code,
+        error_message=report.message,
+    )
+    DeliveryEvent.objects.create(
+        notification=row,
+        at=at,
+        outcome=AttemptOutcome.RETRY if again else AttemptOutcome.UNDELIVERED,
+        code=report.code,
+        message=report.message,
+    )
+    # The beat task hands the row to a worker again once its next attempt time has come.
+    return "applied"
 
 
 def _record_failure(row: Notification, exc: ChannelError) -> str:
@@ -249,6 +430,7 @@ def _fallback_to_sms(row: Notification) -> Notification | None:
         dossier_code=row.dossier_code,
         link=row.link,
         fallback_of=row,
+        contact_name=row.contact_name,
     )
 
 

@@ -15,3 +15,13 @@ def deliver(notification_id: int) -> str:
 @shared_task(name="notifications.requeue", ignore_result=True)
 def requeue() -> dict:
     return services.notifications_requeue()
+
+
+@shared_task(name="notifications.simulator_report", ignore_result=True)
+def simulator_report(message_id: int, outcome: str) -> int:
+    """The local simulators' delivery report of one accepted message (development and tests only)."""
+    from .models import SimulatedMessage
+    from .simulators import report
+
+    message = SimulatedMessage.objects.filter(pk=message_id).first()
+    return report(message, outcome) if message is not None else 0

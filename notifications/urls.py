@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reports, views
 
 app_name = "notifications"
 
@@ -14,4 +14,7 @@ urlpatterns = [
     path("quan-tri/mau/<str:kind>/<str:channel>/<str:language>/", views.template_edit, name="template_edit"),
     path("quan-tri/loi-gui/", views.failures, name="failures"),
     path("quan-tri/loi-gui/<int:pk>/gui-lai/", views.retry, name="retry"),
+    # Providers' delivery reports (server to server: a secret path segment, a signature).
+    path("bao-cao-gui/esms/<str:token>/", reports.esms_report, name="esms_report"),
+    path("bao-cao-gui/zalo/", reports.zalo_webhook, name="zalo_webhook"),
 ]

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal import ratelimit
 from portal.constants import Role
 from portal.errors import ApplicationError
 from portal.safe_url import safe_redirect_target
@@ -115,15 +116,44 @@ def _contact_step(request, form, *, act, done: str, forms_key: str):
     )
 
 
+def _refused(limit: ratelimit.Limit, field: str, what: str) -> ApplicationError:
+    message = _("Bạn đã %(what)s quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.") % {
+        "what": what,
+        "minutes": limit.minutes,
+    }
+    return ApplicationError(message, code="rate_limited", extra={"errors": {field: message}})
+
+
+def _send_code(request, data) -> None:
+    """Send a code, at most NOTIFY_CODE_SEND_LIMIT per window from one client and for one account."""
+    limit = ratelimit.contact_code_send_limit()
+    client_ok = ratelimit.allow(limit, request)
+    if not (ratelimit.allow(limit, request, key="user") and client_ok):
+        raise _refused(limit, "value", _("yêu cầu gửi mã xác minh"))
+    contacts.contact_verification_start(user=request.user, kind=data["kind"], value=data["value"])
+
+
+def _check_code(request, data) -> None:
+    """Check a code; wrong codes are counted per client and per account (a guessing game)."""
+    limit = ratelimit.contact_code_verify_limit()
+    if ratelimit.is_blocked(limit, request) or ratelimit.is_blocked(limit, request, key="user"):
+        raise _refused(limit, "code", _("nhập sai mã xác minh"))
+    try:
+        contacts.contact_verify(user=request.user, kind=data["kind"], code=data["code"])
+    except ApplicationError as exc:
+        if exc.code == "wrong_code":
+            ratelimit.hit(limit, request)
+            ratelimit.hit(limit, request, key="user")
+        raise
+
+
 @require_POST
 @login_required
 def contact_start(request):
     return _contact_step(
         request,
         ContactForm(request.POST),
-        act=lambda data: contacts.contact_verification_start(
-            user=request.user, kind=data["kind"], value=data["value"]
-        ),
+        act=lambda data: _send_code(request, data),
         done=_("Đã gửi mã xác minh. Nhập mã để xác nhận."),
         forms_key="contact_forms",
     )
@@ -135,7 +165,7 @@ def contact_verify(request):
     return _contact_step(
         request,
         VerifyForm(request.POST),
-        act=lambda data: contacts.contact_verify(user=request.user, kind=data["kind"], code=data["code"]),
+        act=lambda data: _check_code(request, data),
         done=_("Đã xác minh. Bạn có thể chọn nhận thông báo qua kênh này."),
         forms_key="verify_forms",
     )

@@ -49,26 +49,30 @@ def ratelimit_ip(request) -> str:
         return "0.0.0.0"
 
 
-def _usage(limit: Limit, request, *, increment: bool) -> dict:
+def _usage(limit: Limit, request, *, increment: bool, key: str = "ip") -> dict:
     return get_usage(
-        request, group=limit.scope, key="ip", rate=(limit.limit, limit.window), increment=increment
+        request, group=limit.scope, key=key, rate=(limit.limit, limit.window), increment=increment
     ) or {"count": 0, "limit": limit.limit, "should_limit": False}  # None: RATELIMIT_ENABLE is off
 
 
-def is_blocked(limit: Limit, request) -> bool:
+# `key`: "ip" counts per client network (the default); "user" per signed-in account (django-ratelimit falls
+# back to the address for an anonymous visitor), for limits that must also hold across addresses.
+
+
+def is_blocked(limit: Limit, request, *, key: str = "ip") -> bool:
     """Whether this client has used up the window (or the counter cannot be read: fail closed)."""
-    usage = _usage(limit, request, increment=False)
+    usage = _usage(limit, request, increment=False, key=key)
     return usage["count"] >= usage["limit"]
 
 
-def hit(limit: Limit, request) -> int:
+def hit(limit: Limit, request, *, key: str = "ip") -> int:
     """Count one attempt; returns the count in the current window."""
-    return _usage(limit, request, increment=True)["count"]
+    return _usage(limit, request, increment=True, key=key)["count"]
 
 
-def allow(limit: Limit, request) -> bool:
+def allow(limit: Limit, request, *, key: str = "ip") -> bool:
     """Count this attempt and say whether it may go ahead (at most `limit.limit` per window)."""
-    return not _usage(limit, request, increment=True)["should_limit"]
+    return not _usage(limit, request, increment=True, key=key)["should_limit"]
 
 
 def lookup_limit() -> Limit:
@@ -84,3 +88,18 @@ def feedback_limit() -> Limit:
 def appointment_limit() -> Limit:
     """Bookings per client address (APPOINTMENT_BOOK_* settings), so nobody fills a desk's day with fake names."""
     return Limit("appointment", settings.APPOINTMENT_BOOK_LIMIT, settings.APPOINTMENT_BOOK_WINDOW_SECONDS)
+
+
+def contact_code_send_limit() -> Limit:
+    """Verification codes sent to a phone or e-mail (each an SMS or a mail paid for), per client address and
+    per account (NOTIFY_CODE_SEND_* settings)."""
+    return Limit(
+        "contact-code-send", settings.NOTIFY_CODE_SEND_LIMIT, settings.NOTIFY_CODE_SEND_WINDOW_SECONDS
+    )
+
+
+def contact_code_verify_limit() -> Limit:
+    """Wrong verification codes typed, per client address and per account (NOTIFY_CODE_VERIFY_* settings)."""
+    return Limit(
+        "contact-code-verify", settings.NOTIFY_CODE_VERIFY_LIMIT, settings.NOTIFY_CODE_VERIFY_WINDOW_SECONDS
+    )

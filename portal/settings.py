@@ -447,6 +447,21 @@ NOTIFY_REQUEUE_AFTER_SECONDS = env.int("NOTIFY_REQUEUE_AFTER_SECONDS", default=3
 NOTIFY_REQUEUE_BATCH_SIZE = env.int("NOTIFY_REQUEUE_BATCH_SIZE", default=500)
 NOTIFY_CLAIM_TIMEOUT_SECONDS = env.int("NOTIFY_CLAIM_TIMEOUT_SECONDS", default=600)
 NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
+# How the adapters reach the simulators: "inprocess" (an httpx transport calling the simulator views in this
+# process: tests, a single runserver without workers) or "http" (real HTTP to the URLs below, e.g. a worker
+# sending to the simulators of a running server; headers with "_", which WSGI servers drop, are repeated as
+# X-Underscore-… for the simulators only). NOTIFY_SIMULATOR_REPORTS: the simulators report each accepted
+# message as delivered (eSMS callback, Zalo webhook) after their commit; off, the simulator page's buttons do.
+NOTIFY_SIMULATOR_TRANSPORT = env.str("NOTIFY_SIMULATOR_TRANSPORT", default="inprocess")
+if NOTIFY_SIMULATOR_TRANSPORT not in ("inprocess", "http"):
+    raise ImproperlyConfigured("NOTIFY_SIMULATOR_TRANSPORT must be 'inprocess' or 'http'.")
+NOTIFY_SIMULATOR_REPORTS = env.bool("NOTIFY_SIMULATOR_REPORTS", default=True)
+# Verification codes for a phone or e-mail (portal/ratelimit.py): codes sent per client address and per
+# account in a window; wrong codes typed per client address and per account in a window.
+NOTIFY_CODE_SEND_LIMIT = env.int("NOTIFY_CODE_SEND_LIMIT", default=5)
+NOTIFY_CODE_SEND_WINDOW_SECONDS = env.int("NOTIFY_CODE_SEND_WINDOW_SECONDS", default=3600)
+NOTIFY_CODE_VERIFY_LIMIT = env.int("NOTIFY_CODE_VERIFY_LIMIT", default=10)
+NOTIFY_CODE_VERIFY_WINDOW_SECONDS = env.int("NOTIFY_CODE_VERIFY_WINDOW_SECONDS", default=900)
 CELERY_BEAT_SCHEDULE["notifications-requeue"] = {
     "task": "notifications.requeue",
     "schedule": float(NOTIFY_REQUEUE_SECONDS),
@@ -470,6 +485,19 @@ SMS_ESMS_SECRET_KEY = env.str("SMS_ESMS_SECRET_KEY", default="simulator" if NOTI
 SMS_BRANDNAME = env.str("SMS_BRANDNAME", default="DVC_KHANHHOA")
 SMS_SANDBOX = env.bool("SMS_SANDBOX", default=False)
 SMS_MAX_LENGTH = env.int("SMS_MAX_LENGTH", default=306)
+# eSMS delivery reports: each send carries CallbackUrl, which eSMS calls (GET, SMSID and SendStatus…) once the
+# carrier reports. eSMS signs nothing, so the URL holds a secret path segment, SMS_ESMS_CALLBACK_TOKEN (empty:
+# no CallbackUrl is sent and the endpoint refuses every call). SMS_ESMS_CALLBACK_URL overrides the whole URL
+# (e.g. another public host); by default SITE_URL/thong-bao/bao-cao-gui/esms/<token>/.
+SMS_ESMS_CALLBACK_TOKEN = env.str(
+    "SMS_ESMS_CALLBACK_TOKEN", default="simulator-callback" if NOTIFY_SIMULATORS else ""
+)
+SMS_ESMS_CALLBACK_URL = env.str(
+    "SMS_ESMS_CALLBACK_URL",
+    default=f"{SITE_URL}/thong-bao/bao-cao-gui/esms/{SMS_ESMS_CALLBACK_TOKEN}/"
+    if SMS_ESMS_CALLBACK_TOKEN
+    else "",
+)
 # Zalo ZNS: the OA's app id and secret, the first token pair (later pairs are kept in the database, each
 # refresh token used once), the approved template id, and the longest value of one template parameter.
 ZALO_ZNS_URL = env.str(
@@ -491,6 +519,13 @@ ZALO_OA_REFRESH_TOKEN = env.str("ZALO_OA_REFRESH_TOKEN", default="rt-simulator" 
 ZALO_ZNS_TEMPLATE_ID = env.str("ZALO_ZNS_TEMPLATE_ID", default="100001")
 ZALO_ZNS_DEVELOPMENT_MODE = env.bool("ZALO_ZNS_DEVELOPMENT_MODE", default=False)
 ZNS_PARAM_MAX_LENGTH = env.int("ZNS_PARAM_MAX_LENGTH", default=100)
+# Zalo webhook (SITE_URL/thong-bao/bao-cao-gui/zalo/, registered in the Zalo app's webhook settings): events are
+# signed X-ZEvent-Signature: mac=sha256(app_id + body + timestamp + OA secret key). ZALO_WEBHOOK_SECRET_KEY is
+# that OA secret key (empty: every event is refused). Events older than ZALO_WEBHOOK_MAX_AGE_SECONDS are refused.
+ZALO_WEBHOOK_SECRET_KEY = env.str(
+    "ZALO_WEBHOOK_SECRET_KEY", default="simulator-oa-secret" if NOTIFY_SIMULATORS else ""
+)
+ZALO_WEBHOOK_MAX_AGE_SECONDS = env.int("ZALO_WEBHOOK_MAX_AGE_SECONDS", default=86400)
 # Online payment of fees (payments/). Providers offered to applicants, in this order.
 # Production offers none until each is configured (its keys are required once it is listed).
 PAYMENTS_PROVIDERS = env.list("PAYMENTS_PROVIDERS", default=[]) or (

@@ -94,12 +94,21 @@ def _tasks_in_process():
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture
+def simulator_reports(settings):
+    """The SMS / Zalo simulators report each accepted message as delivered, as the providers do."""
+    settings.NOTIFY_SIMULATOR_REPORTS = True
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
     # Dossier services do not call the national portal unless a test asks for it (`national_portal`).
     settings.NATIONAL_SYNC_ENABLED = False
+    # The SMS / Zalo simulators report deliveries only when a test asks for it (`simulator_reports`), so a
+    # message stays "sent" unless the test follows the provider's report.
+    settings.NOTIFY_SIMULATOR_REPORTS = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -51,6 +51,8 @@ OPEN = re.compile(
     r"|^password_reset|^(dossiers|dossiers-api):lookup$|^(repository|repository-api):verify"
     # The local SMS / Zalo simulators, mounted only in development and tests (NOTIFY_SIMULATORS).
     r"|^simulators:"
+    # The SMS / Zalo providers' delivery reports (server to server: a secret path token, a signed webhook).
+    r"|^notifications:(esms_report|zalo_webhook)$"
     # Payment providers' server-to-server notifications (signed, answered in their protocol), the receipt
     # verification page the QR code opens, and the local provider simulators.
     r"|^payments:(vnpay_ipn|national_callback|vietqr_statement|receipt_verify)$|^payments-simulator:"

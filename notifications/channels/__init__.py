@@ -40,10 +40,13 @@ class Adapter(Protocol):
 
 
 def http_transport():
-    """The simulators' in-process transport when NOTIFY_SIMULATORS is on, else the network."""
+    """With NOTIFY_SIMULATORS on: the simulators' in-process transport, or real HTTP to them with the
+    WSGI-safe header copies (NOTIFY_SIMULATOR_TRANSPORT=http). Otherwise the network, as it is."""
     if settings.NOTIFY_SIMULATORS:
-        from ..simulators import SimulatorTransport
+        from ..simulators import SimulatorHttpTransport, SimulatorTransport
 
+        if settings.NOTIFY_SIMULATOR_TRANSPORT == "http":
+            return SimulatorHttpTransport()
         return SimulatorTransport()
     return None
 

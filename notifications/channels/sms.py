@@ -5,7 +5,8 @@ died between the send and the mark is not sent twice. Codes (eSMS "bảng mã l�
 insufficient balance and 140 address not whitelisted are the account's problems, fixed by an operator, so the
 row is tried again later; 108 bad phone number is the recipient's, so it is dropped; 101/104/146 (key,
 brandname, content not matching a registered template) are configuration errors: tried again until the
-attempts run out, so an operator can fix them.
+attempts run out, so an operator can fix them. With SMS_ESMS_CALLBACK_URL set, each send carries it as
+`CallbackUrl`, and eSMS reports the message's final status there (`notifications.reports.esms_report`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ MESSAGES = {
 
 class EsmsChannel:
     def __init__(
-        self, *, url: str, api_key: str, secret_key: str, brandname: str, sandbox: bool, timeout: float
+        self,
+        *,
+        url: str,
+        api_key: str,
+        secret_key: str,
+        brandname: str,
+        sandbox: bool,
+        timeout: float,
+        callback_url: str = "",
     ):
         self.url = url
         self.api_key = api_key
@@ -38,6 +47,7 @@ class EsmsChannel:
         self.brandname = brandname
         self.sandbox = sandbox
         self.timeout = timeout
+        self.callback_url = callback_url
 
     @classmethod
     def from_settings(cls) -> EsmsChannel:
@@ -48,10 +58,11 @@ class EsmsChannel:
             brandname=settings.SMS_BRANDNAME,
             sandbox=settings.SMS_SANDBOX,
             timeout=settings.NOTIFY_PROVIDER_TIMEOUT_SECONDS,
+            callback_url=settings.SMS_ESMS_CALLBACK_URL,
         )
 
     def payload(self, notification) -> dict:
-        return {
+        body = {
             "ApiKey": self.api_key,
             "SecretKey": self.secret_key,
             "Phone": phone_84(notification.address),
@@ -62,6 +73,9 @@ class EsmsChannel:
             "Sandbox": "1" if self.sandbox else "0",
             "RequestId": notification.request_id,
         }
+        if self.callback_url:  # eSMS calls it with the SMSID and its final status (notifications.reports)
+            body["CallbackUrl"] = self.callback_url
+        return body
 
     def send(self, notification) -> Sent:
         try:

@@ -113,4 +113,20 @@ def test_citizen_chooses_sms_files_and_reads_the_notifications(demo_site, browse
     messages = simulator.get_by_test_id("simulated-messages")
     expect(messages).to_contain_text(f"DVC: Ho so {dossier.code} da duoc tiep nhan")
     expect(messages).to_contain_text(f"DVC: Ho so {dossier.code} can bo sung")
+
+    # ---- the provider reports the "supplement" SMS delivered: the dossier page's table says so ----
+    item = messages.get_by_role("listitem").filter(has_text=f"DVC: Ho so {dossier.code} can bo sung")
+    item.get_by_role("button", name="Báo đã nhận").click()
+    expect(
+        simulator.get_by_test_id("simulated-messages")
+        .get_by_role("listitem")
+        .filter(has_text=f"DVC: Ho so {dossier.code} can bo sung")
+        .get_by_test_id("reported")
+    ).to_have_attribute("data-outcome", "delivered")
+    citizen.reload()
+    status = citizen.get_by_test_id("notification-status")
+    delivered = status.locator("tr[data-status=delivered]")
+    expect(delivered).to_have_count(1)
+    expect(delivered).to_contain_text("Yêu cầu bổ sung, hoàn thiện hồ sơ")
+    expect(delivered).to_contain_text("Đã nhận")
     context.close()

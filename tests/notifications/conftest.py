@@ -7,6 +7,16 @@ from notifications.models import SimulatedMessage
 from tests.dossiers.factories import Province
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (verification codes) live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def province(db):
     return Province()

@@ -130,3 +130,21 @@ def test_the_preferences_page_verifies_a_phone_then_saves_choices(client, provin
         reverse("notifications:preferences"), {"language": "vi", "received__email": "on"}
     )
     assert "xác minh thư điện tử" in unverified.content.decode()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_built_in_template_passes_the_checks_made_when_saving(db, language):
+    from notifications import rendering
+    from notifications.constants import Channel, Kind
+
+    for kind in Kind.values:
+        for channel in Channel.values:
+            source = rendering.builtin(kind, channel, language)
+            errors = rendering.check(
+                kind=kind,
+                channel=channel,
+                subject=source.subject,
+                body=source.body,
+                zns_template_id=source.zns_template_id,
+            )
+            assert errors == {}, (kind, channel, language, errors)
