@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DJANGO_ENV=p
 
 # WeasyPrint needs Pango; DejaVu and Noto cover every Vietnamese glyph in the printed forms.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libffi8 \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libffi8 \
       fonts-dejavu-core fonts-noto-core fontconfig curl tesseract-ocr tesseract-ocr-vie \
  && rm -rf /var/lib/apt/lists/*
 
