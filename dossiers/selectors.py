@@ -526,18 +526,43 @@ def dossier_timeline(*, dossier: Dossier, public_only: bool = False) -> list[Dos
 
 def dossier_lookup(*, code: str, secret: str) -> Dossier | None:
     """The dossier with this code and lookup secret. A wrong secret and an unknown code look the same."""
+    # The procedure and the desk joined: what the services and the API answering a lookup read.
+    return _by_code_and_secret(
+        Dossier.objects.select_related("procedure_version__procedure", "receiving_agency"), code, secret
+    )
+
+
+# What the public status page shows, and what the working time left needs.
+PUBLIC_STATUS_FIELDS = (
+    "code",
+    "lookup_secret",
+    "state",
+    "version",
+    "deadline_status",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "clock_stopped_at",
+    "procedure_version__name",
+    "receiving_agency__name",
+)
+
+
+def dossier_public_status(*, code: str, secret: str) -> Dossier | None:
+    """`dossier_lookup` for the public status page: a page hit by anyone holding a receipt reads only the
+    columns it shows (no form answers, no catalogue texts), as a value to display, never to save."""
+    queryset = Dossier.objects.select_related("procedure_version", "receiving_agency").only(
+        *PUBLIC_STATUS_FIELDS
+    )
+    return _by_code_and_secret(queryset, code, secret)
+
+
+def _by_code_and_secret(queryset: QuerySet[Dossier], code: str, secret: str) -> Dossier | None:
     code = (code or "").strip().upper()
     secret = (secret or "").strip().upper().replace(" ", "")
     if not code or not secret:
         return None
-    # Only what the lookup answers with: the procedure, the desk, the state and the dates (a public page
-    # hit by anyone holding a receipt, so it joins no more than it shows).
-    dossier = (
-        Dossier.objects.filter(code=code)
-        .select_related("procedure_version__procedure", "receiving_agency")
-        .order_by()
-        .first()
-    )
+    dossier = queryset.filter(code=code).order_by().first()
     expected = dossier.lookup_secret if dossier and dossier.lookup_secret else "-" * len(secret)
     # Compare even when the code is unknown so both answers take the same time.
     if not hmac.compare_digest(expected.encode(), secret.encode()) or dossier is None:
