@@ -56,12 +56,17 @@ def _status_card(dossier, remaining) -> str:
     """The dossier's status card with its public timeline, rendered once per state of the dossier and kept
     in the cache: it depends on nothing of the visitor's, and every change to what it shows moves a part of
     the key — the services bump `version` with each transition and event, the sweep moves
-    `deadline_status`, the time left its label. Reloads of the page (a receipt's QR code) cost one read of
+    `deadline_status`, the time left its label; the key also names what the card prints (code, procedure,
+    desk, reception), so a restored database or a test's rolled-back ids never meet another dossier's card. Reloads of the page (a receipt's QR code) cost one read of
     the dossier and of the calendar instead of the timeline's query and its rendering."""
     parts = ":".join(
         str(part)
         for part in (
             dossier.pk,
+            dossier.code,
+            dossier.procedure_version_id,
+            dossier.receiving_agency_id,
+            dossier.received_at and dossier.received_at.timestamp(),
             dossier.version,
             dossier.state,
             dossier.deadline_status,
