@@ -7,10 +7,12 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django import forms
 from django.urls import reverse
 
 from dossiers import services
 from dossiers.documents import lookup_url
+from dossiers.forms import LookupForm, PlainTextInput
 
 from .factories import received
 
@@ -209,3 +211,21 @@ def test_the_status_card_is_kept_between_lookups_and_follows_every_change(client
     services.dossier_forward(dossier=dossier, actor=province.officer)
     after = _page(client, dossier.code, dossier.lookup_secret).content.decode()
     assert 'data-state="received"' not in after and "Chuyển hồ sơ" in after
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"ma": 'A"<b>&', "ma_tra_cuu": ""}, {"ma": "X-1", "ma_tra_cuu": "AB12CD"}]
+)
+def test_the_lookup_text_boxes_write_what_django_s_widget_template_writes(data):
+    form = LookupForm(data)
+    if data:
+        form.is_valid()
+    for name in ("ma", "ma_tra_cuu"):
+        widget = form.fields[name].widget
+        assert isinstance(widget, PlainTextInput)
+        plain = str(form[name])
+        widget.__class__ = forms.TextInput
+        try:
+            assert plain == str(form[name]).strip()
+        finally:
+            widget.__class__ = PlainTextInput
