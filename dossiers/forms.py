@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import AccessibleFormMixin
@@ -169,19 +170,40 @@ class WithdrawForm(AccessibleFormMixin, VersionedForm):
     )
 
 
+class PlainTextInput(forms.TextInput):
+    """A text box written directly, not through the form renderer's three nested templates (input, attrs):
+    the same markup as Django's `text.html`, at a fraction of the cost on a public page hit for every receipt
+    scanned."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        # attrs.html's rules, in its order: True writes the bare name, False leaves the attribute out
+        written = format_html_join(
+            "",
+            " {}{}",
+            (
+                (key, "" if val is True else format_html('="{}"', val))
+                for key, val in widget["attrs"].items()
+                if val is not False
+            ),
+        )
+        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], shown, written)
+
+
 class LookupForm(AccessibleFormMixin, forms.Form):
     ma = forms.CharField(
         label=_("Mã hồ sơ"),
         max_length=40,
         help_text=_("In trên giấy tiếp nhận, ví dụ 000.00.15.H32-251121-0007"),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        widget=PlainTextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
         error_messages={"required": _("Vui lòng nhập mã hồ sơ.")},
     )
     ma_tra_cuu = forms.CharField(
         label=_("Mã tra cứu"),
         max_length=12,
         help_text=_("6 ký tự in cạnh mã QR trên giấy tiếp nhận"),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        widget=PlainTextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
         error_messages={"required": _("Vui lòng nhập mã tra cứu.")},
     )
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -328,10 +329,39 @@ def least_loaded_specialist(*, agency: Agency, department: str = "") -> User | N
 
 
 # ---- lists and queues ----
+# States of a dossier waiting for a desk to receive it (online or after a supplement).
+WAITING_STATES = (DossierState.SUBMITTED, DossierState.SUPPLEMENT_REQUESTED)
+
+
 def _list_related(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
     return qs.select_related(
         "procedure_version__procedure", "receiving_agency", "competent_agency", "organisation"
     )
+
+
+# What a queue row shows, and what the working time left needs: a page of a queue reads these columns only
+# (no form data, no catalogue texts and JSON schemas of the procedure, no agencies it does not name).
+QUEUE_ROW_FIELDS = (
+    "code",
+    "channel",
+    "state",
+    "deadline_status",
+    "applicant_name",
+    "applicant_id_number",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "clock_stopped_at",
+    "procedure_version__name",
+    "procedure_version__procedure__code",
+)
+
+
+def _queue_rows(qs: QuerySet[Dossier], *related: str) -> QuerySet[Dossier]:
+    """A queue's rows: the procedure joined, `related` (relation__field) too, and only the shown columns."""
+    relations = {name.split("__")[0] for name in related}
+    return qs.select_related("procedure_version__procedure", *relations).only(*QUEUE_ROW_FIELDS, *related)
 
 
 def dossiers_of_applicant(*, user: User, state: str | None = None) -> QuerySet[Dossier]:
@@ -343,16 +373,20 @@ def dossiers_of_applicant(*, user: User, state: str | None = None) -> QuerySet[D
     return _list_related(qs).order_by("-created_at", "-id")
 
 
-def intake_scope(*, user: User) -> Q:
+def intake_scope(*, user: User, waiting: bool = True) -> Q:
     """Dossiers an intake officer works on: received at their desk, or waiting for any of their desks.
-    The postal operator sees the postal dossiers of its agency (received by post or returned by post)."""
+    The postal operator sees the postal dossiers of its agency (received by post or returned by post).
+
+    `waiting=False` leaves out the dossiers waiting for any desk: a filter on a state no waiting dossier
+    has (a finished one) is then answered from the desk's own index alone, without a bitmap OR."""
     scope = Q(pk__in=[])
     desks = permissions.intake_agency_ids(user)
     if desks:
-        waiting = Q(
-            state__in=(DossierState.SUBMITTED, DossierState.SUPPLEMENT_REQUESTED), received_at__isnull=True
-        ) & permissions.versions_receivable_at(desks)
-        scope |= (Q(receiving_agency__in=desks) & ~Q(state=DossierState.DRAFT)) | waiting
+        scope |= Q(receiving_agency__in=desks) & ~Q(state=DossierState.DRAFT)
+        if waiting:
+            scope |= Q(
+                state__in=WAITING_STATES, received_at__isnull=True
+            ) & permissions.versions_receivable_at(user)
     postal = permissions.postal_agency_ids(user)
     if postal:
         scope |= Q(receiving_agency__in=postal, received_at__isnull=False) & (
@@ -402,7 +436,9 @@ def _search(qs: QuerySet[Dossier], term: str) -> QuerySet[Dossier]:
 def intake_queue(*, user: User, filters: QueueFilters) -> QuerySet[Dossier]:
     """The intake officer's queue. Related rows are joined, so a page costs a fixed number of queries.
     "All states" lists the desk's active dossiers; finished ones come with a search or their own tab."""
-    qs = Dossier.objects.filter(intake_scope(user=user))
+    qs = Dossier.objects.filter(
+        intake_scope(user=user, waiting=not filters.state or filters.state in WAITING_STATES)
+    )
     if filters.state:
         qs = qs.filter(state=filters.state)
     elif not filters.searching:
@@ -419,17 +455,20 @@ def intake_queue(*, user: User, filters: QueueFilters) -> QuerySet[Dossier]:
         qs = qs.filter(
             Q(received_at__date__lte=filters.received_to) | Q(submitted_at__date__lte=filters.received_to)
         )
-    return _list_related(qs).order_by("-submitted_at", "-id")
+    return _queue_rows(qs).order_by("-submitted_at", "-id")
 
 
 def intake_queue_counts(*, user: User) -> dict[str, int]:
     """Dossiers per state in the officer's scope: the active states exactly, in one query over the active
     dossiers; each finished state up to `COUNT_BOUND` + 1 (one bounded query each)."""
-    scope = intake_scope(user=user)
     aggregates = {state: Count("pk", filter=Q(state=state)) for state in DESK_ACTIVE_STATES}
-    counts = Dossier.objects.filter(scope, state__in=DESK_ACTIVE_STATES).aggregate(**aggregates)
+    counts = Dossier.objects.filter(intake_scope(user=user), state__in=DESK_ACTIVE_STATES).aggregate(
+        **aggregates
+    )
+    # No dossier waiting for a desk is finished: each finished state is read from the desk's index only.
+    finished = intake_scope(user=user, waiting=False)
     for state in DESK_FINISHED_STATES:
-        counts[state] = bounded_count(Dossier.objects.filter(scope, state=state))
+        counts[state] = bounded_count(Dossier.objects.filter(finished, state=state))
     return counts
 
 
@@ -487,18 +526,43 @@ def dossier_timeline(*, dossier: Dossier, public_only: bool = False) -> list[Dos
 
 def dossier_lookup(*, code: str, secret: str) -> Dossier | None:
     """The dossier with this code and lookup secret. A wrong secret and an unknown code look the same."""
+    # The procedure and the desk joined: what the services and the API answering a lookup read.
+    return _by_code_and_secret(
+        Dossier.objects.select_related("procedure_version__procedure", "receiving_agency"), code, secret
+    )
+
+
+# What the public status page shows, and what the working time left needs.
+PUBLIC_STATUS_FIELDS = (
+    "code",
+    "lookup_secret",
+    "state",
+    "version",
+    "deadline_status",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "clock_stopped_at",
+    "procedure_version__name",
+    "receiving_agency__name",
+)
+
+
+def dossier_public_status(*, code: str, secret: str) -> Dossier | None:
+    """`dossier_lookup` for the public status page: a page hit by anyone holding a receipt reads only the
+    columns it shows (no form answers, no catalogue texts), as a value to display, never to save."""
+    queryset = Dossier.objects.select_related("procedure_version", "receiving_agency").only(
+        *PUBLIC_STATUS_FIELDS
+    )
+    return _by_code_and_secret(queryset, code, secret)
+
+
+def _by_code_and_secret(queryset: QuerySet[Dossier], code: str, secret: str) -> Dossier | None:
     code = (code or "").strip().upper()
     secret = (secret or "").strip().upper().replace(" ", "")
     if not code or not secret:
         return None
-    # Only what the lookup answers with: the procedure, the desk, the state and the dates (a public page
-    # hit by anyone holding a receipt, so it joins no more than it shows).
-    dossier = (
-        Dossier.objects.filter(code=code)
-        .select_related("procedure_version__procedure", "receiving_agency")
-        .order_by()
-        .first()
-    )
+    dossier = queryset.filter(code=code).order_by().first()
     expected = dossier.lookup_secret if dossier and dossier.lookup_secret else "-" * len(secret)
     # Compare even when the code is unknown so both answers take the same time.
     if not hmac.compare_digest(expected.encode(), secret.encode()) or dossier is None:
@@ -606,22 +670,53 @@ class WorkFilters:
         return bool(self.q or self.procedure or self.received_from or self.received_to)
 
 
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def work_queue(*, user: User, filters: WorkFilters) -> QuerySet[Dossier]:
     """One tab of the officer's queue, filtered and searched; related rows joined (fixed query count).
     Active tabs are ordered by appointment; finished dossiers are listed only for a search, newest first."""
-    if filters.tab in HISTORY_TABS and not filters.searching:
+    history = filters.tab in HISTORY_TABS
+    if history and not filters.searching:
         return Dossier.objects.none()
-    qs = Dossier.objects.filter(work_scope(user=user)).filter(_tab_filter(filters.tab, user))
+    qs = Dossier.objects.filter(_tab_filter(filters.tab, user))
     if filters.q:
         qs = _search(qs, filters.q)
     if filters.procedure:
         qs = qs.filter(procedure_version__procedure__code=filters.procedure.strip())
+    # Reception dates as a range of moments (local days), which an index on received_at can answer.
     if filters.received_from:
-        qs = qs.filter(received_at__date__gte=filters.received_from)
+        qs = qs.filter(received_at__gte=_local_midnight(filters.received_from))
     if filters.received_to:
-        qs = qs.filter(received_at__date__lte=filters.received_to)
-    order = ("-received_at", "-id") if filters.tab in HISTORY_TABS else ("due_at", "id")
-    return _list_related(qs).select_related("current_agency", "current_handler").order_by(*order)
+        qs = qs.filter(received_at__lt=_local_midnight(filters.received_to + dt.timedelta(days=1)))
+    if history and connection.features.supports_slicing_ordering_in_compound:
+        qs = Dossier.objects.filter(pk__in=_newest_in_scope(qs, user=user))
+    else:
+        qs = qs.filter(work_scope(user=user))
+    order = ("-received_at", "-id") if history else ("due_at", "id")
+    return _queue_rows(qs, "current_agency__name", "current_handler__full_name").order_by(*order)
+
+
+def _newest_in_scope(qs: QuerySet[Dossier], *, user: User) -> QuerySet[Dossier]:
+    """Ids of the `COUNT_BOUND` + 1 newest receptions matching `qs` among the dossiers the officer's
+    agencies are competent for, and as many among those they hold now: each half walks its own index
+    (`dossier_agency_history`, `dossier_current_history`) newest first and stops at the bound.
+
+    The scope's OR of the two agencies made PostgreSQL read every dossier of the agency's history and sort
+    them — over a second for a term every code contains at a million dossiers. The union holds the newest
+    `COUNT_BOUND` + 1 rows of the whole scope, so the first pages and the bounded count are exact; lists
+    page no deeper than the bound anyway (`BoundedPaginator`)."""
+    agencies = permissions.processing_agency_ids(user)
+
+    def newest(field: str) -> QuerySet[Dossier]:
+        return (
+            qs.filter(received_at__isnull=False, **{f"{field}__in": agencies})
+            .order_by("-received_at", "-id")
+            .values("pk")[: COUNT_BOUND + 1]
+        )
+
+    return newest("competent_agency").union(newest("current_agency"))
 
 
 def work_queue_counts(*, user: User, tabs: list[str]) -> dict[str, int | None]:

@@ -8,6 +8,7 @@ Templates use the "DejaVu Sans" / "Noto Sans" families, which cover every Vietna
 from __future__ import annotations
 
 import base64
+import functools
 import io
 
 from django.conf import settings
@@ -23,8 +24,17 @@ def qr_png_data_uri(text: str, *, box_size: int = 6) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+@functools.cache
+def _font_config():
+    """One font configuration per process: building Pango's font map and reading fontconfig's cache again
+    for every document cost more than laying out a one-page form."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def render_to_pdf(template_name: str, context: dict) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(template_name, context)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_font_config())

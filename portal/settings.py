@@ -334,6 +334,9 @@ DOSSIER_CODE_PATTERN = env.str("DOSSIER_CODE_PATTERN", default="{agency}-{date:%
 # Public status lookup: failed attempts allowed per client address within the window (seconds).
 DOSSIER_LOOKUP_LIMIT = env.int("DOSSIER_LOOKUP_LIMIT", default=10)
 DOSSIER_LOOKUP_WINDOW_SECONDS = env.int("DOSSIER_LOOKUP_WINDOW_SECONDS", default=900)
+# The public lookup's status card is rendered once per state of the dossier and kept this long in the cache
+# (its key changes with every change it shows; this bounds how long an unused one stays).
+DOSSIER_STATUS_CACHE_SECONDS = env.int("DOSSIER_STATUS_CACHE_SECONDS", default=600)
 # Reverse proxies in front of the portal whose X-Forwarded-For is trusted for the client address (0: none);
 # used by every per-client rate limit (portal.ratelimit).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -224,18 +224,37 @@ def _cumulative(calendar: WorkingCalendar) -> _CumulativeMinutes:
 
 
 def load_calendar(calendar_id: int | None = None) -> WorkingCalendar:
-    """Build the working calendar from the database (the default calendar unless one is named)."""
+    """Build the working calendar from the database (the default calendar unless one is named), in one
+    query: the calendar's row joined to its special days (a page showing the time left pays one round trip)."""
     from .models import WorkCalendar
 
-    qs = WorkCalendar.objects.all()
-    record = qs.filter(pk=calendar_id).first() if calendar_id else qs.filter(is_default=True).first()
-    if record is None:
+    qs = (
+        WorkCalendar.objects.filter(pk=calendar_id)
+        if calendar_id
+        else WorkCalendar.objects.filter(is_default=True)
+    )
+    rows = list(
+        qs.order_by("pk").values_list(
+            "pk",
+            "morning_start",
+            "morning_end",
+            "afternoon_start",
+            "afternoon_end",
+            "weekly_working_days",
+            "cutoff_time",
+            "days__date",
+            "days__kind",
+        )
+    )
+    if not rows:
         return WorkingCalendar()
-    days = list(record.days.values_list("date", "kind"))
+    first = rows[0]
+    pk, morning_start, morning_end, afternoon_start, afternoon_end, weekly, cutoff = first[:7]
+    days = [(day, kind) for row_pk, *_, day, kind in rows if row_pk == pk and day is not None]
     return WorkingCalendar(
-        windows=((record.morning_start, record.morning_end), (record.afternoon_start, record.afternoon_end)),
-        weekly_working_days=record.weekly_working_days,
+        windows=((morning_start, morning_end), (afternoon_start, afternoon_end)),
+        weekly_working_days=weekly,
         holidays=frozenset(d for d, kind in days if kind == CalendarDayKind.HOLIDAY),
         extra_working_days=frozenset(d for d, kind in days if kind == CalendarDayKind.WORKING),
-        cutoff=record.cutoff_time,
+        cutoff=cutoff,
     )

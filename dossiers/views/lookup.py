@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from portal import ratelimit
 
@@ -38,13 +45,46 @@ def no_store(response):
 
 def lookup(request):
     """Public status by code + lookup secret (typed, or from the receipt's QR code)."""
-    dossier, context, status = secret_lookup(request, LookupForm, selectors.dossier_lookup)
+    dossier, context, status = secret_lookup(request, LookupForm, selectors.dossier_public_status)
     if dossier is not None:
-        context.update(
+        remaining = selectors.remaining_working_time(dossier=dossier)
+        context["result"] = _status_card(dossier, remaining)
+    return no_store(render(request, "dossiers/lookup.html", context, status=status))
+
+
+def _status_card(dossier, remaining) -> str:
+    """The dossier's status card with its public timeline, rendered once per state of the dossier and kept
+    in the cache: it depends on nothing of the visitor's, and every change to what it shows moves a part of
+    the key — the services bump `version` with each transition and event, the sweep moves
+    `deadline_status`, the time left its label; the key also names what the card prints (code, procedure,
+    desk, reception), so a restored database or a test's rolled-back ids never meet another dossier's card. Reloads of the page (a receipt's QR code) cost one read of
+    the dossier and of the calendar instead of the timeline's query and its rendering."""
+    parts = ":".join(
+        str(part)
+        for part in (
+            dossier.pk,
+            dossier.code,
+            dossier.procedure_version_id,
+            dossier.receiving_agency_id,
+            dossier.received_at and dossier.received_at.timestamp(),
+            dossier.version,
+            dossier.state,
+            dossier.deadline_status,
+            dossier.due_at and dossier.due_at.timestamp(),
+            remaining.label if remaining else "",
+            get_language(),
+        )
+    )
+    key = "dossier-status:" + hashlib.sha256(parts.encode()).hexdigest()
+    card = cache.get(key)
+    if card is None:
+        card = render_to_string(
+            "dossiers/includes/status_card.html",
             {
                 "dossier": dossier,
+                "remaining": remaining,
                 "events": selectors.dossier_timeline(dossier=dossier, public_only=True),
-                "remaining": selectors.remaining_working_time(dossier=dossier),
-            }
+            },
         )
-    return no_store(render(request, "dossiers/lookup.html", context, status=status))
+        cache.set(key, card, settings.DOSSIER_STATUS_CACHE_SECONDS)
+    return mark_safe(card)  # noqa: S308 — rendered by our own template, escaped there

@@ -7,10 +7,12 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django import forms
 from django.urls import reverse
 
 from dossiers import services
 from dossiers.documents import lookup_url
+from dossiers.forms import LookupForm, PlainTextInput
 
 from .factories import received
 
@@ -196,3 +198,34 @@ def test_api_lists_only_the_applicants_own_dossiers(client, dossier, province):
 
 def test_api_needs_a_login(client, dossier):
     assert client.get("/api/ho-so/").status_code == 403
+
+
+def test_the_status_card_is_kept_between_lookups_and_follows_every_change(client, dossier, province):
+    # the rendered card is cached (nothing in it depends on the visitor), keyed on what it shows: a
+    # transition after the first lookup shows up on the next one
+    first = _page(client, dossier.code, dossier.lookup_secret).content.decode()
+    assert 'data-state="received"' in first
+    assert _without_tokens(_page(client, dossier.code, dossier.lookup_secret, ip="203.0.113.8").content) == (
+        _without_tokens(first.encode())
+    )
+    services.dossier_forward(dossier=dossier, actor=province.officer)
+    after = _page(client, dossier.code, dossier.lookup_secret).content.decode()
+    assert 'data-state="received"' not in after and "Chuyển hồ sơ" in after
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"ma": 'A"<b>&', "ma_tra_cuu": ""}, {"ma": "X-1", "ma_tra_cuu": "AB12CD"}]
+)
+def test_the_lookup_text_boxes_write_what_django_s_widget_template_writes(data):
+    form = LookupForm(data)
+    if data:
+        form.is_valid()
+    for name in ("ma", "ma_tra_cuu"):
+        widget = form.fields[name].widget
+        assert isinstance(widget, PlainTextInput)
+        plain = str(form[name])
+        widget.__class__ = forms.TextInput
+        try:
+            assert plain == str(form[name]).strip()
+        finally:
+            widget.__class__ = PlainTextInput

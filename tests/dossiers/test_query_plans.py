@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dossiers import selectors, services
+from dossiers.constants import PROCESSING_STATES
 from dossiers.models import Dossier, DossierEvent, DossierHandover
 from dossiers.selectors import WorkTab
 
@@ -78,13 +79,32 @@ def test_work_queue_pages_read_through_indexes(client, busy_province, tab):
     assert _assert_indexed(captured.captured_queries) >= 2  # the counts and the page
 
 
-def test_the_finished_search_reads_through_indexes(client, busy_province):
+@pytest.mark.parametrize("search", ["dates", "code"])
+def test_the_finished_search_reads_through_indexes(client, busy_province, search):
     client.force_login(busy_province.approver)
-    day = timezone.localdate().isoformat()
+    stopped = Dossier.objects.get(state="stopped")
+    params = {"tu_ngay": timezone.localdate().isoformat()} if search == "dates" else {"q": stopped.code[-11:]}
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse("dossiers:work_queue"), {"tab": WorkTab.FINISHED, "tu_ngay": day})
-    assert response.status_code == 200
+        response = client.get(reverse("dossiers:work_queue"), {"tab": WorkTab.FINISHED, **params})
+    assert response.status_code == 200 and stopped.code in response.content.decode()
     assert _assert_indexed(captured.captured_queries) >= 2
+
+
+def test_the_finished_search_walks_each_agency_history_newest_first(busy_province):
+    # the history search is a union of two halves, one per agency column, each an ordered index scan that
+    # stops at the bound — not a bitmap OR of the agency's whole history
+    filters = selectors.WorkFilters(tab=WorkTab.FINISHED, q="H")
+    queryset = selectors.work_queue(user=busy_province.approver, filters=filters)
+    sql = str(queryset.query)
+    assert sql.count("UNION") == 1 and sql.count(f"LIMIT {selectors.COUNT_BOUND + 1}") == 2
+    expected = (
+        Dossier.objects.filter(selectors.work_scope(user=busy_province.approver))
+        .exclude(state__in=PROCESSING_STATES)
+        .filter(code__icontains="H")
+        .order_by("-received_at", "-id")
+    )
+    assert list(queryset.values_list("pk", flat=True)) == list(expected.values_list("pk", flat=True))
+    assert list(queryset.values_list("pk", flat=True))
 
 
 @pytest.mark.parametrize("state", ["submitted", "received", "delivered", ""])
