@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -200,10 +201,28 @@ def dossier_refuse_fee_exemption(
             from_state=locked.state,
             at=at,
             reason=reason,
-            payload={"exemption_id": exemption.pk, "group": exemption.group, "effect": exemption.effect},
+            payload={
+                "exemption_id": exemption.pk,
+                "group": exemption.group,
+                "effect": exemption.effect,
+                # The full fee now owed, for the notice to the applicant.
+                "amount": str(filing_fee_total(locked)),
+            },
             public=False,
         )
     return locked
+
+
+def filing_fee_total(dossier: Dossier) -> Decimal:
+    """The full fees payable when filing for the dossier's channel (fees fixed after appraisal come later)."""
+    return sum(
+        (
+            f.amount
+            for f in dossier.procedure_version.fees_for(dossier.channel)
+            if f.amount > 0 and not f.due_after_appraisal
+        ),
+        Decimal(0),
+    )
 
 
 def dossier_request_completion(

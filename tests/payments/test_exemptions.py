@@ -221,3 +221,31 @@ def test_the_national_record_lists_what_is_charged_after_the_exemption(province)
     )
     dossier.refresh_from_db()
     assert [f["Gia"] for f in _fees(dossier)] == [75000]
+
+
+def test_the_applicant_is_told_when_the_claim_is_refused(province):
+    """The refusal writes a notice to the applicant's account through the outbox, with the reason and the full
+    fee now owed; the built-in wording exists in Vietnamese and English for every channel."""
+    from notifications.constants import Channel, Kind
+    from notifications.models import Notification
+    from notifications.rendering import builtin, render_text
+
+    poor, _ = _exemptions(province.version)
+    dossier = _claim(province, draft(province, province.citizen), poor)
+    dossier = dossier_services.dossier_submit(dossier=dossier, actor=province.citizen)
+    assert not Notification.objects.filter(kind=Kind.FEE_EXEMPTION_REFUSED).exists()
+    dossier_services.dossier_refuse_fee_exemption(
+        dossier=dossier, actor=province.officer, reason="Giấy chứng nhận hộ nghèo đã hết hạn."
+    )
+    notices = Notification.objects.filter(kind=Kind.FEE_EXEMPTION_REFUSED, dossier_id=dossier.pk)
+    assert notices.exists() and {n.recipient_id for n in notices} == {province.citizen.pk}
+    inbox = notices.get(channel=Channel.INBOX)
+    assert "Giấy chứng nhận hộ nghèo đã hết hạn." in inbox.body and "75.000 ₫" in inbox.body
+    assert "không chấp nhận đề nghị miễn, giảm" in inbox.body
+    context = {"name": "An", "code": "H32-1", "procedure": "P", "reason": "R", "amount": "75.000 ₫"}
+    for language in ("vi", "en"):
+        for channel in Channel.values:
+            source = builtin(Kind.FEE_EXEMPTION_REFUSED, channel, language)
+            if channel != Channel.ZALO:
+                assert "75.000 ₫" in render_text(source.body, context)
+    assert "Full fee due" in render_text(builtin(Kind.FEE_EXEMPTION_REFUSED, Channel.SMS, "en").body, context)
