@@ -249,3 +249,91 @@ def test_the_applicant_is_told_when_the_claim_is_refused(province):
             if channel != Channel.ZALO:
                 assert "75.000 ₫" in render_text(source.body, context)
     assert "Full fee due" in render_text(builtin(Kind.FEE_EXEMPTION_REFUSED, Channel.SMS, "en").body, context)
+
+
+def _counter_data(province, version):
+    return {
+        "thu_tuc": version.pk,
+        "desk": province.centre.pk,
+        "channel": "1",
+        "applicant_kind": "citizen",
+        "applicant_name": "Trần Thị Bình",
+        "applicant_id_number": "056185005678",
+        "applicant_address": "45 Thống Nhất, phường Phan Rang",
+        "applicant_phone": "0914234567",
+        "applicant_email": "",
+        "set_count": "1",
+        "delivery_method": "desk",
+        "postal_address": "",
+        "tk-ho_ten": "Trần Thị Bình",
+        "tk-so_cccd": "056185005678",
+        "tk-dia_chi": "45 Thống Nhất",
+        "tk-cam_ket": "on",
+    }
+
+
+def test_the_counter_records_the_group_and_the_desk_collects_the_reduced_fee(
+    client, province, django_capture_on_commit_callbacks
+):
+    """A walk-in shows proof of a listed group: the officer picks it on the intake form (only the version's
+    groups are offered), the dossier carries the claim, and the fee shown to the desk is the reduced one."""
+    from dossiers.models import Dossier
+    from tests.dossiers.factories import png_upload
+
+    _poor, disabled = _exemptions(province.version)
+    other = published_version(agencies=[province.department])
+    foreign = FeeExemption.objects.create(version=other, group="Trẻ em dưới 6 tuổi", legal_basis="TT 106")
+    client.force_login(province.officer)
+    url = reverse("dossiers:counter_intake")
+    page = client.get(url, {"thu_tuc": province.version.pk}).content.decode()
+    assert 'type="radio" name="fee_exemption"' in page and "Người khuyết tật" in page
+    assert "Trẻ em dưới 6 tuổi" not in page
+    assert 'data-testid="counter-fees"' in page and "Lệ phí cấp giấy phép: 150.000 ₫" in page
+    component = province.components()[0]
+    data = {**_counter_data(province, province.version), f"component_{component.pk}": png_upload()}
+    # a group of another procedure is refused next to the field, and nothing is received
+    bad = client.post(url, {**data, "fee_exemption": str(foreign.pk)})
+    assert bad.status_code == 200 and "Chọn một đối tượng trong danh sách" in bad.content.decode()
+    assert not Dossier.objects.exists()
+    data[f"component_{component.pk}"] = png_upload()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {**data, "fee_exemption": str(disabled.pk)}, follow=True)
+    dossier = Dossier.objects.get(applicant_id_number="056185005678")
+    assert dossier.fee_exemption == disabled and dossier.state == DossierState.RECEIVED
+    assert "Phí, lệ phí thu khi nộp hồ sơ: 75.000 ₫." in response.content.decode()
+    # the dossier page shows the desk the reduced amount to collect, without online payment buttons
+    detail = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert 'data-testid="amount-owed">75.000 ₫' in detail and 'data-testid="desk-collect"' in detail
+    assert "mức thu 150.000 ₫" in detail and "Thanh toán qua" not in detail
+    assert services.amount_owed(dossier).amount == 75000
+    # the service itself refuses a group of another procedure
+    with pytest.raises(ApplicationError) as error:
+        dossier_services.dossier_receive_in_person(
+            actor=province.officer,
+            agency=province.centre,
+            version=province.version,
+            channel=1,
+            applicant=applicant_data(province.citizen),
+            form_data=form_answers(province.citizen),
+            uploads=[dossier_services.ComponentUpload(component=component, upload=png_upload())],
+            delivery_method=DeliveryMethod.DESK,
+            fee_exemption=foreign,
+        )
+    assert "fee_exemption" in error.value.extra["errors"]
+
+
+def test_a_counter_intake_without_a_group_owes_the_full_fee(
+    client, province, django_capture_on_commit_callbacks
+):
+    from dossiers.models import Dossier
+    from tests.dossiers.factories import png_upload
+
+    _exemptions(province.version)
+    client.force_login(province.officer)
+    component = province.components()[0]
+    data = {**_counter_data(province, province.version), f"component_{component.pk}": png_upload()}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("dossiers:counter_intake"), data, follow=True)
+    dossier = Dossier.objects.get(applicant_id_number="056185005678")
+    assert dossier.fee_exemption is None
+    assert "Phí, lệ phí thu khi nộp hồ sơ: 150.000 ₫." in response.content.decode()
