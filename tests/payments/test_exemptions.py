@@ -337,3 +337,54 @@ def test_a_counter_intake_without_a_group_owes_the_full_fee(
     dossier = Dossier.objects.get(applicant_id_number="056185005678")
     assert dossier.fee_exemption is None
     assert "Phí, lệ phí thu khi nộp hồ sơ: 150.000 ₫." in response.content.decode()
+
+
+def test_the_finance_view_and_export_account_for_the_fees_waived(client, province):
+    """A fully exempted dossier has no payment: the finance officer's day lists the exemptions granted to the
+    dossiers received that day (dossier, group, amount waived), on the page and on a sheet of the export; a
+    refused claim waives nothing and is not listed."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.dossiers.factories import counter_received
+
+    poor, disabled = _exemptions(province.version)
+    exempted = _claim(province, draft(province, province.citizen), poor)
+    exempted = dossier_services.dossier_submit(dossier=exempted, actor=province.citizen)
+    exempted = dossier_services.dossier_receive(dossier=exempted, actor=province.officer)
+    assert services.amount_owed(exempted) is None and not exempted.payments.exists()
+    refused = _claim(province, draft(province, province.citizen), poor)
+    refused = dossier_services.dossier_submit(dossier=refused, actor=province.citizen)
+    refused = dossier_services.dossier_receive(dossier=refused, actor=province.officer)
+    dossier_services.dossier_refuse_fee_exemption(
+        dossier=refused, actor=province.officer, reason="Giấy chứng nhận hộ nghèo đã hết hạn."
+    )
+    reduced = counter_received(province, fee_exemption=disabled)
+    client.force_login(province.finance)
+    page = client.get(reverse("payments:finance")).content.decode()
+    table = page.split('data-testid="finance-exemptions"')[1].split("</table>")[0]
+    assert exempted.code in table and reduced.code in table and refused.code not in table
+    assert table.count('data-testid="waived"') == 2
+    assert 'data-testid="waived">75.000 ₫' in table  # online fee 75.000, fully waived
+    assert "Người thuộc hộ nghèo" in table and "Khoản 2 Điều 4 Thông tư 106/2021/TT-BTC" in table
+    # the counter fee is 150.000, half waived
+    assert table.split(reduced.code)[1].split("</tr>")[0].count("75.000 ₫") == 2
+    other_day = client.get(reverse("payments:finance"), {"ngay": "13/10/2026"}).content.decode()
+    assert exempted.code not in other_day.split('data-testid="finance-exemptions"')[1]
+    response = client.get(reverse("payments:finance_export"), {"ngay": "14/10/2026"})
+    book = load_workbook(io.BytesIO(response.content))
+    rows = list(book["Miễn, giảm"].iter_rows(values_only=True))
+    assert rows[0][0] == "Mã hồ sơ" and rows[0][-1] == "Được miễn, giảm (đồng)"
+    exported = {r[0]: r for r in rows[1:]}
+    assert set(exported) == {exempted.code, reduced.code}
+    assert exported[exempted.code][4] == "Người thuộc hộ nghèo"
+    assert exported[exempted.code][7:] == (75000, 0, 75000)
+    assert exported[reduced.code][7:] == (150000, 75000, 75000)
+    # another agency's finance officer sees none of them
+    from portal.constants import Role
+    from tests.portal.factories import officer_in
+
+    outsider = officer_in(province.centre, Role.FINANCE_OFFICER, full_name="Kế toán khác")
+    client.force_login(outsider)
+    assert exempted.code not in client.get(reverse("payments:finance")).content.decode()
