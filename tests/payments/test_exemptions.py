@@ -237,6 +237,18 @@ def test_the_applicant_is_told_when_the_claim_is_refused(province):
     dossier_services.dossier_refuse_fee_exemption(
         dossier=dossier, actor=province.officer, reason="Giấy chứng nhận hộ nghèo đã hết hạn."
     )
+    # the applicant's dossier API carries the claim and the refusal
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(province.citizen)
+    detail = api.get(reverse("dossiers-api:detail", args=[dossier.pk])).json()
+    assert (
+        detail["fee_exemption"]["group"] == "Người thuộc hộ nghèo"
+        and detail["fee_exemption"]["percent"] == 100
+    )
+    assert detail["fee_exemption_refusal"] == "Giấy chứng nhận hộ nghèo đã hết hạn."
+    assert detail["fee_exemption_refused_at"]
     notices = Notification.objects.filter(kind=Kind.FEE_EXEMPTION_REFUSED, dossier_id=dossier.pk)
     assert notices.exists() and {n.recipient_id for n in notices} == {province.citizen.pk}
     inbox = notices.get(channel=Channel.INBOX)
