@@ -366,6 +366,7 @@ def _exemptions_in(items: Any, code: str, channels: dict[int, ChannelData]) -> l
     # Matched as FeeExemption.applies_to does: case and surrounding spaces aside.
     fee_names = {f.name.strip().casefold() for c in channels.values() for f in c.fees}
     exemptions = []
+    seen: set[tuple[str, str]] = set()
     for position, item in enumerate(items, start=1):
         where = f"{code}: MienGiamPhiLePhi thứ {position}"
         if not isinstance(item, dict):
@@ -386,6 +387,10 @@ def _exemptions_in(items: Any, code: str, channels: dict[int, ChannelData]) -> l
         fee_name = _text(item.get("TenPhiLePhi"))
         if fee_name and fee_name.casefold() not in fee_names:
             raise RecordError(f"{where}: khoản “{fee_name}” không có trong bảng phí, lệ phí (PhiLePhi).")
+        key = (group.casefold(), fee_name.casefold())
+        if key in seen:
+            raise RecordError(f"{where}: đối tượng “{group}” đã có cho khoản này.")
+        seen.add(key)
         exemptions.append(
             ExemptionData(
                 group=group[:300],

@@ -154,6 +154,19 @@ def test_an_exemption_that_cannot_be_imported_is_refused_with_the_reason(demo_ag
     assert message in str(error.value) and "MienGiamPhiLePhi thứ 1" in str(error.value)
 
 
+def test_a_group_listed_twice_for_the_same_fee_is_refused(demo_agencies):
+    from procedures.national import RecordError, data_from_record
+
+    record = copy.deepcopy(load_demo_catalogue()[0])
+    twice = {"DoiTuong": "Trẻ em", "CanCuPhapLy": "TT 106"}
+    record["MienGiamPhiLePhi"] = [twice, {**twice, "DoiTuong": "trẻ em"}]
+    with pytest.raises(RecordError) as error:
+        data_from_record(record)
+    assert "MienGiamPhiLePhi thứ 2" in str(error.value) and "đã có" in str(error.value)
+    record["MienGiamPhiLePhi"] = [twice]
+    assert data_from_record(record).exemptions[0].percent == 100
+
+
 def test_excel_export_writes_formula_like_text_as_text_and_reads_it_back(demo_agencies):
     # given a record whose name a spreadsheet would run as a formula (issue 17, finding 5)
     record = copy.deepcopy(load_demo_catalogue()[0])
