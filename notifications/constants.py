@@ -12,6 +12,7 @@ class Kind(models.TextChoices):
     SUPPLEMENT_ACCEPTED = "supplement_accepted", _("Đã nhận hồ sơ bổ sung")
     FEE_DUE = "fee_due", _("Yêu cầu nộp phí, lệ phí")
     FEE_PAID = "fee_paid", _("Đã ghi nhận thanh toán")
+    FEE_EXEMPTION_REFUSED = "fee_exemption_refused", _("Không được miễn, giảm phí, lệ phí")
     APOLOGY = "apology", _("Xin lỗi và hẹn lại ngày trả kết quả")
     TRANSFERRED = "transferred", _("Hồ sơ được chuyển liên thông")
     RESULT_READY = "result_ready", _("Đã có kết quả giải quyết")

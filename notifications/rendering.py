@@ -115,6 +115,12 @@ _VI: dict[str, Wording] = {
         "giải quyết.",
         "DVC: Da ghi nhan thanh toan ho so {{ code }}.",
     ),
+    Kind.FEE_EXEMPTION_REFUSED: Wording(
+        "Hồ sơ {{ code|default:procedure }}: không được miễn, giảm phí, lệ phí",
+        "Kính gửi {{ name }},\nbộ phận một cửa không chấp nhận đề nghị miễn, giảm phí, lệ phí của hồ sơ "
+        "{{ code|default:procedure }}. Lý do: {{ reason }}. Ông/bà nộp đủ phí, lệ phí: {{ amount }}.",
+        "DVC: Ho so {{ code|default:procedure }} khong duoc mien, giam phi. Can nop du {{ amount }}.",
+    ),
     Kind.APOLOGY: Wording(
         "Hồ sơ {{ code }}: xin lỗi và hẹn lại ngày trả kết quả",
         "Kính gửi {{ name }},\n{{ agency }} xin lỗi vì hồ sơ {{ code }} chưa có kết quả đúng hẹn. Lý do: "
@@ -236,6 +242,12 @@ _EN: dict[str, Wording] = {
         "Application {{ code }}: payment recorded",
         "Dear {{ name }},\nthe payment for application {{ code }} was recorded.",
         "DVC: Payment recorded for {{ code }}.",
+    ),
+    Kind.FEE_EXEMPTION_REFUSED: Wording(
+        "Application {{ code|default:procedure }}: fee exemption not accepted",
+        "Dear {{ name }},\nthe one-stop desk did not accept the fee exemption or reduction claimed for "
+        "application {{ code|default:procedure }}. Reason: {{ reason }}. The full fee is due: {{ amount }}.",
+        "DVC: Fee exemption for {{ code|default:procedure }} not accepted. Full fee due: {{ amount }}.",
     ),
     Kind.APOLOGY: Wording(
         "Application {{ code }}: new result date",

@@ -56,6 +56,7 @@ def finance_list(request):
             "status": status,
             "providers": Provider.choices,
             "statuses": PaymentStatus.choices,
+            "exemptions": selectors.finance_exemptions(agency_ids=agencies, day=day),
             "unmatched": selectors.unmatched_transfers(agency_ids=agencies)[:50],
             "refunds": selectors.refunds_for(agency_ids=agencies),
             "query": request.GET.urlencode(),
@@ -113,6 +114,43 @@ def finance_export(request):
                         for line in p.lines
                         if line.get("exemption")
                     ),
+                ],
+            )
+        )
+    waived = book.create_sheet("Miễn, giảm")
+    waived.append(
+        excel_row(
+            waived,
+            [
+                "Mã hồ sơ",
+                "Người nộp",
+                "Thủ tục",
+                "Thời điểm tiếp nhận",
+                "Đối tượng miễn, giảm",
+                "Mức miễn, giảm",
+                "Căn cứ pháp lý",
+                "Mức thu (đồng)",
+                "Phải nộp (đồng)",
+                "Được miễn, giảm (đồng)",
+            ],
+        )
+    )
+    for row in selectors.finance_exemptions(agency_ids=agencies, day=day):
+        dossier = row["dossier"]
+        waived.append(
+            excel_row(
+                waived,
+                [
+                    dossier.code or "",
+                    dossier.applicant_name,
+                    dossier.procedure_version.name,
+                    timezone.localtime(dossier.received_at).strftime("%d/%m/%Y %H:%M"),
+                    row["group"],
+                    row["effect"],
+                    row["legal_basis"],
+                    row["full_amount"],
+                    row["charged"],
+                    row["waived"],
                 ],
             )
         )

@@ -23,6 +23,7 @@ from dossiers.constants import DossierState
 from dossiers.models import Dossier, DossierObligation
 from portal import outbox
 from portal.errors import ApplicationError, Conflict, NotPermitted
+from procedures.fees import fee_lines
 
 from . import registry
 from .base import Notice, PaymentProvider
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from portal.models import User
-    from procedures.models import Fee, FeeExemption
 
 logger = logging.getLogger(__name__)
 
@@ -64,23 +64,6 @@ def filing_fees(dossier: Dossier) -> list[dict]:
     its fee lines: the line keeps the full amount and says which exemption brought it down (to 0 when the
     group is exempted)."""
     return fee_lines(dossier.procedure_version.fees_for(dossier.channel), dossier.granted_fee_exemption)
-
-
-def fee_lines(fees: list[Fee], exemption: FeeExemption | None) -> list[dict]:
-    """Payable lines of these fee rows (amount > 0, not fixed after appraisal), the exemption applied."""
-    lines = []
-    for f in fees:
-        if f.amount <= 0 or f.due_after_appraisal:
-            continue
-        line = {"name": f.name, "amount": int(f.amount)}
-        if exemption is not None and exemption.applies_to(f.name):
-            line.update(
-                amount=exemption.reduced(int(f.amount)),
-                full_amount=int(f.amount),
-                exemption=f"{exemption.group} — {exemption.effect} ({exemption.legal_basis})",
-            )
-        lines.append(line)
-    return lines
 
 
 def amount_owed(dossier: Dossier) -> Owed | None:

@@ -182,7 +182,10 @@ def dossier_panel(*, request, dossier: Dossier) -> str:
 
     payments = services_payments(dossier)
     is_applicant = dossier_permissions.can_act_as_applicant(request.user, dossier)
-    owed = services.amount_owed(dossier) if is_applicant else None
+    # The one-stop desk sees what the applicant owes (the reduced fee when an exemption is granted) to
+    # collect it at the counter, without the online payment buttons.
+    at_desk = not is_applicant and dossier_permissions.can_intake(request.user, dossier)
+    owed = services.amount_owed(dossier) if is_applicant or at_desk else None
     if not payments and owed is None:
         return ""
     return render_to_string(
@@ -191,7 +194,8 @@ def dossier_panel(*, request, dossier: Dossier) -> str:
             "dossier": dossier,
             "payments": payments,
             "owed": owed,
-            "providers": registry.enabled(),
+            "at_desk": at_desk,
+            "providers": registry.enabled() if is_applicant else [],
             "start_url": reverse("payments:start", args=[dossier.pk]),
         },
         request=request,

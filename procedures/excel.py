@@ -1,6 +1,7 @@
 """The catalogue as an Excel workbook, with the national field names as column headers.
 
-One sheet per list in the record (procedures, channels, fees, components, internal process); rows of the child
+One sheet per list in the record (procedures, channels, fees, components, internal process, fee
+exemptions); rows of the child
 sheets point at their procedure by MaTTHC. `records_from_workbook(workbook_from_records(r)) == r` for records
 produced by the export (procedures.national.record_from_data).
 """
@@ -66,6 +67,7 @@ CHILD_SHEETS = {
         "LayTuCSDLQG",
     ],
     "QuyTrinhNoiBo": ["MaTTHC", "Buoc", "TenBuoc", "VaiTro", "MaDonVi", "PhongBan", "TyLeThoiGian"],
+    "MienGiamPhiLePhi": ["MaTTHC", "DoiTuong", "TenPhiLePhi", "TyLe", "CanCuPhapLy", "GiayToChungMinh"],
 }
 SEPARATOR = "; "
 
@@ -152,6 +154,11 @@ def workbook_from_records(records: list[dict]) -> bytes:
             _append(
                 sheets["QuyTrinhNoiBo"], [code] + [step.get(c) for c in CHILD_SHEETS["QuyTrinhNoiBo"][1:]]
             )
+        for exemption in record.get("MienGiamPhiLePhi") or []:
+            _append(
+                sheets["MienGiamPhiLePhi"],
+                [code] + [exemption.get(c) for c in CHILD_SHEETS["MienGiamPhiLePhi"][1:]],
+            )
     for each in sheets.values():
         for cell in each[1]:
             cell.font = Font(bold=True)
@@ -236,6 +243,17 @@ def records_from_workbook(file: BinaryIO | bytes) -> list[dict]:
             groups.setdefault(str(item.get("TruongHop") or ""), []).append(
                 {c: item.get(c, "") for c in CHILD_SHEETS["ThanhPhanHoSo"][2:]}
             )
+        # A workbook without the exemptions sheet (made before it existed) leaves the exemptions as they are.
+        exemptions = (
+            {
+                "MienGiamPhiLePhi": [
+                    {c: item.get(c, "") for c in CHILD_SHEETS["MienGiamPhiLePhi"][1:]}
+                    for item in children["MienGiamPhiLePhi"].get(code, [])
+                ]
+            }
+            if "MienGiamPhiLePhi" in workbook.sheetnames
+            else {}
+        )
         try:
             schema = json.loads(row["BieuMauDienTu"]) if row.get("BieuMauDienTu") else {}
         except json.JSONDecodeError as exc:
@@ -278,6 +296,7 @@ def records_from_workbook(file: BinaryIO | bytes) -> list[dict]:
                     for step in children["QuyTrinhNoiBo"].get(code, [])
                 ],
                 "BieuMauDienTu": schema,
+                **exemptions,
             }
         )
     return records

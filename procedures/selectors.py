@@ -120,6 +120,7 @@ def catalogue_export_records(*, on: dt.date | None = None, codes: list[str] | No
             "fees",
             "components",
             "steps__agency",
+            "exemptions",
         )
         .order_by("procedure__code")
     )

@@ -102,8 +102,31 @@ class DocumentSerializer(serializers.ModelSerializer):
         return reverse("dossiers:document", args=[obj.dossier_id, obj.kind])
 
 
+class FeeExemptionClaimSerializer(serializers.Serializer):
+    """The listed target group claimed for a fee exemption or reduction (one of the version's)."""
+
+    id = serializers.IntegerField(read_only=True)
+    group = serializers.CharField(read_only=True)
+    fee_name = serializers.CharField(
+        read_only=True, help_text="Khoản phí, lệ phí được miễn, giảm; rỗng: mọi khoản"
+    )
+    percent = serializers.IntegerField(read_only=True, help_text="100: miễn toàn bộ; 1–99: giảm theo tỷ lệ")
+    legal_basis = serializers.CharField(read_only=True)
+
+
 class DossierDetailSerializer(DossierListSerializer):
     lookup_secret = serializers.CharField(read_only=True)
+    fee_exemption = FeeExemptionClaimSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Đối tượng miễn, giảm phí, lệ phí người nộp đề nghị (nếu có)",
+    )
+    fee_exemption_refused_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Bộ phận một cửa không chấp nhận miễn, giảm lúc (nếu có)"
+    )
+    fee_exemption_refusal = serializers.CharField(
+        read_only=True, help_text="Lý do không chấp nhận miễn, giảm"
+    )
     events = serializers.SerializerMethodField()
     files = FileSerializer(many=True, read_only=True)
     documents = serializers.SerializerMethodField()
@@ -121,6 +144,9 @@ class DossierDetailSerializer(DossierListSerializer):
             "delivery_method",
             "postal_address",
             "original_due_at",
+            "fee_exemption",
+            "fee_exemption_refused_at",
+            "fee_exemption_refusal",
             "events",
             "files",
             "documents",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -37,6 +38,7 @@ from .filing import (
     ComponentUpload,
     applicant_fields,
     check_delivery,
+    check_fee_exemption,
     check_version_open,
     validate_applicant,
     validate_form_data,
@@ -44,7 +46,7 @@ from .filing import (
 from .handovers import DESK_DEPARTMENT, step_due
 
 if TYPE_CHECKING:
-    from procedures.models import Component, ProcedureVersion
+    from procedures.models import Component, FeeExemption, ProcedureVersion
 
 
 def _desk(actor: User, dossier: Dossier, agency: Agency | None) -> Agency:
@@ -200,10 +202,28 @@ def dossier_refuse_fee_exemption(
             from_state=locked.state,
             at=at,
             reason=reason,
-            payload={"exemption_id": exemption.pk, "group": exemption.group, "effect": exemption.effect},
+            payload={
+                "exemption_id": exemption.pk,
+                "group": exemption.group,
+                "effect": exemption.effect,
+                # The full fee now owed, for the notice to the applicant.
+                "amount": str(filing_fee_total(locked)),
+            },
             public=False,
         )
     return locked
+
+
+def filing_fee_total(dossier: Dossier) -> Decimal:
+    """The full fees payable when filing for the dossier's channel (fees fixed after appraisal come later)."""
+    return sum(
+        (
+            f.amount
+            for f in dossier.procedure_version.fees_for(dossier.channel)
+            if f.amount > 0 and not f.due_after_appraisal
+        ),
+        Decimal(0),
+    )
 
 
 def dossier_request_completion(
@@ -254,6 +274,7 @@ def dossier_receive_in_person(
     set_count: int = 1,
     at: dt.datetime | None = None,
     submission: str = "",
+    fee_exemption: FeeExemption | None = None,
 ) -> Dossier:
     """Counter (channel 1) or postal (channel 3) intake: the officer types the form and scans every
     paper; each scanned component is marked digitised (TT 01/2023/TT-VPCP). The dossier is created
@@ -261,7 +282,10 @@ def dossier_receive_in_person(
     missing mandatory component leaves nothing behind, not even the stored files.
 
     `submission` identifies one filled-in form: sent again by the same officer, it returns the dossier it
-    made the first time instead of a second dossier with a second code."""
+    made the first time instead of a second dossier with a second code.
+
+    `fee_exemption` is the listed target group (one of the version's) the officer saw proof of: the fee
+    collected is the reduced one, and it is recorded on the dossier as an online claim would be."""
     if channel not in (Channel.COUNTER, Channel.POSTAL):
         raise ApplicationError("Kênh tiếp nhận không hợp lệ.", code="wrong_channel")
     if channel == Channel.POSTAL and not version.allows_postal:
@@ -278,6 +302,7 @@ def dossier_receive_in_person(
     cleaned, form_errors = validate_form_data(version=version, data=form_data)
     errors.update({f"form_{k}": v for k, v in form_errors.items()})
     errors.update(check_delivery(version, delivery_method, postal_address))
+    errors.update(check_fee_exemption(version, fee_exemption))
     for upload in uploads:
         if upload.component is not None and upload.component.version_id != version.pk:
             raise ApplicationError("Thành phần hồ sơ không thuộc thủ tục này.", code="wrong_component")
@@ -323,6 +348,7 @@ def dossier_receive_in_person(
             ),
             delivery_method=delivery_method,
             postal_address=postal_address.strip() if delivery_method == DeliveryMethod.POST else "",
+            fee_exemption=fee_exemption,
         )
         for upload in uploads:
             store_upload(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from portal.errors import ApplicationError
 from portal.models import Agency
 from procedures.constants import Channel
+from procedures.fees import fee_lines
 from procedures.models import ProcedureVersion
 
 from .. import permissions, selectors, services
@@ -23,9 +24,11 @@ from ..forms import (
     CounterPickForm,
     DeliverForm,
     DeskSupplementForm,
+    FeeExemptionClaimForm,
     PaymentRecordForm,
     ReasonForm,
 )
+from ..templatetags.dossier_tags import money
 from .common import (
     action_page,
     applicant_data,
@@ -67,10 +70,17 @@ def counter_intake(request):
         data, request.FILES or None, components=components, allows_postal=version.allows_postal
     )
     answers_form = schema_form(version, data)
+    exemptions = list(version.exemptions.all())
+    claim_form = FeeExemptionClaimForm(data, exemptions=exemptions) if exemptions else None
+    if claim_form is not None:
+        claim_form.fields["fee_exemption"].help_text = _(
+            "Chọn khi người nộp xuất trình giấy tờ chứng minh; phí, lệ phí thu theo mức đã miễn, giảm."
+        )
     if request.method == "POST":
         valid = form.is_valid()
         schema_valid = answers_form.is_valid()
-        if valid and schema_valid:
+        claim_valid = claim_form is None or claim_form.is_valid()
+        if valid and schema_valid and claim_valid:
             c = form.cleaned_data
             uploads = [
                 services.ComponentUpload(component=component, upload=c[name])
@@ -90,15 +100,25 @@ def counter_intake(request):
                     postal_address=c["postal_address"],
                     set_count=c["set_count"],
                     submission=str(c["submission"] or ""),
+                    fee_exemption=claim_form.chosen() if claim_form is not None else None,
                 )
             except ApplicationError as exc:
-                show_error(exc, form, answers_form)
+                show_error(exc, form, answers_form, *([claim_form] if claim_form else []))
             else:
                 messages.success(
                     request,
                     _("Đã tiếp nhận hồ sơ %(code)s. Mã tra cứu: %(secret)s. In giấy tiếp nhận cho người nộp.")
                     % {"code": dossier.code, "secret": dossier.lookup_secret},
                 )
+                lines = fee_lines(
+                    dossier.procedure_version.fees_for(dossier.channel), dossier.granted_fee_exemption
+                )
+                if lines:
+                    messages.info(
+                        request,
+                        _("Phí, lệ phí thu khi nộp hồ sơ: %(amount)s.")
+                        % {"amount": money(sum(line["amount"] for line in lines))},
+                    )
                 return redirect("dossiers:detail", pk=dossier.pk)
     return render(
         request,
@@ -107,6 +127,9 @@ def counter_intake(request):
             "version": version,
             "form": form,
             "schema_form": answers_form,
+            "claim_form": claim_form,
+            "exemptions": exemptions,
+            "fees": fee_lines(version.fees_for(Channel.COUNTER), None),
             "desk": desk,
             "desks": desks,
             "time_limit": version.time_limit(Channel.COUNTER),

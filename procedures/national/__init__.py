@@ -20,7 +20,9 @@ not carry and the sync therefore never touches):
     KetQuaThucHien [{TenKetQua}], ThoiHanHieuLucKetQua (months), CanCuPhapLy [{SoVanBan, TenVanBan}],
     QuyetDinhCongBo {SoQuyetDinh, NgayQuyetDinh, NgayHieuLuc, NgayHetHieuLuc}  (dates dd/mm/yyyy)
     — province: LienThong, ThanhToanTrucTuyen, TiepNhanKhongPhuThuocDiaGioi, QuyTrinhNoiBo [{Buoc, TenBuoc,
-      VaiTro, MaDonVi, PhongBan, TyLeThoiGian}], BieuMauDienTu (JSON Schema of the applicant form)
+      VaiTro, MaDonVi, PhongBan, TyLeThoiGian}], BieuMauDienTu (JSON Schema of the applicant form),
+      MienGiamPhiLePhi [{DoiTuong, TenPhiLePhi (blank: every fee), TyLe (1–100, 100: exempted),
+      CanCuPhapLy, GiayToChungMinh}] (fee exemptions of listed target groups)
 
 A key absent from a record keeps the value of the version it is applied to, so a national record (without the
 province's additions) never wipes the internal process or the form definition.
@@ -31,7 +33,7 @@ VersionData). The HTTP adapter and its simulator are in `procedures.adapters`; t
 `procedures.services`.
 """
 
-from .data import ChannelData, ComponentData, FeeData, RecordError, StepData, VersionData
+from .data import ChannelData, ComponentData, ExemptionData, FeeData, RecordError, StepData, VersionData
 from .fields import PROVINCE_KEYS, TEMPLATE_DIR, differing_keys, national_projection
 from .records import data_from_record, record_from_data, record_from_version
 from .versions import data_from_version, missing_agencies, write_version_data
@@ -41,6 +43,7 @@ __all__ = [
     "TEMPLATE_DIR",
     "ChannelData",
     "ComponentData",
+    "ExemptionData",
     "FeeData",
     "RecordError",
     "StepData",

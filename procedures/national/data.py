@@ -22,6 +22,17 @@ class FeeData:
 
 
 @dataclass(frozen=True)
+class ExemptionData:
+    """A listed target group exempted from (100%) or given a reduction of one fee (by name) or of all fees."""
+
+    group: str
+    legal_basis: str
+    percent: int = 100
+    fee_name: str = ""
+    proof: str = ""
+
+
+@dataclass(frozen=True)
 class ChannelData:
     time_amount: Decimal
     time_unit: str = TimeUnit.WORKING_DAYS
@@ -80,3 +91,4 @@ class VersionData:
     intake_any_boundary: bool = False
     steps: list[StepData] = field(default_factory=list)
     form_schema: dict = field(default_factory=dict)
+    exemptions: list[ExemptionData] = field(default_factory=list)

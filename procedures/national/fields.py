@@ -34,6 +34,7 @@ PROVINCE_KEYS = (
     "TiepNhanKhongPhuThuocDiaGioi",
     "QuyTrinhNoiBo",
     "BieuMauDienTu",
+    "MienGiamPhiLePhi",
 )
 COMPONENT_PROVINCE_KEYS = ("HinhThuc", "BatBuoc", "TenTepMauDon", "LayTuKhoDuLieu", "LayTuCSDLQG")
 

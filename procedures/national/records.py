@@ -16,7 +16,7 @@ from portal.models import Agency
 from ..constants import Channel, CopyType, ImplementationLevel, ServiceLevel, TargetGroup, TimeUnit
 from ..models import ProcedureVersion
 from ..text import fold
-from .data import ChannelData, ComponentData, FeeData, RecordError, StepData, VersionData
+from .data import ChannelData, ComponentData, ExemptionData, FeeData, RecordError, StepData, VersionData
 from .fields import (
     COPY_NAMES,
     LEVEL_NAMES,
@@ -118,6 +118,16 @@ def record_from_data(data: VersionData, *, agency_names: dict[str, str] | None =
         "LienThong": data.is_inter_agency,
         "ThanhToanTrucTuyen": data.allows_online_payment,
         "TiepNhanKhongPhuThuocDiaGioi": data.intake_any_boundary,
+        "MienGiamPhiLePhi": [
+            {
+                "DoiTuong": e.group,
+                "TenPhiLePhi": e.fee_name,
+                "TyLe": e.percent,
+                "CanCuPhapLy": e.legal_basis,
+                "GiayToChungMinh": e.proof,
+            }
+            for e in data.exemptions
+        ],
         "QuyTrinhNoiBo": [
             {
                 "Buoc": s.order,
@@ -348,6 +358,51 @@ def _steps_in(items: list, code: str) -> list[StepData]:
     return steps
 
 
+def _exemptions_in(items: Any, code: str, channels: dict[int, ChannelData]) -> list[ExemptionData]:
+    """MienGiamPhiLePhi (the province's addition): the listed target groups exempted from, or given a
+    reduction of, one fee named as in the fee list (TenPhiLePhi) or all fees (blank)."""
+    if not isinstance(items, list):
+        raise RecordError(f"{code}: MienGiamPhiLePhi phải là một danh sách.")
+    # Matched as FeeExemption.applies_to does: case and surrounding spaces aside.
+    fee_names = {f.name.strip().casefold() for c in channels.values() for f in c.fees}
+    exemptions = []
+    seen: set[tuple[str, str]] = set()
+    for position, item in enumerate(items, start=1):
+        where = f"{code}: MienGiamPhiLePhi thứ {position}"
+        if not isinstance(item, dict):
+            raise RecordError(f"{where} phải là một đối tượng.")
+        group, basis = _text(item.get("DoiTuong")), _text(item.get("CanCuPhapLy"))
+        if not group:
+            raise RecordError(f"{where}: thiếu đối tượng được miễn, giảm (DoiTuong).")
+        if not basis:
+            raise RecordError(f"{where}: thiếu căn cứ pháp lý (CanCuPhapLy).")
+        raw = item.get("TyLe")
+        try:
+            value = Decimal(100) if raw in (None, "") else Decimal(str(raw).strip())
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not value.is_finite() or value != value.to_integral_value() or not 1 <= value <= 100:
+            raise RecordError(f"{where}: tỷ lệ miễn, giảm (TyLe) phải là số nguyên từ 1 đến 100.")
+        percent = int(value)
+        fee_name = _text(item.get("TenPhiLePhi"))
+        if fee_name and fee_name.casefold() not in fee_names:
+            raise RecordError(f"{where}: khoản “{fee_name}” không có trong bảng phí, lệ phí (PhiLePhi).")
+        key = (group.casefold(), fee_name.casefold())
+        if key in seen:
+            raise RecordError(f"{where}: đối tượng “{group}” đã có cho khoản này.")
+        seen.add(key)
+        exemptions.append(
+            ExemptionData(
+                group=group[:300],
+                legal_basis=basis[:500],
+                percent=percent,
+                fee_name=fee_name[:300],
+                proof=_text(item.get("GiayToChungMinh"))[:500],
+            )
+        )
+    return exemptions
+
+
 def data_from_record(record: dict, base: VersionData | None = None) -> VersionData:
     """Parse a record; keys it does not carry keep the value from `base`. Raises RecordError."""
     if not isinstance(record, dict):
@@ -429,6 +484,8 @@ def data_from_record(record: dict, base: VersionData | None = None) -> VersionDa
             setattr(data, attribute, _bool(record[key]))
     if "QuyTrinhNoiBo" in record:
         data.steps = _steps_in(record["QuyTrinhNoiBo"], code)
+    if "MienGiamPhiLePhi" in record:
+        data.exemptions = _exemptions_in(record["MienGiamPhiLePhi"] or [], code, data.channels)
     if "BieuMauDienTu" in record:
         schema = record["BieuMauDienTu"] or {}
         if not isinstance(schema, dict):

@@ -7,8 +7,8 @@ from decimal import Decimal
 from portal.models import Agency
 
 from ..constants import Channel
-from ..models import Component, Fee, ProcedureVersion, ProcessingTime, ProcessStep
-from .data import ChannelData, ComponentData, FeeData, StepData, VersionData
+from ..models import Component, Fee, FeeExemption, ProcedureVersion, ProcessingTime, ProcessStep
+from .data import ChannelData, ComponentData, ExemptionData, FeeData, StepData, VersionData
 
 # ---------------------------------------------------------------------------------------------- model → data
 
@@ -77,6 +77,16 @@ def data_from_version(version: ProcedureVersion) -> VersionData:
             for s in sorted(version.steps.all(), key=lambda s: s.order)
         ],
         form_schema=version.form_schema or {},
+        exemptions=[
+            ExemptionData(
+                group=e.group,
+                legal_basis=e.legal_basis,
+                percent=e.percent,
+                fee_name=e.fee_name,
+                proof=e.proof,
+            )
+            for e in sorted(version.exemptions.all(), key=lambda e: (e.order, e.pk))
+        ],
     )
 
 
@@ -170,6 +180,7 @@ def write_version_data(version: ProcedureVersion, data: VersionData) -> None:
     version.fees.all().delete()
     version.components.all().delete()
     version.steps.all().delete()
+    version.exemptions.all().delete()
     ProcessingTime.objects.bulk_create(_collapse_times(version, data.channels))
     Fee.objects.bulk_create(_collapse_fees(version, data.channels))
     Component.objects.bulk_create(
@@ -200,6 +211,18 @@ def write_version_data(version: ProcedureVersion, data: VersionData) -> None:
             share_percent=s.share_percent,
         )
         for s in data.steps
+    )
+    FeeExemption.objects.bulk_create(
+        FeeExemption(
+            version=version,
+            order=position,
+            group=e.group,
+            fee_name=e.fee_name,
+            percent=e.percent,
+            legal_basis=e.legal_basis,
+            proof=e.proof,
+        )
+        for position, e in enumerate(data.exemptions, start=1)
     )
     version.competent_agencies.set(Agency.objects.filter(code__in=data.agencies))
     version.coordinating_agencies.set(Agency.objects.filter(code__in=data.coordinating_agencies))

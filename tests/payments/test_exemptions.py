@@ -221,3 +221,182 @@ def test_the_national_record_lists_what_is_charged_after_the_exemption(province)
     )
     dossier.refresh_from_db()
     assert [f["Gia"] for f in _fees(dossier)] == [75000]
+
+
+def test_the_applicant_is_told_when_the_claim_is_refused(province):
+    """The refusal writes a notice to the applicant's account through the outbox, with the reason and the full
+    fee now owed; the built-in wording exists in Vietnamese and English for every channel."""
+    from notifications.constants import Channel, Kind
+    from notifications.models import Notification
+    from notifications.rendering import builtin, render_text
+
+    poor, _ = _exemptions(province.version)
+    dossier = _claim(province, draft(province, province.citizen), poor)
+    dossier = dossier_services.dossier_submit(dossier=dossier, actor=province.citizen)
+    assert not Notification.objects.filter(kind=Kind.FEE_EXEMPTION_REFUSED).exists()
+    dossier_services.dossier_refuse_fee_exemption(
+        dossier=dossier, actor=province.officer, reason="Giấy chứng nhận hộ nghèo đã hết hạn."
+    )
+    # the applicant's dossier API carries the claim and the refusal
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(province.citizen)
+    detail = api.get(reverse("dossiers-api:detail", args=[dossier.pk])).json()
+    assert (
+        detail["fee_exemption"]["group"] == "Người thuộc hộ nghèo"
+        and detail["fee_exemption"]["percent"] == 100
+    )
+    assert detail["fee_exemption_refusal"] == "Giấy chứng nhận hộ nghèo đã hết hạn."
+    assert detail["fee_exemption_refused_at"]
+    notices = Notification.objects.filter(kind=Kind.FEE_EXEMPTION_REFUSED, dossier_id=dossier.pk)
+    assert notices.exists() and {n.recipient_id for n in notices} == {province.citizen.pk}
+    inbox = notices.get(channel=Channel.INBOX)
+    assert "Giấy chứng nhận hộ nghèo đã hết hạn." in inbox.body and "75.000 ₫" in inbox.body
+    assert "không chấp nhận đề nghị miễn, giảm" in inbox.body
+    context = {"name": "An", "code": "H32-1", "procedure": "P", "reason": "R", "amount": "75.000 ₫"}
+    for language in ("vi", "en"):
+        for channel in Channel.values:
+            source = builtin(Kind.FEE_EXEMPTION_REFUSED, channel, language)
+            if channel != Channel.ZALO:
+                assert "75.000 ₫" in render_text(source.body, context)
+    assert "Full fee due" in render_text(builtin(Kind.FEE_EXEMPTION_REFUSED, Channel.SMS, "en").body, context)
+
+
+def _counter_data(province, version):
+    return {
+        "thu_tuc": version.pk,
+        "desk": province.centre.pk,
+        "channel": "1",
+        "applicant_kind": "citizen",
+        "applicant_name": "Trần Thị Bình",
+        "applicant_id_number": "056185005678",
+        "applicant_address": "45 Thống Nhất, phường Phan Rang",
+        "applicant_phone": "0914234567",
+        "applicant_email": "",
+        "set_count": "1",
+        "delivery_method": "desk",
+        "postal_address": "",
+        "tk-ho_ten": "Trần Thị Bình",
+        "tk-so_cccd": "056185005678",
+        "tk-dia_chi": "45 Thống Nhất",
+        "tk-cam_ket": "on",
+    }
+
+
+def test_the_counter_records_the_group_and_the_desk_collects_the_reduced_fee(
+    client, province, django_capture_on_commit_callbacks
+):
+    """A walk-in shows proof of a listed group: the officer picks it on the intake form (only the version's
+    groups are offered), the dossier carries the claim, and the fee shown to the desk is the reduced one."""
+    from dossiers.models import Dossier
+    from tests.dossiers.factories import png_upload
+
+    _poor, disabled = _exemptions(province.version)
+    other = published_version(agencies=[province.department])
+    foreign = FeeExemption.objects.create(version=other, group="Trẻ em dưới 6 tuổi", legal_basis="TT 106")
+    client.force_login(province.officer)
+    url = reverse("dossiers:counter_intake")
+    page = client.get(url, {"thu_tuc": province.version.pk}).content.decode()
+    assert 'type="radio" name="fee_exemption"' in page and "Người khuyết tật" in page
+    assert "Trẻ em dưới 6 tuổi" not in page
+    assert 'data-testid="counter-fees"' in page and "Lệ phí cấp giấy phép: 150.000 ₫" in page
+    component = province.components()[0]
+    data = {**_counter_data(province, province.version), f"component_{component.pk}": png_upload()}
+    # a group of another procedure is refused next to the field, and nothing is received
+    bad = client.post(url, {**data, "fee_exemption": str(foreign.pk)})
+    assert bad.status_code == 200 and "Chọn một đối tượng trong danh sách" in bad.content.decode()
+    assert not Dossier.objects.exists()
+    data[f"component_{component.pk}"] = png_upload()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {**data, "fee_exemption": str(disabled.pk)}, follow=True)
+    dossier = Dossier.objects.get(applicant_id_number="056185005678")
+    assert dossier.fee_exemption == disabled and dossier.state == DossierState.RECEIVED
+    assert "Phí, lệ phí thu khi nộp hồ sơ: 75.000 ₫." in response.content.decode()
+    # the dossier page shows the desk the reduced amount to collect, without online payment buttons
+    detail = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert 'data-testid="amount-owed">75.000 ₫' in detail and 'data-testid="desk-collect"' in detail
+    assert "mức thu 150.000 ₫" in detail and "Thanh toán qua" not in detail
+    assert services.amount_owed(dossier).amount == 75000
+    # the service itself refuses a group of another procedure
+    with pytest.raises(ApplicationError) as error:
+        dossier_services.dossier_receive_in_person(
+            actor=province.officer,
+            agency=province.centre,
+            version=province.version,
+            channel=1,
+            applicant=applicant_data(province.citizen),
+            form_data=form_answers(province.citizen),
+            uploads=[dossier_services.ComponentUpload(component=component, upload=png_upload())],
+            delivery_method=DeliveryMethod.DESK,
+            fee_exemption=foreign,
+        )
+    assert "fee_exemption" in error.value.extra["errors"]
+
+
+def test_a_counter_intake_without_a_group_owes_the_full_fee(
+    client, province, django_capture_on_commit_callbacks
+):
+    from dossiers.models import Dossier
+    from tests.dossiers.factories import png_upload
+
+    _exemptions(province.version)
+    client.force_login(province.officer)
+    component = province.components()[0]
+    data = {**_counter_data(province, province.version), f"component_{component.pk}": png_upload()}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("dossiers:counter_intake"), data, follow=True)
+    dossier = Dossier.objects.get(applicant_id_number="056185005678")
+    assert dossier.fee_exemption is None
+    assert "Phí, lệ phí thu khi nộp hồ sơ: 150.000 ₫." in response.content.decode()
+
+
+def test_the_finance_view_and_export_account_for_the_fees_waived(client, province):
+    """A fully exempted dossier has no payment: the finance officer's day lists the exemptions granted to the
+    dossiers received that day (dossier, group, amount waived), on the page and on a sheet of the export; a
+    refused claim waives nothing and is not listed."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.dossiers.factories import counter_received
+
+    poor, disabled = _exemptions(province.version)
+    exempted = _claim(province, draft(province, province.citizen), poor)
+    exempted = dossier_services.dossier_submit(dossier=exempted, actor=province.citizen)
+    exempted = dossier_services.dossier_receive(dossier=exempted, actor=province.officer)
+    assert services.amount_owed(exempted) is None and not exempted.payments.exists()
+    refused = _claim(province, draft(province, province.citizen), poor)
+    refused = dossier_services.dossier_submit(dossier=refused, actor=province.citizen)
+    refused = dossier_services.dossier_receive(dossier=refused, actor=province.officer)
+    dossier_services.dossier_refuse_fee_exemption(
+        dossier=refused, actor=province.officer, reason="Giấy chứng nhận hộ nghèo đã hết hạn."
+    )
+    reduced = counter_received(province, fee_exemption=disabled)
+    client.force_login(province.finance)
+    page = client.get(reverse("payments:finance")).content.decode()
+    table = page.split('data-testid="finance-exemptions"')[1].split("</table>")[0]
+    assert exempted.code in table and reduced.code in table and refused.code not in table
+    assert table.count('data-testid="waived"') == 2
+    assert 'data-testid="waived">75.000 ₫' in table  # online fee 75.000, fully waived
+    assert "Người thuộc hộ nghèo" in table and "Khoản 2 Điều 4 Thông tư 106/2021/TT-BTC" in table
+    # the counter fee is 150.000, half waived
+    assert table.split(reduced.code)[1].split("</tr>")[0].count("75.000 ₫") == 2
+    other_day = client.get(reverse("payments:finance"), {"ngay": "13/10/2026"}).content.decode()
+    assert exempted.code not in other_day.split('data-testid="finance-exemptions"')[1]
+    response = client.get(reverse("payments:finance_export"), {"ngay": "14/10/2026"})
+    book = load_workbook(io.BytesIO(response.content))
+    rows = list(book["Miễn, giảm"].iter_rows(values_only=True))
+    assert rows[0][0] == "Mã hồ sơ" and rows[0][-1] == "Được miễn, giảm (đồng)"
+    exported = {r[0]: r for r in rows[1:]}
+    assert set(exported) == {exempted.code, reduced.code}
+    assert exported[exempted.code][4] == "Người thuộc hộ nghèo"
+    assert exported[exempted.code][7:] == (75000, 0, 75000)
+    assert exported[reduced.code][7:] == (150000, 75000, 75000)
+    # another agency's finance officer sees none of them
+    from portal.constants import Role
+    from tests.portal.factories import officer_in
+
+    outsider = officer_in(province.centre, Role.FINANCE_OFFICER, full_name="Kế toán khác")
+    client.force_login(outsider)
+    assert exempted.code not in client.get(reverse("payments:finance")).content.decode()

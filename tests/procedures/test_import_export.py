@@ -12,18 +12,47 @@ from portal.errors import ApplicationError
 from procedures.adapters import load_demo_catalogue
 from procedures.constants import Channel, VersionStatus
 from procedures.excel import records_from_workbook, workbook_from_records
-from procedures.models import Field, Procedure, ProcedureVersion
+from procedures.models import FeeExemption, Field, Procedure, ProcedureVersion
 from procedures.selectors import catalogue_export_records, procedure_search, procedure_version_in_force
 from procedures.services import catalogue_import
 
 pytestmark = pytest.mark.django_db
 
 
+def with_exemptions(records: list[dict]) -> list[dict]:
+    """The demo records, the first two that charge a fee given fee exemptions of listed target groups: a full
+    exemption of every fee and a reduction of one named fee."""
+    records = copy.deepcopy(records)
+    charging = [
+        r for r in records if any(f["SoTien"] for c in r["CachThucThucHien"] for f in c.get("PhiLePhi") or [])
+    ]
+    for record in charging[:2]:
+        fee = next(f for c in record["CachThucThucHien"] for f in c["PhiLePhi"] if f["SoTien"])
+        record["MienGiamPhiLePhi"] = [
+            {
+                "DoiTuong": "Người thuộc hộ nghèo",
+                "TenPhiLePhi": "",
+                "TyLe": 100,
+                "CanCuPhapLy": "Khoản 2 Điều 4 Thông tư 106/2021/TT-BTC",
+                "GiayToChungMinh": "Giấy chứng nhận hộ nghèo",
+            },
+            {
+                "DoiTuong": "Người khuyết tật",
+                "TenPhiLePhi": fee["TenPhiLePhi"],
+                "TyLe": 50,
+                "CanCuPhapLy": "Nghị quyết của HĐND tỉnh",
+                "GiayToChungMinh": "",
+            },
+        ]
+    assert len(charging) >= 2
+    return records
+
+
 def export_of_a_discarded_catalogue(export):
-    """The demo catalogue imported and exported, then rolled back: the database is empty again (the
-    catalogue's history is append-only, so it cannot be wiped row by row)."""
+    """The demo catalogue (with fee exemptions on two procedures) imported and exported, then rolled back: the
+    database is empty again (the catalogue's history is append-only, so it cannot be wiped row by row)."""
     with transaction.atomic():
-        catalogue_import(records=load_demo_catalogue(), actor=None)
+        catalogue_import(records=with_exemptions(load_demo_catalogue()), actor=None)
         exported = export()
         transaction.set_rollback(True)
     assert not Procedure.objects.exists() and not Field.objects.exists()
@@ -50,10 +79,16 @@ def test_json_export_import_round_trip(demo_agencies):
     exported = export_of_a_discarded_catalogue(
         lambda: json.loads(json.dumps(catalogue_export_records(), ensure_ascii=False))
     )
+    assert sum(bool(r["MienGiamPhiLePhi"]) for r in exported) == 2
     # when it is imported into an empty catalogue and exported again
     catalogue_import(records=exported, actor=None)
-    # then nothing was lost
+    # then nothing was lost, the fee exemptions included
     assert catalogue_export_records() == exported
+    assert FeeExemption.objects.count() == 4
+    reduced = FeeExemption.objects.get(
+        group="Người khuyết tật", version__procedure__code=exported_code(exported)
+    )
+    assert reduced.percent == 50 and reduced.fee_name and reduced.order == 2
 
 
 def test_reimporting_the_export_changes_nothing(demo_agencies):
@@ -71,9 +106,65 @@ def test_excel_export_import_round_trip(demo_agencies):
     workbook = workbook_from_records(exported)
     # when the workbook is imported into an empty catalogue
     report = catalogue_import(records=records_from_workbook(workbook), actor=None)
-    # then the catalogue is the same
+    # then the catalogue is the same, fee exemptions included (their own sheet)
     assert len(report.added) == len(exported)
     assert catalogue_export_records() == exported
+    rows = list(load_workbook(io.BytesIO(workbook))["MienGiamPhiLePhi"].iter_rows(values_only=True))
+    assert rows[0] == ("MaTTHC", "DoiTuong", "TenPhiLePhi", "TyLe", "CanCuPhapLy", "GiayToChungMinh")
+    assert len(rows) == 5 and FeeExemption.objects.count() == 4
+
+
+def exported_code(records: list[dict]) -> str:
+    return next(r["MaTTHC"] for r in records if r["MienGiamPhiLePhi"])
+
+
+def test_a_workbook_without_the_exemptions_sheet_keeps_the_exemptions(demo_agencies):
+    records = with_exemptions(load_demo_catalogue())
+    catalogue_import(records=records, actor=None)
+    code = exported_code(records)
+    book = load_workbook(io.BytesIO(workbook_from_records(catalogue_export_records(codes=[code]))))
+    del book["MienGiamPhiLePhi"]
+    buffer = io.BytesIO()
+    book.save(buffer)
+    read = records_from_workbook(buffer.getvalue())
+    assert "MienGiamPhiLePhi" not in read[0]
+    report = catalogue_import(records=read, actor=None)
+    assert report.unchanged == [code]
+    assert procedure_version_in_force(Procedure.objects.get(code=code)).exemptions.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("exemption", "message"),
+    [
+        ({"DoiTuong": "", "CanCuPhapLy": "TT 106"}, "thiếu đối tượng"),
+        ({"DoiTuong": "Trẻ em", "CanCuPhapLy": ""}, "thiếu căn cứ pháp lý"),
+        ({"DoiTuong": "Trẻ em", "CanCuPhapLy": "TT 106", "TyLe": 0}, "TyLe"),
+        ({"DoiTuong": "Trẻ em", "CanCuPhapLy": "TT 106", "TyLe": "50.5"}, "TyLe"),
+        ({"DoiTuong": "Trẻ em", "CanCuPhapLy": "TT 106", "TyLe": "abc"}, "TyLe"),
+        ({"DoiTuong": "Trẻ em", "CanCuPhapLy": "TT 106", "TenPhiLePhi": "Phí không có"}, "Phí không có"),
+    ],
+)
+def test_an_exemption_that_cannot_be_imported_is_refused_with_the_reason(demo_agencies, exemption, message):
+    from procedures.national import RecordError, data_from_record
+
+    record = copy.deepcopy(load_demo_catalogue()[0])
+    record["MienGiamPhiLePhi"] = [exemption]
+    with pytest.raises(RecordError) as error:
+        data_from_record(record)
+    assert message in str(error.value) and "MienGiamPhiLePhi thứ 1" in str(error.value)
+
+
+def test_a_group_listed_twice_for_the_same_fee_is_refused(demo_agencies):
+    from procedures.national import RecordError, data_from_record
+
+    record = copy.deepcopy(load_demo_catalogue()[0])
+    twice = {"DoiTuong": "Trẻ em", "CanCuPhapLy": "TT 106"}
+    record["MienGiamPhiLePhi"] = [twice, {**twice, "DoiTuong": "trẻ em"}]
+    with pytest.raises(RecordError) as error:
+        data_from_record(record)
+    assert "MienGiamPhiLePhi thứ 2" in str(error.value) and "đã có" in str(error.value)
+    record["MienGiamPhiLePhi"] = [twice]
+    assert data_from_record(record).exemptions[0].percent == 100
 
 
 def test_excel_export_writes_formula_like_text_as_text_and_reads_it_back(demo_agencies):
