@@ -26,6 +26,7 @@ from procedures.constants import Channel, ServiceLevel
 from procedures.models import Fee
 
 from ..models import KpiMonthSnapshot, KpiOutcome, KpiSnapshot
+from . import setbased
 from .history import READ_ACTIONS, Event, Standing, standing
 
 A = EventAction
@@ -60,7 +61,7 @@ class DossierFacts:
     has_digitised: bool = False
     has_reused: bool = False
     result_at: dt.datetime | None = None
-    result_in_store: bool = False
+    store_at: dt.datetime | None = None  # the first result document kept in the citizen's store
 
     @property
     def digitised(self) -> bool:
@@ -135,7 +136,8 @@ def load_facts(ids: list[int], *, until: dt.datetime, units: dict[int, int | Non
         for dossier_id, kho, created_at in results:
             f = by_pk[dossier_id]
             f.result_at = created_at if f.result_at is None else min(f.result_at, created_at)
-            f.result_in_store |= kho is not None
+            if kho is not None:
+                f.store_at = created_at if f.store_at is None else min(f.store_at, created_at)
         facts.extend(by_pk.values())
     return facts
 
@@ -175,7 +177,7 @@ def count_day(
             c["received_full_online"] += f.full_online
             c["received_digitised"] += f.digitised
             c["received_reused"] += f.has_reused
-            c["received_store_linked"] += f.has_reused or (f.result_in_store and f.result_at < end)
+            c["received_store_linked"] += f.has_reused or (f.store_at is not None and f.store_at < end)
             c["received_vneid"] += f.vneid
             c["received_fee"] += f.fee
             c["received_paid_online"] += f.fee and f.paid_online
@@ -280,7 +282,13 @@ def rollup_month(month: dt.date) -> int:
 
 def rebuild_day(day: dt.date, facts: list[DossierFacts] | None = None, *, rollup: bool = True) -> int:
     """Replace the stored rows of `day` (idempotent: building the same day twice gives the same rows), and its
-    month's rollup unless the caller does it once for many days."""
+    month's rollup unless the caller does it once for many days. On PostgreSQL the day is built in SQL
+    (`setbased`); elsewhere, or with `facts` already loaded, in Python."""
+    if facts is None and setbased.available():
+        rows = setbased.rebuild(day, day)
+        if rollup:
+            rollup_month(day)
+        return rows
     build = build_day(day, facts)
     with transaction.atomic():
         KpiSnapshot.objects.filter(day=day).delete()
@@ -297,7 +305,11 @@ WINDOW_DAYS = 7
 
 
 def rebuild_range(first: dt.date, last: dt.date, *, progress=None) -> int:
-    """Rebuild every day of [first, last], loading the dossiers and events of a week at once."""
+    """Rebuild every day of [first, last] and the months it touches. On PostgreSQL a month at a time in SQL
+    (`setbased`: the events are aggregated in the database); elsewhere in Python, loading the dossiers and events
+    of a week at once."""
+    if setbased.available():
+        return _rebuild_range_sql(first, last, progress=progress)
     total = 0
     units = agency_units()
     window_start = first
@@ -318,6 +330,23 @@ def rebuild_range(first: dt.date, last: dt.date, *, progress=None) -> int:
         rollup_month(month)
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return total
+
+
+def _rebuild_range_sql(first: dt.date, last: dt.date, *, progress=None) -> int:
+    total = 0
+    chunk_first = first
+    while chunk_first <= last:
+        chunk_last = min(_next_month(chunk_first) - dt.timedelta(days=1), last)
+        total += setbased.rebuild(chunk_first, chunk_last)
+        rollup_month(chunk_first)
+        if progress:
+            progress(chunk_last)
+        chunk_first = chunk_last + dt.timedelta(days=1)
+    return total
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def counter_names() -> list[str]:
