@@ -4,6 +4,7 @@ to the dossiers, the exports (Excel for every table, PDF for the index), the tar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 
 from django.contrib import messages
@@ -106,7 +107,22 @@ def _trend(scope: Scope, period: Period) -> list[dict]:
     return rows
 
 
+def _one_read(view):
+    """The view reads each table of figures once, however many parts of the page show it."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with aggregate.one_read_per_request():
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+BY_PARAMS = {"agency": "co_quan", "procedure": "thu_tuc", "unit": "don_vi", "channel": "kenh"}
+
+
 @login_required
+@_one_read
 def dashboard(request):
     if not selectors.may_see_dashboard(request.user):
         return _forbidden(request)
@@ -114,6 +130,8 @@ def dashboard(request):
     context = {"form": form, "whole_province": allowed is None}
     if scope is not None:
         by = form.cleaned_data["theo"]
+        # the index, the breakdown and the top procedures read these: one statement for all three
+        aggregate.prefetch(scope, period, (None, "procedure", by))
         result = index.compute(scope, period, portal_groups=request.GET.get("nhom") == "cong")
         targets = selectors.targets_for(period.last.year, scope.agency_id)
         context.update(
@@ -125,6 +143,9 @@ def dashboard(request):
                 "trend": _trend(scope, period),
                 "by": by,
                 "by_label": dict(BY_CHOICES)[by],
+                "by_param": BY_PARAMS[by],
+                "dossiers_url": reverse("reporting:dossiers"),
+                "export_url": reverse("reporting:export"),
                 "breakdown": selectors.breakdown(scope, period, by),
                 "top_procedures": selectors.breakdown(scope, period, "procedure")[:10],
                 "overdue": selectors.overdue(scope, limit=20),
@@ -312,6 +333,7 @@ def _table(name: str, request, scope: Scope, period: Period) -> tuple[str, list[
 
 
 @login_required
+@_one_read
 def export(request):
     """Any table of the dashboard as an Excel workbook (`bang`), with the same filters."""
     if not selectors.may_see_dashboard(request.user):
@@ -394,6 +416,7 @@ def targets(request):
 PUBLIC_CACHE_SECONDS = 600
 
 
+@_one_read
 def public(request):
     """Published without login (Nghị quyết 85/NQ-CP): the index of the province and of each agency, and the
     on-time figures, for the current year."""

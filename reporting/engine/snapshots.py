@@ -9,11 +9,13 @@ the database (GROUP BY), and "today" is built the same way, on demand, on top of
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,7 +28,7 @@ from procedures.constants import Channel, ServiceLevel
 from procedures.models import Fee
 
 from ..models import KpiMonthSnapshot, KpiOutcome, KpiSnapshot
-from . import setbased
+from . import catalogue, setbased
 from .history import READ_ACTIONS, Event, Standing, standing
 
 A = EventAction
@@ -288,6 +290,8 @@ def rebuild_day(day: dt.date, facts: list[DossierFacts] | None = None, *, rollup
         rows = setbased.rebuild(day, day)
         if rollup:
             rollup_month(day)
+            catalogue.rebuild()
+        changed()
         return rows
     build = build_day(day, facts)
     with transaction.atomic():
@@ -298,6 +302,8 @@ def rebuild_day(day: dt.date, facts: list[DossierFacts] | None = None, *, rollup
         _insert(KpiOutcome, build.outcomes)
     if rollup:
         rollup_month(day)
+        catalogue.rebuild()
+    changed()
     return len(build.rows)
 
 
@@ -305,9 +311,9 @@ WINDOW_DAYS = 7
 
 
 def rebuild_range(first: dt.date, last: dt.date, *, progress=None) -> int:
-    """Rebuild every day of [first, last] and the months it touches. On PostgreSQL a month at a time in SQL
-    (`setbased`: the events are aggregated in the database); elsewhere in Python, loading the dossiers and events
-    of a week at once."""
+    """Rebuild every day of [first, last] and the months it touches. On PostgreSQL in SQL (`setbased`: the
+    events are aggregated in the database, up to a year per pass); elsewhere in Python, loading the dossiers and
+    events of a week at once."""
     if setbased.available():
         return _rebuild_range_sql(first, last, progress=progress)
     total = 0
@@ -329,24 +335,49 @@ def rebuild_range(first: dt.date, last: dt.date, *, progress=None) -> int:
     while month <= last:
         rollup_month(month)
         month = (month + dt.timedelta(days=32)).replace(day=1)
+    catalogue.rebuild()
+    changed()
     return total
 
 
 def _rebuild_range_sql(first: dt.date, last: dt.date, *, progress=None) -> int:
+    """Up to a year per pass (each pass reads the events of the dossiers it concerns once), then the rollups."""
     total = 0
     chunk_first = first
     while chunk_first <= last:
-        chunk_last = min(_next_month(chunk_first) - dt.timedelta(days=1), last)
+        chunk_last = min(chunk_first + dt.timedelta(days=365), last)
         total += setbased.rebuild(chunk_first, chunk_last)
-        rollup_month(chunk_first)
         if progress:
             progress(chunk_last)
         chunk_first = chunk_last + dt.timedelta(days=1)
+    month = month_start(first)
+    while month <= last:
+        rollup_month(month)
+        month = _next_month(month)
+    catalogue.rebuild()
+    changed()
     return total
 
 
 def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+VERSION_KEY = "reporting:snapshots-version"
+
+
+def version() -> str:
+    """Changes whenever stored snapshots change (every rebuild sets it; shared through the cache, so every process
+    drops the dashboard figures it kept)."""
+    found = cache.get(VERSION_KEY)
+    if found is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        found = cache.get(VERSION_KEY)
+    return found
+
+
+def changed() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def counter_names() -> list[str]:
