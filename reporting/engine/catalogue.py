@@ -17,10 +17,12 @@ from procedures.constants import ServiceLevel, VersionStatus
 from procedures.models import Fee, ProcedureVersion
 
 from ..models import KpiCatalogueEntry
+from . import setbased
 
 
-def rebuild() -> int:
-    """Replace every row by the catalogue as it is now (a few queries; a province has a few thousand versions)."""
+def rebuild(*, wait: bool = True) -> int:
+    """Replace every row by the catalogue as it is now (a few queries; a province has a few thousand versions).
+    Without `wait`, nothing is done while a snapshot rebuild holds the tables (a request keeps yesterday's rows)."""
     today = timezone.localdate()
     versions = (
         ProcedureVersion.objects.filter(status=VersionStatus.PUBLISHED)
@@ -68,6 +70,8 @@ def rebuild() -> int:
                 )
             )
     with transaction.atomic():
+        if not setbased.lock_snapshots(wait=wait):
+            return 0
         KpiCatalogueEntry.objects.all().delete()
         KpiCatalogueEntry.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
@@ -97,7 +101,7 @@ def entries(*, agency_id=None, agency_ids=None, procedure_id=None) -> list[Entry
     rows = list(KpiCatalogueEntry.objects.filter(filters).values_list(*fields))
     stale = not rows and not KpiCatalogueEntry.objects.exists()
     if stale or (rows and rows[0][0] != timezone.localdate()):
-        rebuild()
+        rebuild(wait=False)
         rows = list(KpiCatalogueEntry.objects.filter(filters).values_list(*fields))
     found: dict[int, Entry] = {}
     for _built, *values in rows:

@@ -42,6 +42,23 @@ def available() -> bool:
     return connection.vendor == "postgresql"
 
 
+LOCK = 766_0001  # pg_advisory_xact_lock key: one writer of the snapshot tables at a time
+
+
+def lock_snapshots(*, wait: bool = True) -> bool:
+    """Within a transaction: wait for any other rebuild (the nightly task runs days in parallel workers; a delete
+    and insert of the same rows by two of them at once would leave both sets). Without `wait`: False when another
+    rebuild holds the tables."""
+    if not available():
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK])
+        return cursor.fetchone()[0]
+
+
 def _in(values) -> str:
     return "(" + ", ".join(f"'{v}'" for v in sorted(values)) + ")"
 
@@ -274,6 +291,7 @@ def rebuild(first: dt.date, last: dt.date) -> int:
     }
     rows = 0
     with transaction.atomic(), connection.cursor() as cursor:
+        lock_snapshots()
         KpiSnapshot.objects.filter(day__gte=first, day__lte=last).delete()
         for sql in _statements(settings.DOSSIER_PAYMENT_STOPS_CLOCK):
             if sql.lstrip().startswith("INSERT INTO reporting_kpisnapshot"):

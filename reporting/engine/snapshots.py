@@ -276,6 +276,7 @@ def rollup_month(month: dt.date) -> int:
         f"FROM {q(KpiSnapshot._meta.db_table)} WHERE day >= %s AND day < %s GROUP BY {dims}"
     )
     with transaction.atomic():
+        setbased.lock_snapshots()
         KpiMonthSnapshot.objects.filter(month=first).delete()
         with connection.cursor() as cursor:
             cursor.execute(sql, [first, first, following])
@@ -295,6 +296,7 @@ def rebuild_day(day: dt.date, facts: list[DossierFacts] | None = None, *, rollup
         return rows
     build = build_day(day, facts)
     with transaction.atomic():
+        setbased.lock_snapshots()
         KpiSnapshot.objects.filter(day=day).delete()
         _insert(KpiSnapshot, build.rows)
         KpiOutcome.objects.filter(day=day).delete()
