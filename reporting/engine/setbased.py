@@ -32,8 +32,8 @@ from dossiers.constants import DocumentKind, EventAction
 from portal.constants import IdentitySource
 from procedures.constants import Channel, ServiceLevel
 
-from ..models import KpiSnapshot
-from .history import END_ACTIONS, READ_ACTIONS, RECEIVE_ACTIONS, SHIFT_ACTIONS
+from ..models import KpiOutcome, KpiSnapshot
+from .history import END_ACTIONS, READ_ACTIONS, RECEIVE_ACTIONS, SHIFT_ACTIONS, Standing
 
 A = EventAction
 
@@ -68,9 +68,21 @@ def _statements(stops_clock: bool) -> list[str]:
     waits = [A.REQUEST_SUPPLEMENT] + ([A.REQUEST_PAYMENT] if stops_clock else [])
     wait_relevant = {A.REQUEST_SUPPLEMENT, A.REQUEST_PAYMENT, *SHIFT_ACTIONS}
     local = "(({}) AT TIME ZONE %(tz)s)::date"
-    return [
-        "DROP TABLE IF EXISTS kpi_d, kpi_e, kpi_r, kpi_s",
-        # 1. the dossiers and their static facts
+    prepare = [
+        "DROP TABLE IF EXISTS kpi_ids, kpi_d, kpi_e, kpi_r, kpi_s",
+        # 1. the dossiers the period concerns: an event in it, or running at some moment of it (by the columns,
+        # through the index on finished_at; the events decide afterwards)
+        f"""
+        CREATE TEMP TABLE kpi_ids AS
+        SELECT e.dossier_id AS id FROM dossiers_dossierevent e
+        WHERE e.at >= %(start)s AND e.at < %(end)s AND e.action IN {_in(READ_ACTIONS)}
+        UNION
+        SELECT x.id FROM dossiers_dossier x WHERE x.finished_at IS NULL AND x.received_at < %(end)s
+        UNION
+        SELECT x.id FROM dossiers_dossier x WHERE x.finished_at >= %(start)s AND x.received_at < %(end)s
+        """,
+        "ANALYZE kpi_ids",
+        # with their cell and static facts
         f"""
         CREATE TEMP TABLE kpi_d AS
         SELECT d.id,
@@ -103,13 +115,7 @@ def _statements(stops_clock: bool) -> list[str]:
             FROM dossiers_dossierdocument r
             WHERE r.dossier_id = d.id AND r.kind = '{DocumentKind.RESULT}' AND r.created_at < %(end)s
         ) doc ON TRUE
-        WHERE d.id IN (
-            SELECT e.dossier_id FROM dossiers_dossierevent e
-            WHERE e.at >= %(start)s AND e.at < %(end)s AND e.action IN {_in(READ_ACTIONS)}
-            UNION
-            SELECT x.id FROM dossiers_dossier x
-            WHERE x.received_at < %(end)s AND (x.finished_at IS NULL OR x.finished_at >= %(start)s)
-        )
+        JOIN kpi_ids ON kpi_ids.id = d.id
         """,
         "ALTER TABLE kpi_d ADD PRIMARY KEY (id)",
         "ANALYZE kpi_d",
@@ -182,10 +188,10 @@ def _statements(stops_clock: bool) -> list[str]:
         FROM running r JOIN kpi_d d ON d.id = r.dossier_id
         WINDOW g AS (PARTITION BY r.dossier_id, r.wait_group ORDER BY r.at, r.id)
         """,
-        # 5. the day rows of the period
-        f"""
-        INSERT INTO reporting_kpisnapshot (day, agency_id, procedure_id, unit_id, channel, {{counters}}, built_at)
-        SELECT day, agency_id, procedure_id, unit_id, channel, {{sums}}, now()
+    ]
+    # 5. the day rows of the period
+    rows = f"""
+        SELECT day, agency_id, procedure_id, unit_id, channel, {{sums}}
         FROM (
             -- receptions
             SELECT {local.format("s.recv_at")} AS day, d.agency_id, d.procedure_id, d.unit_id, d.channel,
@@ -255,53 +261,150 @@ def _statements(stops_clock: bool) -> list[str]:
         WHERE day >= %(first)s AND day <= %(last)s
         GROUP BY day, agency_id, procedure_id, unit_id, channel
         HAVING {{nonzero}}
-        """,
-        # the outcomes of the dossiers finished in the period (replacing any older row of the same dossier)
-        """
-        DELETE FROM reporting_kpioutcome
-        WHERE (day >= %(first)s AND day <= %(last)s)
-           OR dossier_id IN (SELECT dossier_id FROM kpi_r WHERE fin_at >= %(start)s AND fin_at < %(end)s)
-        """,
-        f"""
-        INSERT INTO reporting_kpioutcome (dossier_id, day, agency_id, procedure_id, unit_id, channel, on_time,
-                                          end_action, supplement_requests, apologies)
+    """
+    # the outcomes of the dossiers finished in the period
+    outcomes = f"""
         SELECT s.dossier_id, {local.format("s.fin_at")}, d.agency_id, d.procedure_id, d.unit_id, d.channel,
                s.requests < 2 AND (s.due IS NULL OR s.fin_at <= s.due), s.fin_action, s.requests, s.apologies
         FROM kpi_s s JOIN kpi_d d ON d.id = s.dossier_id
-        WHERE s.at = s.fin_at AND s.action IN {_in(END_ACTIONS)} AND s.seg_end IS NULL
-          AND s.fin_at >= %(start)s AND s.fin_at < %(end)s
-        """,
-        "DROP TABLE IF EXISTS kpi_d, kpi_e, kpi_r, kpi_s",
-    ]
+        WHERE s.id = s.fin_id AND s.fin_at >= %(start)s AND s.fin_at < %(end)s
+    """
+    # the dossiers still running at the period's end, with their last standing
+    running = """
+        SELECT DISTINCT ON (s.dossier_id) s.dossier_id, d.agency_id, d.procedure_id, d.unit_id, d.channel,
+               s.recv_at, s.due, s.requests, s.waited, s.apologies, s.waiting_since
+        FROM kpi_s s JOIN kpi_d d ON d.id = s.dossier_id
+        WHERE s.fin_id IS NULL
+        ORDER BY s.dossier_id, s.at DESC, s.id DESC
+    """
+    return {"prepare": prepare, "rows": rows, "outcomes": outcomes, "running": running}
+
+
+CLEANUP = "DROP TABLE IF EXISTS kpi_ids, kpi_d, kpi_e, kpi_r, kpi_s"
+
+
+def _sql(first: dt.date, last: dt.date) -> tuple[dict, dict]:
+    from .snapshots import COUNTERS, day_bounds
+
+    start, _ = day_bounds(first)
+    _, end = day_bounds(last)
+    params = {"start": start, "end": end, "first": first, "last": last}
+    params["tz"] = timezone.get_current_timezone_name()
+    statements = _statements(settings.DOSSIER_PAYMENT_STOPS_CLOCK)
+    statements["rows"] = statements["rows"].format(
+        sums=", ".join(f"sum({name}) AS {name}" for name in COUNTERS),
+        nonzero=" OR ".join(f"sum({name}) > 0" for name in COUNTERS),
+    )
+    return statements, params
 
 
 def rebuild(first: dt.date, last: dt.date) -> int:
     """Replace the stored day rows and outcomes of [first, last] (the month rollups are the caller's); returns
     the number of day rows written."""
-    from .snapshots import COUNTERS, day_bounds
+    from .snapshots import COUNTERS
 
-    start, _ = day_bounds(first)
-    _, end = day_bounds(last)
-    params = {
-        "start": start,
-        "end": end,
-        "first": first,
-        "last": last,
-        "tz": timezone.get_current_timezone_name(),
-    }
-    rows = 0
+    statements, params = _sql(first, last)
+    counters = ", ".join(COUNTERS)
     with transaction.atomic(), connection.cursor() as cursor:
         lock_snapshots()
+        if (last - first).days < 31:
+            # compiling the plans costs more than running them on a few days' rows
+            cursor.execute("SET LOCAL jit = off")
         KpiSnapshot.objects.filter(day__gte=first, day__lte=last).delete()
-        for sql in _statements(settings.DOSSIER_PAYMENT_STOPS_CLOCK):
-            if sql.lstrip().startswith("INSERT INTO reporting_kpisnapshot"):
-                sql = sql.format(
-                    counters=", ".join(COUNTERS),
-                    sums=", ".join(f"sum({name})" for name in COUNTERS),
-                    nonzero=" OR ".join(f"sum({name}) > 0" for name in COUNTERS),
-                )
-                cursor.execute(sql, params)
-                rows = cursor.rowcount
-            else:
-                cursor.execute(sql, params)
+        for sql in statements["prepare"]:
+            cursor.execute(sql, params)
+        cursor.execute(
+            f"INSERT INTO {KpiSnapshot._meta.db_table} (day, agency_id, procedure_id, unit_id, channel, {counters}, "
+            f"built_at) SELECT *, now() FROM ({statements['rows']}) day_rows",
+            params,
+        )
+        rows = cursor.rowcount
+        # the outcomes of the dossiers finished in the period replace their days' rows and any older row of theirs
+        table = KpiOutcome._meta.db_table
+        cursor.execute(f"DELETE FROM {table} WHERE day >= %(first)s AND day <= %(last)s", params)
+        cursor.execute(
+            f"DELETE FROM {table} WHERE dossier_id IN "
+            "(SELECT dossier_id FROM kpi_r WHERE fin_at >= %(start)s AND fin_at < %(end)s)",
+            params,
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (dossier_id, day, agency_id, procedure_id, unit_id, channel, on_time, end_action, "
+            f"supplement_requests, apologies) {statements['outcomes']}",
+            params,
+        )
+        cursor.execute(CLEANUP)
     return rows
+
+
+def build(day: dt.date):
+    """One day computed in SQL and returned, not stored (today's live figures): the same `DayBuild` as the Python
+    path — the day's rows, its outcomes, and the running dossiers already late at its end with their standing."""
+    from .snapshots import COUNTERS, DayBuild, day_bounds
+
+    statements, params = _sql(day, day)
+    _, end = day_bounds(day)
+    moment = end - dt.timedelta(microseconds=1)
+    built = DayBuild([], [], [])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        for sql in statements["prepare"]:
+            cursor.execute(sql, params)
+        cursor.execute(statements["rows"], params)
+        for row_day, agency, procedure, unit, channel, *counts in cursor.fetchall():
+            built.rows.append(
+                KpiSnapshot(
+                    day=row_day,
+                    agency_id=agency,
+                    procedure_id=procedure,
+                    unit_id=unit,
+                    channel=channel,
+                    **{name: int(value) for name, value in zip(COUNTERS, counts, strict=True)},
+                )
+            )
+        cursor.execute(statements["outcomes"], params)
+        for (
+            dossier,
+            row_day,
+            agency,
+            procedure,
+            unit,
+            channel,
+            on_time,
+            action,
+            requests,
+            apologies,
+        ) in cursor:
+            built.outcomes.append(
+                KpiOutcome(
+                    dossier_id=dossier,
+                    day=row_day,
+                    agency_id=agency,
+                    procedure_id=procedure,
+                    unit_id=unit,
+                    channel=channel,
+                    on_time=on_time,
+                    end_action=action,
+                    supplement_requests=requests,
+                    apologies=apologies,
+                )
+            )
+        cursor.execute(statements["running"], params)
+        for (
+            dossier,
+            agency,
+            procedure,
+            unit,
+            channel,
+            received,
+            due,
+            requests,
+            waited,
+            apologies,
+            since,
+        ) in cursor:
+            on_time = requests < 2 and (due is None or (since or moment) <= due)
+            if not on_time:
+                standing = Standing(received, None, "", False, due, requests, waited, apologies)
+                built.running_late.append((dossier, (agency, procedure, unit, channel), standing))
+        cursor.execute(CLEANUP)
+    return built

@@ -225,6 +225,8 @@ def count_day(
 def build_day(day: dt.date, facts: list[DossierFacts] | None = None) -> DayBuild:
     """The snapshot rows of one day, not saved (used for today, live, and by `rebuild_day`). `facts` may cover more
     dossiers and later events than the day (a window of days loaded at once): counting reads only up to its end."""
+    if facts is None and setbased.available():
+        return setbased.build(day)
     start, end = day_bounds(day)
     if facts is None:
         facts = load_facts(relevant_dossier_ids(start, end), until=end, units=agency_units())
