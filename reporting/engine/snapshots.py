@@ -156,6 +156,7 @@ class DayBuild:
     rows: list[KpiSnapshot]
     outcomes: list[KpiOutcome]
     running_late: list[tuple[int, tuple, Standing]]
+    cells: list | None = field(default=None, repr=False)  # the rows' non-zero counters, for the dashboards
 
 
 def count_day(
@@ -359,6 +360,10 @@ def _rebuild_range_sql(first: dt.date, last: dt.date, *, progress=None) -> int:
         rollup_month(month)
         month = _next_month(month)
     catalogue.rebuild()
+    with (
+        connection.cursor() as cursor
+    ):  # a period's rows replaced: fresh statistics for the dashboards' plans
+        cursor.execute(f"ANALYZE {KpiSnapshot._meta.db_table}, {KpiMonthSnapshot._meta.db_table}")
     changed()
     return total
 
