@@ -85,6 +85,16 @@ def _cards(result: index.IndexResult, targets: dict) -> list[dict]:
     return cards
 
 
+TREND_COUNTERS = (
+    "received",
+    "received_online",
+    "finished",
+    "finished_on_time",
+    "open_end",
+    "open_on_time_end",
+)
+
+
 def _trend(scope: Scope, period: Period) -> list[dict]:
     first = dt.date(period.last.year, period.last.month, 1)
     months = 12
@@ -92,7 +102,7 @@ def _trend(scope: Scope, period: Period) -> list[dict]:
     while month < 1:
         year, month = year - 1, month + 12
     rows = []
-    for start, t in aggregate.monthly(scope, dt.date(year, month, 1), months):
+    for start, t in aggregate.monthly(scope, dt.date(year, month, 1), months, TREND_COUNTERS):
         rows.append(
             {
                 "month": start,
