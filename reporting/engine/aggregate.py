@@ -299,9 +299,9 @@ def _kept(key: tuple, compute):
         return kept[1]
     value = compute()
     if len(_memo) >= _MEMO_MAX:
-        for old in [k for k, (expires, _v) in _memo.items() if expires <= now] or list(_memo)[
-            : _MEMO_MAX // 2
-        ]:
+        kept_now = list(_memo.items())  # one copy: other threads of the process may add keys meanwhile
+        expired = [k for k, (expires, _v) in kept_now if expires <= now]
+        for old in expired or [k for k, _v in kept_now[: _MEMO_MAX // 2]]:
             _memo.pop(old, None)
     _memo[key] = (now + seconds, value)
     return value
