@@ -95,14 +95,19 @@ TREND_COUNTERS = (
 )
 
 
-def _trend(scope: Scope, period: Period) -> list[dict]:
-    first = dt.date(period.last.year, period.last.month, 1)
-    months = 12
-    year, month = first.year, first.month - (months - 1)
+TREND_MONTHS = 12
+
+
+def _trend_start(period: Period) -> dt.date:
+    year, month = period.last.year, period.last.month - (TREND_MONTHS - 1)
     while month < 1:
         year, month = year - 1, month + 12
+    return dt.date(year, month, 1)
+
+
+def _trend(scope: Scope, period: Period) -> list[dict]:
     rows = []
-    for start, t in aggregate.monthly(scope, dt.date(year, month, 1), months, TREND_COUNTERS):
+    for start, t in aggregate.monthly(scope, _trend_start(period), TREND_MONTHS, TREND_COUNTERS):
         rows.append(
             {
                 "month": start,
@@ -140,8 +145,10 @@ def dashboard(request):
     context = {"form": form, "whole_province": allowed is None}
     if scope is not None:
         by = form.cleaned_data["theo"]
-        # the index, the breakdown and the top procedures read these: one statement for all three
-        aggregate.prefetch(scope, period, (None, "procedure", by))
+        # the index, the breakdown, the top procedures and the trend: one statement for all of them
+        aggregate.prefetch_dashboard(
+            scope, period, (None, "procedure", by), _trend_start(period), TREND_MONTHS, TREND_COUNTERS
+        )
         result = index.compute(scope, period, portal_groups=request.GET.get("nhom") == "cong")
         targets = selectors.targets_for(period.last.year, scope.agency_id)
         context.update(

@@ -142,20 +142,7 @@ def _flow_pieces(bucket: int, first: dt.date, last: dt.date) -> list[tuple]:
         else:
             pieces.append((bucket, DAILY, "day", part_first, part_last, "flows"))
         month = following
-    return _merge_months(pieces)
-
-
-def _merge_months(pieces: list[tuple]) -> list[tuple]:
-    """Consecutive whole months of one bucket read as one range of the rollup."""
-    merged: list[tuple] = []
-    for piece in pieces:
-        if merged and piece[1] == MONTHLY and merged[-1][1] == MONTHLY and merged[-1][0] == piece[0]:
-            previous = merged[-1]
-            if _next_month(previous[4]) == piece[3] and previous[5] == piece[5]:
-                merged[-1] = (*previous[:4], piece[4], previous[5])
-                continue
-        merged.append(piece)
-    return merged
+    return pieces
 
 
 def _period_pieces(bucket: int, period: Period, today: dt.date) -> list[tuple]:
@@ -179,48 +166,68 @@ def _scope_sql(scope: Scope) -> tuple[str, list]:
     return " AND ".join(clauses) or "1 = 1", params
 
 
-def _read_many(
-    scope: Scope, pieces: list[tuple], groupings: tuple, names: tuple | None = None
-) -> dict[str | None, dict[tuple, dict]]:
-    """{grouping: {(bucket, group value): {counter: total}}} of the pieces, in one statement: the pieces are read
-    once (a common table expression) and summed once per grouping (None: no grouping)."""
-    if not pieces:
-        return {by: {} for by in groupings}
-    names = list(names or snapshots.counter_names())
+def _read_requests(scope: Scope, requests: list[tuple]) -> list[dict[str | None, dict[tuple, dict]]]:
+    """Several reads — each (pieces, groupings, counters) — in one statement: every distinct piece (the same
+    month of the rollup, say, for a year's totals and for its trend) is read once into a common table expression,
+    then summed once per read and grouping, into each read's buckets. Only the counters a read names are summed."""
+    all_names = snapshots.counter_names()
+    wanted = set()
+    ids: dict[tuple, int] = {}
+    columns: list[str] = []
+    for pieces, groupings, names in requests:
+        wanted |= set(names or all_names)
+        for by in groupings:
+            if by and DIMENSIONS[by] not in columns:
+                columns.append(DIMENSIONS[by])
+        for piece in pieces:
+            ids.setdefault(piece[1:], len(ids))
+    found = [{by: {} for by in groupings} for _pieces, groupings, _names in requests]
+    if not ids:
+        return found
+    names = [name for name in all_names if name in wanted]
     flows = flow_names()
-    columns = [DIMENSIONS[by] for by in groupings if by]
     where, scope_params = _scope_sql(scope)
     selects, params = [], []
-    for bucket, table, column, first, last, kind in pieces:
+    for (table, column, first, last, kind), number in ids.items():
         counted = STOCKS if kind == "stocks" else flows
         sign = "-" if kind == "minus" else ""
         values = ", ".join(
             [*columns, *(f"{sign + name if name in counted else 0} AS {name}" for name in names)]
         )
         date_test = f"{column} = %s" if first == last else f"{column} >= %s AND {column} <= %s"
-        selects.append(f"SELECT {int(bucket)} AS bucket, {values} FROM {table} WHERE {where} AND {date_test}")
+        selects.append(f"SELECT {number} AS piece, {values} FROM {table} WHERE {where} AND {date_test}")
         params += scope_params + ([first] if first == last else [first, last])
-    sums = ", ".join(f"SUM({name})" for name in names)
-    totals = []
-    for number, by in enumerate(groupings):
-        group = DIMENSIONS[by] if by else "NULL"
-        keys = f"bucket, {group}" if by else "bucket"
-        totals.append(f"SELECT {number}, bucket, {group}, {sums} FROM pieces GROUP BY {keys}")
+    totals, tags = [], []
+    for index, (pieces, groupings, read_names) in enumerate(requests):
+        if not pieces:
+            continue
+        read_names = set(read_names or all_names)
+        sums = ", ".join(f"SUM({name})" if name in read_names else "0" for name in names)
+        buckets = " ".join(f"WHEN {ids[p[1:]]} THEN {int(p[0])}" for p in pieces)
+        members = ", ".join(str(ids[p[1:]]) for p in pieces)
+        for by in groupings:
+            group = DIMENSIONS[by] if by else "NULL"
+            keys = f"2, {group}" if by else "2"
+            totals.append(
+                f"SELECT {len(tags)}, CASE piece {buckets} END, {group}, {sums} FROM pieces "
+                f"WHERE piece IN ({members}) GROUP BY {keys}"
+            )
+            tags.append((index, by, read_names))
     sql = f"WITH pieces AS ({' UNION ALL '.join(selects)}) {' UNION ALL '.join(totals)}"
-    found: dict[str | None, dict[tuple, dict]] = {by: {} for by in groupings}
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The planner's cost for a year of cells passes the JIT threshold; compiling costs more than the read.
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         for row in cursor:
-            counts = dict(zip(names, (int(v or 0) for v in row[3:]), strict=True))
-            found[groupings[row[0]]][(row[1], row[2])] = counts
+            index, by, read_names = tags[row[0]]
+            counts = {
+                name: int(value or 0)
+                for name, value in zip(names, row[3:], strict=True)
+                if name in read_names
+            }
+            found[index][by][(row[1], row[2])] = counts
     return found
-
-
-def _read(scope: Scope, pieces: list[tuple], by: str | None, names=None) -> dict[tuple, dict[str, int]]:
-    return _read_many(scope, pieces, (by,), names)[by]
 
 
 def _today_cells() -> list[tuple[KpiSnapshot, tuple[tuple[str, int], ...]]]:
@@ -316,11 +323,15 @@ def _today_stamp() -> tuple:
     return (today, uuid.uuid4().hex)
 
 
-def _period_totals(scope: Scope, period: Period, groupings: tuple) -> dict[str | None, dict]:
-    today = timezone.localdate()
-    # The totals are the sum of any grouping's groups: read them apart only when nothing else is read.
+def _totals_read(period: Period, groupings: tuple) -> tuple:
     grouped = tuple(by for by in groupings if by) or (None,)
-    found = _read_many(scope, _period_pieces(0, period, today), grouped)
+    return (_period_pieces(0, period, timezone.localdate()), grouped, None)
+
+
+def _totals_finish(scope: Scope, period: Period, groupings: tuple, found: dict) -> dict[str | None, dict]:
+    today = timezone.localdate()
+    # The totals are the sum of any grouping's groups: read apart only when nothing else is read.
+    grouped = tuple(by for by in groupings if by) or (None,)
     results = {}
     for by in grouped:
         if period.first <= today <= period.last:
@@ -334,6 +345,11 @@ def _period_totals(scope: Scope, period: Period, groupings: tuple) -> dict[str |
         results[None] = {None: total}
     results.setdefault(None, {}).setdefault(None, _empty())  # an empty period still has its (zero) totals
     return {by: results[by] for by in groupings}
+
+
+def _period_totals(scope: Scope, period: Period, groupings: tuple) -> dict[str | None, dict]:
+    found = _read_requests(scope, [_totals_read(period, groupings)])[0]
+    return _totals_finish(scope, period, groupings, found)
 
 
 def totals_by(scope: Scope, period: Period, by: str | None = None) -> dict:
@@ -356,27 +372,66 @@ def totals(scope: Scope, period: Period) -> dict[str, int]:
     return totals_by(scope, period)[None]
 
 
+def _month_periods(first_month: dt.date, months: int) -> list[Period]:
+    today = timezone.localdate()
+    periods = []
+    first = first_month.replace(day=1)
+    for _ in range(months):
+        if first > today:
+            break
+        following = _next_month(first)
+        periods.append(Period(first, min(following - dt.timedelta(days=1), today)))
+        first = following
+    return periods
+
+
+def _monthly_read(periods: list[Period], names) -> tuple:
+    today = timezone.localdate()
+    return ([piece for n, p in enumerate(periods) for piece in _period_pieces(n, p, today)], (None,), names)
+
+
+def _monthly_finish(scope: Scope, periods: list[Period], names, found: dict) -> list[tuple[dt.date, dict]]:
+    today = timezone.localdate()
+    found = found[None]
+    for n, p in enumerate(periods):
+        if p.first <= today <= p.last:
+            _add_today(found, n, scope, None, names)
+    return [(p.first, found.get((n, None), _empty(names))) for n, p in enumerate(periods)]
+
+
 def monthly(
     scope: Scope, first_month: dt.date, months: int, names: tuple | None = None
 ) -> list[tuple[dt.date, dict[str, int]]]:
     """One total per month, oldest first (the trend charts), read in one statement; only the counters `names`
-    when given (a chart needs a few: summing fewer columns is most of a year's cost)."""
+    when given (a chart needs a few)."""
 
     def compute() -> list[tuple[dt.date, dict[str, int]]]:
-        today = timezone.localdate()
-        periods = []
-        first = first_month.replace(day=1)
-        for _ in range(months):
-            if first > today:
-                break
-            following = _next_month(first)
-            periods.append(Period(first, min(following - dt.timedelta(days=1), today)))
-            first = following
-        pieces = [piece for n, p in enumerate(periods) for piece in _period_pieces(n, p, today)]
-        found = _read(scope, pieces, None, names)
-        for n, p in enumerate(periods):
-            if p.first <= today <= p.last:
-                _add_today(found, n, scope, None, names)
-        return [(p.first, found.get((n, None), _empty(names))) for n, p in enumerate(periods)]
+        periods = _month_periods(first_month, months)
+        found = _read_requests(scope, [_monthly_read(periods, names)])[0]
+        return _monthly_finish(scope, periods, names, found)
 
     return _remembered(("monthly", scope, first_month, months, names), compute)
+
+
+def prefetch_dashboard(
+    scope: Scope, period: Period, groupings: tuple, first_month: dt.date, months: int, names: tuple
+) -> None:
+    """A dashboard's snapshot figures in one statement: the period's totals in several groupings and the monthly
+    trend, the rollup months they share read once. Later `totals_by` and `monthly` calls find them."""
+    missing = tuple(by for by in groupings if not _known(("totals", scope, period, by)))
+    trend_key = ("monthly", scope, first_month, months, names)
+    trend_missing = not _known(trend_key)
+    if not missing and not trend_missing:
+        return
+    periods = _month_periods(first_month, months)
+    reads = [_totals_read(period, missing)] if missing else []
+    if trend_missing:
+        reads.append(_monthly_read(periods, names))
+    found = _read_requests(scope, reads)
+    if missing:
+        results = _totals_finish(scope, period, missing, found[0])
+        for by in missing:
+            _remembered(("totals", scope, period, by), lambda by=by: results[by])
+    if trend_missing:
+        trend = _monthly_finish(scope, periods, names, found[-1])
+        _remembered(trend_key, lambda: trend)
