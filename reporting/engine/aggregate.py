@@ -1,7 +1,9 @@
 """Totals of the snapshot counters for a scope and a period, in the database (GROUP BY), with "today" on top.
 
-Flows (received, finished, events) are summed over the period's days; stocks (`open_*`) are read on its last day.
-Today's rows are built live from the event history (`snapshots.build_day`) and kept for KPI_TODAY_CACHE_SECONDS.
+Flows (received, finished, events) are summed over the period's days (whole months from the monthly rollup);
+stocks (`open_*`) are read on its last day. The tables of one page are read in one statement (`_read_requests`).
+Today's rows are built live (`snapshots.build_day`: in SQL on PostgreSQL) and kept for KPI_TODAY_CACHE_SECONDS;
+computed figures are kept per (scope, period) for KPI_DASHBOARD_CACHE_SECONDS, until the next rebuild.
 """
 
 from __future__ import annotations
