@@ -4,15 +4,16 @@ period with window functions, and the day × cell counts with GROUP BY, in a han
 Why a second implementation: loading the events of every dossier running during a period into Python made a
 year's rebuild take minutes at 100 k dossiers. Here the database reads each event once:
 
-1. `kpi_d`: the dossiers the period concerns (an event in it, or received before its end and not finished before
-   its start — the columns only narrow the candidates, the events decide), with their cell and static facts
-   (channel, service level, fee, VNeID, files, the first result document, the first one kept in the store).
-2. `kpi_e`: their events the rule reads, up to the period's end.
+1. `kpi_ids`, `kpi_d`: the dossiers the period concerns (an event in it, or received before its end and not
+   finished before its start, through the index on `finished_at` — the columns only narrow the candidates, the
+   events decide), with their cell and static facts (channel, service level, fee, VNeID, files, the first result
+   document, the first one kept in the store).
+2. `kpi_e`: their events the rule reads, up to the period's end; `kpi_r`: each one's reception and end.
 3. `kpi_s`: one row per event from the reception to the end (the first approval, stop or withdrawal), carrying the
    dossier's standing just after it — supplement requests so far, the appointment moved by the recorded shifts,
    whom it waits for since when, apologies, the waits closed so far — and how long that standing lasted
    (`seg_end`, the next event). Reception and end are the first such events in (time, id) order, as in Python.
-4. The day rows: receptions, ends and counted events by their local day; the stocks (`open_end`,
+4. The day rows (`rebuild` stores them, `build` returns them for today's live figures): receptions, ends and counted events by their local day; the stocks (`open_end`,
    `open_on_time_end`) by expanding each standing of a running dossier over the days whose last moment it covers
    (`generate_series`), a few rows per running dossier and day.
 
