@@ -656,6 +656,9 @@ NATIONAL_SSO_SIMULATOR_SIGNING_KEY = env.str("NATIONAL_SSO_SIMULATOR_SIGNING_KEY
 # "today" is built live from the event history and kept this many seconds in the cache (0: never kept).
 KPI_TODAY_CACHE_SECONDS = env.int("KPI_TODAY_CACHE_SECONDS", default=300)
 KPI_REBUILD_DAYS_BACK = env.int("KPI_REBUILD_DAYS_BACK", default=3)
+# Seconds a process keeps the figures of one (scope, period) for the dashboards (0: never kept); any snapshot
+# rebuild or refresh of today's live figures drops them.
+KPI_DASHBOARD_CACHE_SECONDS = env.int("KPI_DASHBOARD_CACHE_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE["reporting-rebuild-snapshots"] = {
     "task": "reporting.tasks.rebuild_recent_snapshots",
     "schedule": crontab(hour=env.int("KPI_SNAPSHOT_HOUR", default=0), minute=40),

@@ -174,6 +174,30 @@ class KpiMonthSnapshot(KpiCounters):
         return f"{self.month:%m/%Y} {self.agency_id}/{self.procedure_id}/{self.channel}"
 
 
+class KpiCatalogueEntry(models.Model):
+    """The catalogue as the index reads it (indicators 1c, 3a, 3b, 3đ'): one row per published procedure version
+    and competent agency (none: a version without one), with the facts those indicators count. Rebuilt with the
+    daily snapshots (`reporting.engine.catalogue`), so that a dashboard reads a few thousand narrow rows instead of
+    joining the catalogue's tables at each request."""
+
+    built_on = models.DateField(_("ngày tổng hợp"))
+    version = models.ForeignKey("procedures.ProcedureVersion", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("portal.Agency", null=True, on_delete=models.CASCADE, related_name="+")
+    online = models.BooleanField(default=False)  # offered online, partly or fully (3a)
+    allows_online = models.BooleanField(default=False)  # an online service (3b)
+    fee = models.BooleanField(default=False)  # bears a fee (3đ')
+    full_content = models.BooleanField(default=False)  # published with every part (1c)
+
+    class Meta:
+        verbose_name = _("thủ tục trong danh mục (chỉ số)")
+        verbose_name_plural = _("thủ tục trong danh mục (chỉ số)")
+        indexes = [models.Index(fields=["agency", "procedure"], name="kpi_catalogue_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}/{self.agency_id}"
+
+
 class KpiTarget(models.Model):
     """The target for one indicator in one year, province-wide (no agency) or for one agency."""
 

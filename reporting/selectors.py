@@ -81,33 +81,33 @@ class BreakdownRow:
         return self.finished - self.on_time + self.running - self.running_on_time
 
 
-def _labels(by: str, keys) -> dict:
+def _labels(by: str, keys) -> dict[object, tuple[str, object]]:
+    """{key: (label, the filter's value in a drill-down link)} — a procedure is filtered by its code."""
     keys = [k for k in keys if k is not None]
     if by == "agency":
-        return dict(Agency.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return {pk: (name, pk) for pk, name in Agency.objects.filter(pk__in=keys).values_list("pk", "name")}
     if by == "procedure":
         return {
-            pk: f"{code} {name}"
+            pk: (f"{code} {name}", code)
             for pk, code, name in Procedure.objects.filter(pk__in=keys).values_list("pk", "code", "name")
         }
     if by == "unit":
-        return dict(AdministrativeUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
-    return {value: str(label) for value, label in Channel.choices}
+        return {
+            pk: (name, pk)
+            for pk, name in AdministrativeUnit.objects.filter(pk__in=keys).values_list("pk", "name")
+        }
+    return {value: (str(label), value) for value, label in Channel.choices}
 
 
 def breakdown(scope: Scope, period: Period, by: str) -> list[BreakdownRow]:
     groups = totals_by(scope, period, by=by)
-    labels = _labels(by, groups)
-    codes = (
-        dict(Procedure.objects.filter(pk__in=[k for k in groups if k]).values_list("pk", "code"))
-        if by == "procedure"
-        else {}
-    )
+    labels = _labels(by, [key for key, t in groups.items() if any(t.values())])
+    unknown = (_("(không xác định)"), None)
     rows = [
         BreakdownRow(
             key=key,
-            label=labels.get(key, _("(không xác định)")),
-            param=codes.get(key, key),
+            label=labels.get(key, unknown)[0],
+            param=labels.get(key, (None, key))[1],
             received=t["received"],
             online=t["received_online"],
             finished=t["finished"],

@@ -4,6 +4,7 @@ to the dossiers, the exports (Excel for every table, PDF for the index), the tar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 
 from django.contrib import messages
@@ -84,14 +85,29 @@ def _cards(result: index.IndexResult, targets: dict) -> list[dict]:
     return cards
 
 
-def _trend(scope: Scope, period: Period) -> list[dict]:
-    first = dt.date(period.last.year, period.last.month, 1)
-    months = 12
-    year, month = first.year, first.month - (months - 1)
+TREND_COUNTERS = (
+    "received",
+    "received_online",
+    "finished",
+    "finished_on_time",
+    "open_end",
+    "open_on_time_end",
+)
+
+
+TREND_MONTHS = 12
+
+
+def _trend_start(period: Period) -> dt.date:
+    year, month = period.last.year, period.last.month - (TREND_MONTHS - 1)
     while month < 1:
         year, month = year - 1, month + 12
+    return dt.date(year, month, 1)
+
+
+def _trend(scope: Scope, period: Period) -> list[dict]:
     rows = []
-    for start, t in aggregate.monthly(scope, dt.date(year, month, 1), months):
+    for start, t in aggregate.monthly(scope, _trend_start(period), TREND_MONTHS, TREND_COUNTERS):
         rows.append(
             {
                 "month": start,
@@ -106,7 +122,22 @@ def _trend(scope: Scope, period: Period) -> list[dict]:
     return rows
 
 
+def _one_read(view):
+    """The view reads each table of figures once, however many parts of the page show it."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with aggregate.one_read_per_request():
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+BY_PARAMS = {"agency": "co_quan", "procedure": "thu_tuc", "unit": "don_vi", "channel": "kenh"}
+
+
 @login_required
+@_one_read
 def dashboard(request):
     if not selectors.may_see_dashboard(request.user):
         return _forbidden(request)
@@ -114,6 +145,10 @@ def dashboard(request):
     context = {"form": form, "whole_province": allowed is None}
     if scope is not None:
         by = form.cleaned_data["theo"]
+        # the index, the breakdown, the top procedures and the trend: one statement for all of them
+        aggregate.prefetch_dashboard(
+            scope, period, (None, "procedure", by), _trend_start(period), TREND_MONTHS, TREND_COUNTERS
+        )
         result = index.compute(scope, period, portal_groups=request.GET.get("nhom") == "cong")
         targets = selectors.targets_for(period.last.year, scope.agency_id)
         context.update(
@@ -125,6 +160,9 @@ def dashboard(request):
                 "trend": _trend(scope, period),
                 "by": by,
                 "by_label": dict(BY_CHOICES)[by],
+                "by_param": BY_PARAMS[by],
+                "dossiers_url": reverse("reporting:dossiers"),
+                "export_url": reverse("reporting:export"),
                 "breakdown": selectors.breakdown(scope, period, by),
                 "top_procedures": selectors.breakdown(scope, period, "procedure")[:10],
                 "overdue": selectors.overdue(scope, limit=20),
@@ -312,6 +350,7 @@ def _table(name: str, request, scope: Scope, period: Period) -> tuple[str, list[
 
 
 @login_required
+@_one_read
 def export(request):
     """Any table of the dashboard as an Excel workbook (`bang`), with the same filters."""
     if not selectors.may_see_dashboard(request.user):
@@ -394,6 +433,7 @@ def targets(request):
 PUBLIC_CACHE_SECONDS = 600
 
 
+@_one_read
 def public(request):
     """Published without login (Nghị quyết 85/NQ-CP): the index of the province and of each agency, and the
     on-time figures, for the current year."""

@@ -9,11 +9,13 @@ the database (GROUP BY), and "today" is built the same way, on demand, on top of
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +28,7 @@ from procedures.constants import Channel, ServiceLevel
 from procedures.models import Fee
 
 from ..models import KpiMonthSnapshot, KpiOutcome, KpiSnapshot
+from . import catalogue, setbased
 from .history import READ_ACTIONS, Event, Standing, standing
 
 A = EventAction
@@ -60,7 +63,7 @@ class DossierFacts:
     has_digitised: bool = False
     has_reused: bool = False
     result_at: dt.datetime | None = None
-    result_in_store: bool = False
+    store_at: dt.datetime | None = None  # the first result document kept in the citizen's store
 
     @property
     def digitised(self) -> bool:
@@ -135,7 +138,8 @@ def load_facts(ids: list[int], *, until: dt.datetime, units: dict[int, int | Non
         for dossier_id, kho, created_at in results:
             f = by_pk[dossier_id]
             f.result_at = created_at if f.result_at is None else min(f.result_at, created_at)
-            f.result_in_store |= kho is not None
+            if kho is not None:
+                f.store_at = created_at if f.store_at is None else min(f.store_at, created_at)
         facts.extend(by_pk.values())
     return facts
 
@@ -152,6 +156,7 @@ class DayBuild:
     rows: list[KpiSnapshot]
     outcomes: list[KpiOutcome]
     running_late: list[tuple[int, tuple, Standing]]
+    cells: list | None = field(default=None, repr=False)  # the rows' non-zero counters, for the dashboards
 
 
 def count_day(
@@ -175,7 +180,7 @@ def count_day(
             c["received_full_online"] += f.full_online
             c["received_digitised"] += f.digitised
             c["received_reused"] += f.has_reused
-            c["received_store_linked"] += f.has_reused or (f.result_in_store and f.result_at < end)
+            c["received_store_linked"] += f.has_reused or (f.store_at is not None and f.store_at < end)
             c["received_vneid"] += f.vneid
             c["received_fee"] += f.fee
             c["received_paid_online"] += f.fee and f.paid_online
@@ -221,6 +226,8 @@ def count_day(
 def build_day(day: dt.date, facts: list[DossierFacts] | None = None) -> DayBuild:
     """The snapshot rows of one day, not saved (used for today, live, and by `rebuild_day`). `facts` may cover more
     dossiers and later events than the day (a window of days loaded at once): counting reads only up to its end."""
+    if facts is None and setbased.available():
+        return setbased.build(day)
     start, end = day_bounds(day)
     if facts is None:
         facts = load_facts(relevant_dossier_ids(start, end), until=end, units=agency_units())
@@ -272,6 +279,7 @@ def rollup_month(month: dt.date) -> int:
         f"FROM {q(KpiSnapshot._meta.db_table)} WHERE day >= %s AND day < %s GROUP BY {dims}"
     )
     with transaction.atomic():
+        setbased.lock_snapshots()
         KpiMonthSnapshot.objects.filter(month=first).delete()
         with connection.cursor() as cursor:
             cursor.execute(sql, [first, first, following])
@@ -280,9 +288,18 @@ def rollup_month(month: dt.date) -> int:
 
 def rebuild_day(day: dt.date, facts: list[DossierFacts] | None = None, *, rollup: bool = True) -> int:
     """Replace the stored rows of `day` (idempotent: building the same day twice gives the same rows), and its
-    month's rollup unless the caller does it once for many days."""
+    month's rollup unless the caller does it once for many days. On PostgreSQL the day is built in SQL
+    (`setbased`); elsewhere, or with `facts` already loaded, in Python."""
+    if facts is None and setbased.available():
+        rows = setbased.rebuild(day, day)
+        if rollup:
+            rollup_month(day)
+            catalogue.rebuild()
+        changed()
+        return rows
     build = build_day(day, facts)
     with transaction.atomic():
+        setbased.lock_snapshots()
         KpiSnapshot.objects.filter(day=day).delete()
         _insert(KpiSnapshot, build.rows)
         KpiOutcome.objects.filter(day=day).delete()
@@ -290,6 +307,8 @@ def rebuild_day(day: dt.date, facts: list[DossierFacts] | None = None, *, rollup
         _insert(KpiOutcome, build.outcomes)
     if rollup:
         rollup_month(day)
+        catalogue.rebuild()
+    changed()
     return len(build.rows)
 
 
@@ -297,7 +316,11 @@ WINDOW_DAYS = 7
 
 
 def rebuild_range(first: dt.date, last: dt.date, *, progress=None) -> int:
-    """Rebuild every day of [first, last], loading the dossiers and events of a week at once."""
+    """Rebuild every day of [first, last] and the months it touches. On PostgreSQL in SQL (`setbased`: the
+    events are aggregated in the database, up to a year per pass); elsewhere in Python, loading the dossiers and
+    events of a week at once."""
+    if setbased.available():
+        return _rebuild_range_sql(first, last, progress=progress)
     total = 0
     units = agency_units()
     window_start = first
@@ -317,7 +340,53 @@ def rebuild_range(first: dt.date, last: dt.date, *, progress=None) -> int:
     while month <= last:
         rollup_month(month)
         month = (month + dt.timedelta(days=32)).replace(day=1)
+    catalogue.rebuild()
+    changed()
     return total
+
+
+def _rebuild_range_sql(first: dt.date, last: dt.date, *, progress=None) -> int:
+    """Up to a year per pass (each pass reads the events of the dossiers it concerns once), then the rollups."""
+    total = 0
+    chunk_first = first
+    while chunk_first <= last:
+        chunk_last = min(chunk_first + dt.timedelta(days=365), last)
+        total += setbased.rebuild(chunk_first, chunk_last)
+        if progress:
+            progress(chunk_last)
+        chunk_first = chunk_last + dt.timedelta(days=1)
+    month = month_start(first)
+    while month <= last:
+        rollup_month(month)
+        month = _next_month(month)
+    catalogue.rebuild()
+    with (
+        connection.cursor() as cursor
+    ):  # a period's rows replaced: fresh statistics for the dashboards' plans
+        cursor.execute(f"ANALYZE {KpiSnapshot._meta.db_table}, {KpiMonthSnapshot._meta.db_table}")
+    changed()
+    return total
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+VERSION_KEY = "reporting:snapshots-version"
+
+
+def version() -> str:
+    """Changes whenever stored snapshots change (every rebuild sets it; shared through the cache, so every process
+    drops the dashboard figures it kept)."""
+    found = cache.get(VERSION_KEY)
+    if found is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        found = cache.get(VERSION_KEY)
+    return found
+
+
+def changed() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def counter_names() -> list[str]:

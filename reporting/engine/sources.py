@@ -13,13 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q
-
-from procedures.constants import ServiceLevel, VersionStatus
-from procedures.models import Fee, ProcedureVersion
-
 from ..models import KpiSnapshot
+from . import catalogue
 from .aggregate import Period, Scope, totals, totals_by
 
 
@@ -48,15 +43,18 @@ class Context:
     def ratio(self, numerator: str, denominator: str) -> Ratio:
         return Ratio(Decimal(self.totals[numerator]), Decimal(self.totals[denominator]))
 
-    def published_versions(self):
-        versions = ProcedureVersion.objects.filter(status=VersionStatus.PUBLISHED)
-        if self.scope.procedure_id:
-            versions = versions.filter(procedure_id=self.scope.procedure_id)
-        if self.scope.agency_id:
-            versions = versions.filter(competent_agencies=self.scope.agency_id)
-        if self.scope.agency_ids is not None:
-            versions = versions.filter(competent_agencies__in=self.scope.agency_ids)
-        return versions
+    @cached_property
+    def by_procedure(self) -> dict:
+        return totals_by(self.scope, self.period, by="procedure")
+
+    @cached_property
+    def catalogue(self) -> list[catalogue.Entry]:
+        """Today's catalogue within the scope's agencies and procedure (built with the daily snapshots)."""
+        return catalogue.entries(
+            agency_id=self.scope.agency_id or None,
+            agency_ids=self.scope.agency_ids,
+            procedure_id=self.scope.procedure_id or None,
+        )
 
 
 SOURCES: dict[str, Callable[[Context], Ratio | None]] = {}
@@ -143,86 +141,36 @@ def paid_online(c: Context) -> Ratio:
     return c.ratio("received_paid_online", "received_fee")
 
 
-CATALOGUE_CACHE_SECONDS = 600
-
-
-def catalogue_cached(function: Callable[[Context], Ratio]) -> Callable[[Context], Ratio]:
-    """Indicators of the catalogue as it is now (not of a period): kept a few minutes per scope."""
-
-    def cached(c: Context) -> Ratio:
-        key = f"reporting:catalogue:{function.__name__}:{c.scope.agency_id}:{c.scope.procedure_id}:"
-        key += ",".join(str(i) for i in sorted(c.scope.agency_ids)) if c.scope.agency_ids is not None else "*"
-        found = cache.get(key)
-        if found is None:
-            found = function(c)
-            cache.set(key, found, CATALOGUE_CACHE_SECONDS)
-        return found
-
-    cached.__name__ = function.__name__
-    cached.__doc__ = function.__doc__
-    return cached
-
-
 @source("online_procedures")
-@catalogue_cached
 def online_procedures(c: Context) -> Ratio:
     """3a: procedures in force offered online (partly or fully) / procedures in force (today's catalogue)."""
-    versions = c.published_versions()
-    total = versions.values("procedure_id").distinct().count()
-    online = (
-        versions.filter(service_level__in=(ServiceLevel.FULL_ONLINE, ServiceLevel.PARTIAL_ONLINE))
-        .values("procedure_id")
-        .distinct()
-        .count()
-    )
-    return Ratio(Decimal(online), Decimal(total))
+    entries = c.catalogue
+    total = {e.procedure for e in entries}
+    online = {e.procedure for e in entries if e.online}
+    return Ratio(Decimal(len(online)), Decimal(len(total)))
 
 
 @source("online_services_used")
 def online_services_used(c: Context) -> Ratio:
     """3b: online services with at least one online dossier in the period / online services in force."""
-    offered = set(
-        c.published_versions().filter(allows_online=True).values_list("procedure_id", flat=True).distinct()
-    )
-    used = {
-        procedure
-        for procedure, counts in totals_by(c.scope, c.period, by="procedure").items()
-        if counts["received_online"] > 0
-    }
+    offered = {e.procedure for e in c.catalogue if e.allows_online}
+    used = {procedure for procedure, counts in c.by_procedure.items() if counts["received_online"] > 0}
     return Ratio(Decimal(len(used & offered)), Decimal(len(offered)))
 
 
 @source("fee_transactions")
 def fee_transactions(c: Context) -> Ratio:
     """3đ': fee-bearing procedures with at least one dossier paid online in the period / fee-bearing procedures."""
-    fee_versions = c.published_versions().filter(
-        Exists(Fee.objects.filter(version=OuterRef("pk"), amount__gt=0))
-    )
-    with_fee = set(fee_versions.values_list("procedure_id", flat=True).distinct())
-    paid = {
-        procedure
-        for procedure, counts in totals_by(c.scope, c.period, by="procedure").items()
-        if counts["received_paid_online"] > 0
-    }
+    with_fee = {e.procedure for e in c.catalogue if e.fee}
+    paid = {procedure for procedure, counts in c.by_procedure.items() if counts["received_paid_online"] > 0}
     return Ratio(Decimal(len(paid & with_fee)), Decimal(len(with_fee)))
 
 
 @source("public_content")
-@catalogue_cached
 def public_content(c: Context) -> Ratio:
-    """1c: procedures in force published with every part (k.2 Đ.8 NĐ 63/2010) / procedures in force."""
-    versions = c.published_versions().annotate(
-        n_components=Count("components", distinct=True),
-        n_times=Count("processing_times", distinct=True),
-        n_agencies=Count("competent_agencies", distinct=True),
-    )
-    total = versions.count()
-    full = (
-        versions.exclude(Q(sequence="") | Q(submission_method="") | Q(name=""))
-        .filter(n_components__gt=0, n_times__gt=0, n_agencies__gt=0)
-        .count()
-    )
-    return Ratio(Decimal(full), Decimal(total))
+    """1c: procedure versions in force published with every part (k.2 Đ.8 NĐ 63/2010) / versions in force."""
+    entries = c.catalogue
+    return Ratio(Decimal(sum(e.full_content for e in entries)), Decimal(len(entries)))
 
 
 def snapshot_rows_exist() -> bool:

@@ -13,3 +13,4 @@ def province(db):
 def _live_today(settings):
     """Today's figures are rebuilt at every read in tests (no cache between two steps of one test)."""
     settings.KPI_TODAY_CACHE_SECONDS = 0
+    settings.KPI_DASHBOARD_CACHE_SECONDS = 0

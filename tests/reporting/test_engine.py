@@ -149,3 +149,18 @@ def test_today_is_live_on_top_of_the_snapshots(province):
     with_today = totals(Scope(), Period(dt.date(2026, 9, 1), today))
     counter_received(province)
     assert totals(Scope(), Period(dt.date(2026, 9, 1), today))["received"] == with_today["received"] + 1
+
+
+def test_kept_figures_are_dropped_by_a_rebuild(province, settings):
+    """The dashboard figures a process keeps per (scope, period) are never older than the snapshots."""
+    settings.KPI_DASHBOARD_CACHE_SECONDS = 600
+    first, last = dt.date(2026, 9, 7), dt.date(2026, 9, 30)
+    _build(province)
+    snapshots.rebuild_range(first, last)
+    before = totals(Scope(), Period(first, last))
+    assert before["received"] == 4
+    with time_machine.travel(MONDAY + dt.timedelta(days=2), tick=False):
+        counter_received(province)
+    assert totals(Scope(), Period(first, last))["received"] == 4  # kept: no rebuild yet
+    snapshots.rebuild_day(dt.date(2026, 9, 9))
+    assert totals(Scope(), Period(first, last))["received"] == 5
