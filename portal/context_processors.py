@@ -1,6 +1,7 @@
 import unicodedata
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language_info
 
 from .navigation import menu_for
@@ -13,8 +14,9 @@ _LANGUAGE_CHOICES = [
 
 
 def navigation(request):
+    # Lazy: an anonymous page takes its header, menu included, from the layout's per-process fragments.
     return {
-        "nav_items": menu_for(request.user),
+        "nav_items": SimpleLazyObject(lambda: menu_for(request.user)),
         "SITE_URL": settings.SITE_URL,
         "language_choices": _LANGUAGE_CHOICES,
     }

@@ -87,3 +87,8 @@ def menu_for(user) -> list[dict]:
                 seen = {name for _, name in entries}
                 entries.extend(e for e in BY_ROLE[role] if e[1] not in seen)
     return list(_resolve(entries))
+
+
+def public_menu_urls() -> frozenset[str]:
+    """The addresses of the public menu (the same for every visitor)."""
+    return frozenset(item["url"] for item in _resolve(PUBLIC))

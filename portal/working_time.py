@@ -20,6 +20,7 @@ import bisect
 import datetime as dt
 import functools
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -258,3 +259,27 @@ def load_calendar(calendar_id: int | None = None) -> WorkingCalendar:
         extra_working_days=frozenset(d for d, kind in days if kind == CalendarDayKind.WORKING),
         cutoff=cutoff,
     )
+
+
+_display: tuple[float, WorkingCalendar] | None = None
+
+
+def display_calendar() -> WorkingCalendar:
+    """The default calendar for showing the time left on public pages (the status lookup), kept in this
+    process for CALENDAR_DISPLAY_CACHE_SECONDS: a reload of a receipt's QR code then reads no calendar. Saving or
+    deleting a calendar or one of its days in this process, or a change of settings, drops it at once; other
+    processes see the change within the lifetime. Deadlines and the sweep always read the calendar afresh."""
+    global _display
+    seconds = settings.CALENDAR_DISPLAY_CACHE_SECONDS
+    kept = _display
+    now = time.monotonic()
+    if seconds > 0 and kept is not None and now - kept[0] < seconds:
+        return kept[1]
+    calendar = load_calendar()
+    _display = (now, calendar) if seconds > 0 else None
+    return calendar
+
+
+def forget_display_calendar(**_kwargs) -> None:
+    global _display
+    _display = None

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from portal import ratelimit
+from portal.working_time import display_calendar
 
 from .. import selectors
 from ..forms import LookupForm
@@ -47,7 +48,7 @@ def lookup(request):
     """Public status by code + lookup secret (typed, or from the receipt's QR code)."""
     dossier, context, status = secret_lookup(request, LookupForm, selectors.dossier_public_status)
     if dossier is not None:
-        remaining = selectors.remaining_working_time(dossier=dossier)
+        remaining = selectors.remaining_working_time(dossier=dossier, calendar=display_calendar())
         context["result"] = _status_card(dossier, remaining)
     return no_store(render(request, "dossiers/lookup.html", context, status=status))
 
