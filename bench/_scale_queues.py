@@ -48,7 +48,7 @@ def main() -> int:
     from dossiers import selectors, services
     from dossiers.constants import PROCESSING_STATES
     from dossiers.models import Dossier
-    from dossiers.selectors import WorkTab
+    from dossiers.queues import WorkTab
     from portal.constants import Role
     from portal.models import AgencyMembership
 

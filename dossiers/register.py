@@ -1,6 +1,6 @@
 """The dossier register (Sổ theo dõi hồ sơ, TT 01/2018/TT-VPCP Mẫu số 06) as an Excel workbook.
 
-Only the layout is here; the rows come from `selectors.register_rows`. The workbook is written in openpyxl's
+Only the layout is here; the rows come from `queues.register_rows`. The workbook is written in openpyxl's
 write-only mode, so a year of a busy desk does not sit in memory as cell objects.
 """
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from portal.spreadsheets import excel_row
 
-from .selectors import RegisterRow
+from .queues import RegisterRow
 
 TITLE = "SỔ THEO DÕI HỒ SƠ"
 # (header, width); the four dates sit under one group header as on the printed form.

@@ -8,7 +8,7 @@ from portal.models import Agency, Organisation, User
 from repository.hooks import DossierHooks
 from repository.selectors import dossier_owner
 
-from . import selectors, services
+from . import queues, services
 from .archive.permissions import archive_scope, can_view_archive
 from .constants import DossierState
 from .models import Dossier
@@ -43,7 +43,7 @@ def check_digitisation_target(
 
 
 HOOKS = DossierHooks(
-    officer_handles_dossier=selectors.officer_handles_dossier,
+    officer_handles_dossier=queues.officer_handles_dossier,
     dossier_for_officer=dossier_for_officer,
     check_digitisation_target=check_digitisation_target,
     attach_digitised=services.dossier_file_attach_digitised,

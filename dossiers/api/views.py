@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from portal import ratelimit
 from portal.errors import ApplicationError
 
-from .. import selectors
+from .. import queues, selectors
 from ..constants import DossierState
 from ..models import Dossier
 from ..permissions import can_view
@@ -49,7 +49,7 @@ class MyDossiersView(generics.ListAPIView):
     def get_queryset(self):
         query = DossierFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return selectors.dossiers_of_applicant(
+        return queues.dossiers_of_applicant(
             user=self.request.user, state=query.validated_data["state"] or None
         )
 

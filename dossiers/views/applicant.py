@@ -17,7 +17,7 @@ from procedures.constants import Channel
 from procedures.models import ProcedureVersion
 from repository.models import StoredDocument
 
-from .. import selectors, services
+from .. import queues, selectors, services
 from ..constants import DossierState
 from ..forms import (
     ApplicantForm,
@@ -68,7 +68,7 @@ def file_online(request, version_pk: int):
             return redirect("dossiers:file_online", version_pk=version.pk)
         return redirect("dossiers:edit", pk=dossier.pk)
     drafts = (
-        selectors.dossiers_of_applicant(user=request.user, state=DossierState.DRAFT).filter(
+        queues.dossiers_of_applicant(user=request.user, state=DossierState.DRAFT).filter(
             procedure_version=version
         )
         if request.user.is_citizen
@@ -375,7 +375,7 @@ def my_dossiers(request):
     state = request.GET.get("trang_thai", "")
     if state not in DossierState.values:
         state = ""
-    qs = selectors.dossiers_of_applicant(user=request.user, state=state or None)
+    qs = queues.dossiers_of_applicant(user=request.user, state=state or None)
     page, rows = queue_page(request, qs, size=20)
     return render(request, "dossiers/my_dossiers.html", {"page": page, "rows": rows, "state": state})
 

@@ -19,7 +19,7 @@ from portal.working_time import load_calendar
 from procedures.forms_schema import applicant_form_class, choice_label, field_labels, field_order
 from procedures.models import ProcedureVersion
 
-from .. import permissions, selectors, services
+from .. import permissions, queues, selectors, services
 from ..constants import DossierState, EventAction
 from ..models import Dossier
 
@@ -210,24 +210,24 @@ def closing_time(day: dt.date) -> dt.datetime:
 
 # ---- queues -------------------------------------------------------------------------------------------
 class BoundedPaginator(Paginator):
-    """Pages of a list counted no further than `selectors.COUNT_BOUND` + 1 rows: a list that reaches into
+    """Pages of a list counted no further than `queues.COUNT_BOUND` + 1 rows: a list that reaches into
     years of finished dossiers costs a bounded count, shows "hơn 1.000" and pages no deeper than that."""
 
     @cached_property
     def count(self) -> int:
-        return selectors.bounded_count(self.object_list)
+        return queues.bounded_count(self.object_list)
 
     @property
     def more(self) -> bool:
-        return self.count > selectors.COUNT_BOUND
+        return self.count > queues.COUNT_BOUND
 
 
 def count_label(count: int | None) -> str:
     """A count for a tab: `1.234`, or "hơn 1.000" past the bound; empty when not counted."""
     if count is None:
         return ""
-    if count > selectors.COUNT_BOUND:
-        return _("hơn %(n)s") % {"n": f"{selectors.COUNT_BOUND:,}".replace(",", ".")}
+    if count > queues.COUNT_BOUND:
+        return _("hơn %(n)s") % {"n": f"{queues.COUNT_BOUND:,}".replace(",", ".")}
     return f"{count:,}".replace(",", ".")
 
 

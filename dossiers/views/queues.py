@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from portal.models import User
 from portal.safe_url import safe_next_url
 
-from .. import permissions, selectors, services
+from .. import permissions, queues, services
 from .. import register as register_book
 from ..constants import INTAKE_QUEUE_STATES, DossierState
 from ..forms import BulkAssignForm, QueueFilterForm, RegisterForm, WorkQueueFilterForm
@@ -43,10 +43,10 @@ def intake_queue(request):
     if denied := desk_forbidden(request, allow_postal=True):
         return denied
     form = QueueFilterForm(request.GET or None, states=INTAKE_QUEUE_STATES)
-    filters = selectors.QueueFilters()
+    filters = queues.QueueFilters()
     if form.is_valid():
         data = form.cleaned_data
-        filters = selectors.QueueFilters(
+        filters = queues.QueueFilters(
             state=data["trang_thai"],
             channel=data["kenh"],
             q=data["q"],
@@ -54,14 +54,14 @@ def intake_queue(request):
             received_to=data["den_ngay"],
         )
     elif not form.is_bound:
-        filters = selectors.QueueFilters(state=DossierState.SUBMITTED)
+        filters = queues.QueueFilters(state=DossierState.SUBMITTED)
         form = QueueFilterForm(initial={"trang_thai": DossierState.SUBMITTED}, states=INTAKE_QUEUE_STATES)
     searched_everywhere = bool(filters.state) and searches_everywhere(filters.q)
     if searched_everywhere:
         filters = dataclasses.replace(filters, state="")
     size = queue_page_size(request)
-    page, rows = queue_page(request, selectors.intake_queue(user=request.user, filters=filters), size=size)
-    counts = selectors.intake_queue_counts(user=request.user)
+    page, rows = queue_page(request, queues.intake_queue(user=request.user, filters=filters), size=size)
+    counts = queues.intake_queue_counts(user=request.user)
     return render(
         request,
         "dossiers/intake_queue.html",
@@ -89,21 +89,21 @@ def work_queue(request):
     all) with counts; filters in the URL; bulk assignment for department heads."""
     if not permissions.processing_agency_ids(request.user):
         return forbidden(request, _("Trang này dành cho chuyên viên và lãnh đạo cơ quan giải quyết."))
-    tabs = selectors.work_tabs(user=request.user)
+    tabs = queues.work_tabs(user=request.user)
     leading = permissions.leading_agency_ids(request.user)
     default_tab = (
-        selectors.WorkTab.TO_APPROVE
+        queues.WorkTab.TO_APPROVE
         if leading and not permissions.specialist_agency_ids(request.user)
-        else selectors.WorkTab.MINE
+        else queues.WorkTab.MINE
     )
     tab = request.GET.get("tab", default_tab)
     if tab not in tabs:
         tab = default_tab
     form = WorkQueueFilterForm(request.GET or None)
-    filters = selectors.WorkFilters(tab=tab)
+    filters = queues.WorkFilters(tab=tab)
     if form.is_valid():
         data = form.cleaned_data
-        filters = selectors.WorkFilters(
+        filters = queues.WorkFilters(
             tab=tab,
             q=data["q"],
             procedure=data["thu_tuc"],
@@ -112,23 +112,23 @@ def work_queue(request):
         )
     # A code, CCCD or phone number is looked for among all running dossiers, then among finished ones.
     searched_everywhere = (
-        filters.tab not in (selectors.WorkTab.ALL, selectors.WorkTab.FINISHED)
-        and selectors.WorkTab.ALL in tabs
+        filters.tab not in (queues.WorkTab.ALL, queues.WorkTab.FINISHED)
+        and queues.WorkTab.ALL in tabs
         and searches_everywhere(filters.q)
     )
     if searched_everywhere:
-        tab = selectors.WorkTab.ALL
+        tab = queues.WorkTab.ALL
         filters = dataclasses.replace(filters, tab=tab)
         if (
-            selectors.WorkTab.FINISHED in tabs
-            and not selectors.work_queue(user=request.user, filters=filters).exists()
+            queues.WorkTab.FINISHED in tabs
+            and not queues.work_queue(user=request.user, filters=filters).exists()
         ):
-            tab = selectors.WorkTab.FINISHED
+            tab = queues.WorkTab.FINISHED
             filters = dataclasses.replace(filters, tab=tab)
     size = queue_page_size(request)
-    page, rows = queue_page(request, selectors.work_queue(user=request.user, filters=filters), size=size)
-    counts = selectors.work_queue_counts(user=request.user, tabs=tabs)
-    bulk = tab == selectors.WorkTab.TO_ASSIGN and bool(leading)
+    page, rows = queue_page(request, queues.work_queue(user=request.user, filters=filters), size=size)
+    counts = queues.work_queue_counts(user=request.user, tabs=tabs)
+    bulk = tab == queues.WorkTab.TO_ASSIGN and bool(leading)
     return render(
         request,
         "dossiers/work_queue.html",
@@ -136,9 +136,9 @@ def work_queue(request):
             "form": form,
             "page": page,
             "rows": rows,
-            "tabs": [(t, selectors.WORK_TAB_LABELS[t], count_label(counts[t])) for t in tabs],
+            "tabs": [(t, queues.WORK_TAB_LABELS[t], count_label(counts[t])) for t in tabs],
             "current_tab": tab,
-            "needs_search": tab in selectors.HISTORY_TABS and not filters.searching,
+            "needs_search": tab in queues.HISTORY_TABS and not filters.searching,
             "query": query_without(request, "trang"),
             "tab_query": query_without(request, "trang", "tab"),
             "page_sizes": QUEUE_PAGE_SIZES,
@@ -198,7 +198,7 @@ def bulk_assign(request):
 @login_required
 def register(request):
     """The register of an agency for a period: a preview, and the Excel workbook (`?xuat=xlsx`)."""
-    agencies = selectors.register_agencies(user=request.user)
+    agencies = queues.register_agencies(user=request.user)
     if not agencies.exists():
         return forbidden(request, _("Trang này dành cho bộ phận một cửa và lãnh đạo cơ quan."))
     today = timezone.localdate()
@@ -212,7 +212,7 @@ def register(request):
     context = {"form": form}
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        rows = selectors.register_rows(
+        rows = queues.register_rows(
             agency=data["co_quan"], date_from=data["tu_ngay"], date_to=data["den_ngay"]
         )
         if request.GET.get("xuat") == "xlsx":

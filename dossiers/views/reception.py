@@ -15,7 +15,7 @@ from procedures.constants import Channel
 from procedures.fees import fee_lines
 from procedures.models import ProcedureVersion
 
-from .. import permissions, selectors, services
+from .. import permissions, queues, selectors, services
 from ..constants import DeliveryMethod, EventAction
 from ..forms import (
     CompletionRequestForm,
@@ -54,7 +54,7 @@ def counter_intake(request):
     version_pk = pick.cleaned_data.get("thu_tuc") if valid_pick else None
     if version_pk is None:
         query = (pick.cleaned_data.get("q") or "").strip() if valid_pick else ""
-        versions = selectors.versions_for_counter(desk=desk, query=query)
+        versions = queues.versions_for_counter(desk=desk, query=query)
         return render(
             request,
             "dossiers/counter_pick.html",

@@ -8,10 +8,10 @@ import base64
 import pytest
 from rest_framework.test import APIClient
 
-from dossiers import selectors, services
+from dossiers import queues, services
 from dossiers.constants import DossierState
 from dossiers.models import Dossier
-from dossiers.selectors import QueueFilters
+from dossiers.queues import QueueFilters
 
 from .factories import PDF_BYTES
 
@@ -63,7 +63,7 @@ def test_a_dossier_filed_nationally_lands_in_the_desk_queue_with_its_files(provi
         "CCCD",
         "DON_DE_NGHI",
     ]
-    queue = selectors.intake_queue(user=province.officer, filters=QueueFilters())
+    queue = queues.intake_queue(user=province.officer, filters=QueueFilters())
     assert dossier in queue
     # the desk receives it like any online dossier
     dossier = services.dossier_receive(dossier=dossier, actor=province.officer)

@@ -18,10 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dossiers import selectors, services
+from dossiers import queues, selectors, services
 from dossiers.constants import PROCESSING_STATES
 from dossiers.models import Dossier, DossierEvent, DossierHandover
-from dossiers.selectors import WorkTab
+from dossiers.queues import WorkTab
 
 from .factories import appraising, awaiting_approval, forwarded, received, submitted
 
@@ -93,12 +93,12 @@ def test_the_finished_search_reads_through_indexes(client, busy_province, search
 def test_the_finished_search_walks_each_agency_history_newest_first(busy_province):
     # the history search is a union of two halves, one per agency column, each an ordered index scan that
     # stops at the bound — not a bitmap OR of the agency's whole history
-    filters = selectors.WorkFilters(tab=WorkTab.FINISHED, q="H")
-    queryset = selectors.work_queue(user=busy_province.approver, filters=filters)
+    filters = queues.WorkFilters(tab=WorkTab.FINISHED, q="H")
+    queryset = queues.work_queue(user=busy_province.approver, filters=filters)
     sql = str(queryset.query)
-    assert sql.count("UNION") == 1 and sql.count(f"LIMIT {selectors.COUNT_BOUND + 1}") == 2
+    assert sql.count("UNION") == 1 and sql.count(f"LIMIT {queues.COUNT_BOUND + 1}") == 2
     expected = (
-        Dossier.objects.filter(selectors.work_scope(user=busy_province.approver))
+        Dossier.objects.filter(queues.work_scope(user=busy_province.approver))
         .exclude(state__in=PROCESSING_STATES)
         .filter(code__icontains="H")
         .order_by("-received_at", "-id")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from dossiers import services
 from dossiers.constants import DossierState
 from dossiers.models import Dossier
-from dossiers.selectors import WorkTab
+from dossiers.queues import WorkTab
 from portal.constants import AgencyLevel, Role
 from tests.portal.factories import AgencyFactory, officer_in
 

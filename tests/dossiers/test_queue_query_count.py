@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dossiers import services
-from dossiers.selectors import WorkTab
+from dossiers.queues import WorkTab
 
 from .factories import appraising, counter_received, forwarded
 

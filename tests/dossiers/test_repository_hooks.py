@@ -1,7 +1,7 @@
 """Kho dữ liệu asks about dossiers only through `repository.hooks`; the dossiers app fills it when Django starts."""
 
+from dossiers.queues import officer_handles_dossier
 from dossiers.repository_hooks import HOOKS
-from dossiers.selectors import officer_handles_dossier
 from dossiers.services import dossier_file_attach_digitised
 from repository.hooks import dossier_hooks
 

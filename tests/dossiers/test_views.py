@@ -440,7 +440,7 @@ def test_file_download_keeps_the_original_name(client, province):
 
 
 def test_kho_du_lieu_asks_whether_the_officer_handles_the_dossier(province):
-    from dossiers.selectors import officer_handles_dossier
+    from dossiers.queues import officer_handles_dossier
 
     dossier = submitted(province)
     elsewhere = officer_in(province.commune, Role.SPECIALIST)
