@@ -37,8 +37,12 @@ _UNIT_PREFIX = re.compile(r"^(tỉnh|thành phố|phường|xã|đặc khu)\s+",
 
 def lookup_url(dossier: Dossier) -> str:
     """The public status page for the dossier, with its code and lookup secret (printed as a QR code)."""
-    query = urlencode({"ma": dossier.code, "ma_tra_cuu": dossier.lookup_secret})
-    return f"{settings.SITE_URL}{reverse('dossiers:lookup')}?{query}"
+    return settings.SITE_URL + lookup_path(code=dossier.code, secret=dossier.lookup_secret)
+
+
+def lookup_path(*, code: str, secret: str) -> str:
+    """The path and query of a dossier's public status page, as its QR code writes them."""
+    return f"{reverse('dossiers:lookup')}?{urlencode({'ma': code, 'ma_tra_cuu': secret})}"
 
 
 def place_name(dossier: Dossier) -> str:

@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from portal.constants import Role
 from portal.models import Agency, AgencyMembership, User
+from portal.queries import CompiledQuery
 from portal.working_time import WorkingCalendar, load_calendar
 from procedures.forms_schema import prefill_initial
 from procedures.models import ProcedureVersion, ProcessingTime
@@ -342,54 +345,100 @@ def dossier_detail(*, pk: int) -> Dossier | None:
     )
 
 
-def dossier_timeline(*, dossier: Dossier, public_only: bool = False) -> list[DossierEvent]:
-    """The dossier's events in order. The public timeline shows what happened and the state, never who
-    did it, so it reads only those columns (no join to the officers)."""
-    events = dossier.events.order_by("at", "id")
-    if public_only:
-        return list(events.public().only("id", "dossier_id", "at", "action", "to_state"))
-    return list(events.select_related("actor"))
+def dossier_timeline(*, dossier: Dossier) -> list[DossierEvent]:
+    """The dossier's events in order, with who did each."""
+    return list(dossier.events.order_by("at", "id").select_related("actor"))
 
 
 def dossier_lookup(*, code: str, secret: str) -> Dossier | None:
     """The dossier with this code and lookup secret. A wrong secret and an unknown code look the same."""
     # The procedure and the desk joined: what the services and the API answering a lookup read.
-    return _by_code_and_secret(
-        Dossier.objects.select_related("procedure_version__procedure", "receiving_agency"), code, secret
-    )
+    queryset = Dossier.objects.select_related("procedure_version__procedure", "receiving_agency")
+    return _by_code_and_secret(lambda code: queryset.filter(code=code).order_by().first(), code, secret)
 
 
-# What the public status page shows, and what the working time left needs.
-PUBLIC_STATUS_FIELDS = (
-    "code",
-    "lookup_secret",
-    "state",
-    "version",
-    "deadline_status",
-    "received_at",
-    "due_at",
-    "finished_at",
-    "clock_stopped_at",
-    "procedure_version__name",
-    "receiving_agency__name",
+@dataclass(frozen=True)
+class PublicStatus:
+    """What the public status page shows of a dossier, and what the working time left needs: plain values,
+    nothing to save."""
+
+    pk: int
+    code: str
+    lookup_secret: str
+    state: str
+    version: int
+    deadline_status: str
+    received_at: dt.datetime | None
+    due_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    clock_stopped_at: dt.datetime | None
+    procedure_version_id: int
+    receiving_agency_id: int | None
+
+
+# One table, no join: PostgreSQL plans it in a fraction of the time; the names of the procedure and the
+# desk are read only when the card is rendered (`public_status_details`).
+_PUBLIC_STATUS = CompiledQuery(
+    lambda code: (
+        Dossier.objects.filter(code=code)
+        .order_by()
+        .values_list(*(field.name for field in dataclass_fields(PublicStatus)))[:1]
+    ),
+    placeholders=["\x00code"],
+)
+_PUBLIC_TIMELINE = CompiledQuery(
+    lambda dossier_id: (
+        DossierEvent.objects.filter(dossier_id=dossier_id)
+        .public()
+        .order_by("at", "id")
+        .values_list("at", "action", "to_state")
+    ),
+    placeholders=[-1_000_003],
 )
 
 
-def dossier_public_status(*, code: str, secret: str) -> Dossier | None:
-    """`dossier_lookup` for the public status page: a page hit by anyone holding a receipt reads only the
-    columns it shows (no form answers, no catalogue texts), as a value to display, never to save."""
-    queryset = Dossier.objects.select_related("procedure_version", "receiving_agency").only(
-        *PUBLIC_STATUS_FIELDS
-    )
-    return _by_code_and_secret(queryset, code, secret)
+def dossier_public_status(*, code: str, secret: str) -> PublicStatus | None:
+    """`dossier_lookup` for the public status page, reading only the dossier's columns it needs (no form
+    answers, no catalogue texts) as plain values, with SQL built once (`CompiledQuery`)."""
+
+    def read(code: str) -> PublicStatus | None:
+        rows = _PUBLIC_STATUS.rows(code)
+        return PublicStatus(*rows[0]) if rows else None
+
+    return _by_code_and_secret(read, code, secret)
 
 
-def _by_code_and_secret(queryset: QuerySet[Dossier], code: str, secret: str) -> Dossier | None:
+def public_status_details(*, status: PublicStatus) -> dict:
+    """What the status card shows besides the dossier's own columns: the public timeline — what happened and
+    the state, never who did it — and the names of the procedure and the desk, which change so seldom that
+    they are kept in the cache as long as the card is."""
+    names = {
+        f"procedure-version-name:{status.procedure_version_id}": (
+            ProcedureVersion,
+            status.procedure_version_id,
+        ),
+        f"agency-name:{status.receiving_agency_id}": (Agency, status.receiving_agency_id),
+    }
+    kept = cache.get_many(list(names))
+    for key, (model, pk) in names.items():
+        if key not in kept:
+            kept[key] = model.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
+            cache.set(key, kept[key], settings.DOSSIER_STATUS_CACHE_SECONDS)
+    procedure_name, desk_name = (kept[key] for key in names)
+    events = [
+        {"at": at, "action": action, "to_state": to_state}
+        for at, action, to_state in _PUBLIC_TIMELINE.rows(status.pk)
+    ]
+    return {"procedure_name": procedure_name, "desk_name": desk_name, "events": events}
+
+
+def _by_code_and_secret(find, code: str, secret: str):
+    """What `find(code)` reads of the dossier with this code, when the secret matches."""
     code = (code or "").strip().upper()
     secret = (secret or "").strip().upper().replace(" ", "")
     if not code or not secret:
         return None
-    dossier = queryset.filter(code=code).order_by().first()
+    dossier = find(code)
     expected = dossier.lookup_secret if dossier and dossier.lookup_secret else "-" * len(secret)
     # Compare even when the code is unknown so both answers take the same time.
     if not hmac.compare_digest(expected.encode(), secret.encode()) or dossier is None:

@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
@@ -45,10 +46,15 @@ class LogoutView(SafeNextMixin, auth_views.LogoutView):
     pass
 
 
+@csrf_exempt
 @require_POST
 def set_language(request):
     """The language switcher: remember the choice in the language cookie (read by ChosenLanguageMiddleware)
-    and go back to the page, through the one safe-URL check like every `next`."""
+    and go back to the page, through the one safe-URL check like every `next`.
+
+    Without a CSRF token: the request changes nothing but the display language of this browser, which a forged
+    one could only switch back and forth; in exchange, a page's switch carries nothing of the visitor's, so an
+    anonymous page sets no CSRF cookie and its parts can be kept for every visitor."""
     back = safe_next_url(
         request, fallback=safe_redirect_target(request, request.headers.get("referer"), fallback="/")
     )

@@ -8,7 +8,9 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from ..constants import NATIONAL_STATUS, DossierState, NationalStatus
+from procedures.constants import Channel
+
+from ..constants import NATIONAL_STATUS, DeadlineStatus, DossierState, EventAction, NationalStatus
 
 register = template.Library()
 
@@ -39,6 +41,21 @@ def status_tag(state: str, national: bool = False) -> str:
         code,
         label,
     )
+
+
+# The enumerations `choice_label` reads, by the name a template gives.
+CHOICES = {"action": EventAction, "state": DossierState, "channel": Channel, "deadline": DeadlineStatus}
+
+
+@register.filter
+def choice_label(value, choices: str) -> str:
+    """The label of a stored choice, read from its enumeration: `{{ event.action|choice_label:"action" }}`.
+    Django's `get_FOO_display` builds and hashes the field's whole list of translated labels on every call,
+    which a timeline or a queue pays once per line. A value the enumeration does not know is shown as is."""
+    try:
+        return CHOICES[choices](value).label
+    except ValueError:
+        return value
 
 
 @register.filter

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -15,6 +17,7 @@ from portal import ratelimit
 from portal.working_time import display_calendar
 
 from .. import selectors
+from ..documents import lookup_path
 from ..forms import LookupForm
 
 
@@ -45,47 +48,69 @@ def no_store(response):
 
 
 def lookup(request):
-    """Public status by code + lookup secret (typed, or from the receipt's QR code)."""
-    dossier, context, status = secret_lookup(request, LookupForm, selectors.dossier_public_status)
-    if dossier is not None:
-        remaining = selectors.remaining_working_time(dossier=dossier, calendar=display_calendar())
-        context["result"] = _status_card(dossier, remaining)
-    return no_store(render(request, "dossiers/lookup.html", context, status=status))
+    """Public status by code + lookup secret (typed, or from the receipt's QR code). A found dossier's card
+    comes with an empty form, to look up another one; the empty form is the same for everyone
+    (`shared_fragment`).
+
+    The status card is rendered once per state of the dossier and kept in the cache (`_status_card`). When the
+    page is the one a receipt's QR code opens — the dossier's own address, an anonymous visitor, no message
+    waiting to be shown — nothing on it belongs to the visitor (the language switch carries no token), so the
+    whole page is kept under the card's key: a reload then costs the dossier's read and nothing else."""
+    status, context, code = secret_lookup(request, LookupForm, selectors.dossier_public_status)
+    if status is None:
+        return no_store(render(request, "dossiers/lookup.html", context, status=code))
+    remaining = selectors.remaining_working_time(dossier=status, calendar=display_calendar())
+    key = _card_key(status, remaining)
+    page_key = f"{key}:page" if _is_a_shared_page(request, status) else None
+    page = cache.get(page_key) if page_key else None
+    if page is not None:
+        return no_store(HttpResponse(page))
+    context.update(card=_status_card(status, remaining, key), form=LookupForm())
+    response = render(request, "dossiers/lookup.html", context)
+    if page_key:
+        cache.set(page_key, response.content, settings.DOSSIER_STATUS_CACHE_SECONDS)
+    return no_store(response)
 
 
-def _status_card(dossier, remaining) -> str:
-    """The dossier's status card with its public timeline, rendered once per state of the dossier and kept
-    in the cache: it depends on nothing of the visitor's, and every change to what it shows moves a part of
-    the key — the services bump `version` with each transition and event, the sweep moves
-    `deadline_status`, the time left its label; the key also names what the card prints (code, procedure,
-    desk, reception), so a restored database or a test's rolled-back ids never meet another dossier's card. Reloads of the page (a receipt's QR code) cost one read of
-    the dossier and of the calendar instead of the timeline's query and its rendering."""
-    parts = ":".join(
-        str(part)
-        for part in (
-            dossier.pk,
-            dossier.code,
-            dossier.procedure_version_id,
-            dossier.receiving_agency_id,
-            dossier.received_at and dossier.received_at.timestamp(),
-            dossier.version,
-            dossier.state,
-            dossier.deadline_status,
-            dossier.due_at and dossier.due_at.timestamp(),
+def _is_a_shared_page(request, status) -> bool:
+    return (
+        request.get_full_path() == lookup_path(code=status.code, secret=status.lookup_secret)
+        and not request.user.is_authenticated
+        and not len(messages.get_messages(request))
+    )
+
+
+def _card_key(status, remaining) -> str:
+    """Every change to what the card shows moves a part of the key: the services bump `version` with each
+    transition and event, the sweep moves `deadline_status`, the time left its label; the key also names what
+    the card prints (code, procedure, desk, reception), so a restored database or a test's rolled-back ids
+    never meet another dossier's card."""
+    parts = repr(
+        (
+            status.pk,
+            status.code,
+            status.procedure_version_id,
+            status.receiving_agency_id,
+            status.received_at and status.received_at.timestamp(),
+            status.version,
+            status.state,
+            status.deadline_status,
+            status.due_at and status.due_at.timestamp(),
             remaining.label if remaining else "",
             get_language(),
         )
     )
-    key = "dossier-status:" + hashlib.sha256(parts.encode()).hexdigest()
+    return "dossier-status:" + hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _status_card(status, remaining, key: str) -> str:
+    """The dossier's status card with its public timeline, kept in the cache under `key`: it depends on
+    nothing of the visitor's, whatever case and spaces the codes were typed in."""
     card = cache.get(key)
     if card is None:
+        details = selectors.public_status_details(status=status)
         card = render_to_string(
-            "dossiers/includes/status_card.html",
-            {
-                "dossier": dossier,
-                "remaining": remaining,
-                "events": selectors.dossier_timeline(dossier=dossier, public_only=True),
-            },
+            "dossiers/includes/status_card.html", {"status": status, "remaining": remaining, **details}
         )
         cache.set(key, card, settings.DOSSIER_STATUS_CACHE_SECONDS)
     return mark_safe(card)  # noqa: S308 — rendered by our own template, escaped there

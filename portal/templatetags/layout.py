@@ -52,3 +52,18 @@ def layout_fragment(context, name: str):
     if html is None:
         html = _fragments[key] = fragment.render(context)
     return mark_safe(html)  # noqa: S308 — rendered by our own templates, escaped there
+
+
+@register.simple_tag(takes_context=True)
+def shared_fragment(context, template_name: str):
+    """A part of a page that is the same for every visitor, signed in or not (an empty search or lookup
+    form): `template_name` rendered with the page's context once per process for each language and URL
+    configuration, then reused. Only for templates that read nothing of the visitor's or of the request."""
+    fragment = get_template(template_name).template
+    if settings.DEBUG:
+        return fragment.render(context)
+    key = (template_name, get_language(), get_script_prefix(), get_urlconf())
+    html = _fragments.get(key)
+    if html is None:
+        html = _fragments[key] = fragment.render(context)
+    return mark_safe(html)  # noqa: S308 — rendered by our own templates, escaped there
