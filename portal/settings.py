@@ -344,6 +344,9 @@ DOSSIER_LOOKUP_WINDOW_SECONDS = env.int("DOSSIER_LOOKUP_WINDOW_SECONDS", default
 # The public lookup's status card is rendered once per state of the dossier and kept this long in the cache
 # (its key changes with every change it shows; this bounds how long an unused one stays).
 DOSSIER_STATUS_CACHE_SECONDS = env.int("DOSSIER_STATUS_CACHE_SECONDS", default=600)
+# How long the one-stop desk's queue takes the list of procedure versions its desks receive as read (a catalogue
+# change reaches the queue within this time; receiving and acting on a dossier always check afresh).
+DESK_SCOPE_CACHE_SECONDS = env.int("DESK_SCOPE_CACHE_SECONDS", default=60)
 # How long each process keeps the working calendar it shows the time left with on public pages (0: read it each time).
 CALENDAR_DISPLAY_CACHE_SECONDS = env.int("CALENDAR_DISPLAY_CACHE_SECONDS", default=60)
 # Reverse proxies in front of the portal whose X-Forwarded-For is trusted for the client address (0: none);

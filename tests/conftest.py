@@ -112,6 +112,15 @@ def _media_root(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: what an earlier test kept (a desk's versions, a status card)
+    belongs to rows that test rolled back, whose ids SQLite hands out again."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def rate_limit_clock():
     """django-ratelimit counts in fixed windows of the clock: a rate-limit test stops the clock at a fixed

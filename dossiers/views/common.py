@@ -15,7 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
-from portal.working_time import load_calendar
+from portal.working_time import display_calendar, load_calendar
 from procedures.forms_schema import applicant_form_class, choice_label, field_labels, field_order
 from procedures.models import ProcedureVersion
 
@@ -232,9 +232,10 @@ def count_label(count: int | None) -> str:
 
 
 def queue_page(request, queryset, *, size: int) -> tuple[Page, list]:
-    """One page of a dossier list, each row with the working time it has left."""
+    """One page of a dossier list, each row with the working time it has left (shown with the calendar kept
+    per process, like the public lookup; deadlines themselves always read it afresh)."""
     page = BoundedPaginator(queryset, size).get_page(request.GET.get("trang"))
-    calendar = load_calendar()
+    calendar = display_calendar()
     rows = [(d, selectors.remaining_working_time(dossier=d, calendar=calendar)) for d in page.object_list]
     return page, rows
 
