@@ -33,12 +33,8 @@ if TYPE_CHECKING:
 
 
 def _memberships(user: User) -> list[tuple[int, str]]:
-    """(agency id, role) of the officer's active memberships, cached on the user for one request."""
-    cached = getattr(user, "_dossier_memberships", None)
-    if cached is None:
-        cached = list(user.agency_memberships.filter(active=True).values_list("agency_id", "role"))
-        user._dossier_memberships = cached
-    return cached
+    """(agency id, role) of the officer's active memberships, read once per request."""
+    return user.active_memberships()
 
 
 def intake_agency_ids(user: User) -> set[int]:

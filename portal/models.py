@@ -81,9 +81,20 @@ class User(AbstractUser):
         if self.province_role:
             roles.add(self.province_role)
         if self.is_officer and self.pk:
-            roles.update(self.agency_memberships.filter(active=True).values_list("role", flat=True))
+            roles.update(role for _agency, role in self.active_memberships())
         self._roles_cache = roles
         return roles
+
+    def active_memberships(self) -> list[tuple[int, str]]:
+        """(agency id, role) of the account's active memberships, read once per request (kept on the
+        instance, which lives for one request)."""
+        if not hasattr(self, "_memberships_cache"):
+            self._memberships_cache = (
+                list(self.agency_memberships.filter(active=True).values_list("agency_id", "role"))
+                if self.pk
+                else []
+            )
+        return self._memberships_cache
 
     def has_role(self, role: str, agency: Agency | None = None) -> bool:
         if agency is None:
