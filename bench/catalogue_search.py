@@ -143,14 +143,14 @@ def run_query(query: str, filters: dict) -> int:
     """What the catalogue page does: the result count and the first page with its agencies."""
     from portal.models import Agency
     from procedures.models import Field
-    from procedures.selectors import procedure_search
+    from procedures.selectors import catalogue_rows, procedure_search
 
     kwargs = dict(filters)
     if "field" in kwargs:
         kwargs["field"] = Field.objects.get(code=kwargs["field"])
     if "agency" in kwargs:
         kwargs["agency"] = Agency.objects.get(code=kwargs["agency"])
-    page = Paginator(procedure_search(query=query, **kwargs), 20).get_page(1)
+    page = Paginator(catalogue_rows(procedure_search(query=query, **kwargs)), 20).get_page(1)
     for version in page.object_list:
         list(version.competent_agencies.all())
     return page.paginator.count

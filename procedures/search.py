@@ -11,17 +11,19 @@
 from __future__ import annotations
 
 import re
+import time
 
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import Case, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Lower
 
 from .text import fold, search_words
 
 _WORD = re.compile(r"[\w.]+")
 MAX_WORDS = 12
 VOCABULARY_SECONDS = 3600
+VOCABULARY_CHECK_SECONDS = 30
+_vocabulary_state: dict[str, tuple[float, str]] = {}
 
 
 def _raw_words(query: str) -> list[str]:
@@ -29,35 +31,50 @@ def _raw_words(query: str) -> list[str]:
     return [w for w in words if w][:MAX_WORDS]
 
 
-def _pg_fold(value: str) -> Func:
-    return Func(Lower(Value(value)), function="unaccent")
-
-
-def _vocabulary(using: str) -> frozenset[str]:
-    """Every folded word of the catalogue, cached per state of the procedure table (count and last change)."""
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT count(*), max(updated_at) FROM procedures_procedure")
-        count, changed = cursor.fetchone()
-        key = f"procedures:search-vocabulary:{count}:{changed.isoformat() if changed else ''}"
-        words = cache.get(key)
-        if words is None:
+def _vocabulary(using: str) -> tuple[str, frozenset[str]]:
+    """Every folded word of the catalogue, cached per state of the procedure table (count and last change),
+    with the cache key naming that state. The state itself is read at most every VOCABULARY_CHECK_SECONDS
+    per process: a word added to the catalogue is known to the typo check within that time (the search
+    itself always reads the table)."""
+    now = time.monotonic()
+    checked = _vocabulary_state.get(using)
+    if checked is None or now - checked[0] >= VOCABULARY_CHECK_SECONDS:
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT count(*), max(updated_at) FROM procedures_procedure")
+            count, changed = cursor.fetchone()
+        checked = _vocabulary_state[using] = (
+            now,
+            f"procedures:search-vocabulary:{count}:{changed.isoformat() if changed else ''}",
+        )
+    key = checked[1]
+    words = cache.get(key)
+    if words is None:
+        with connections[using].cursor() as cursor:
             cursor.execute(
                 "SELECT DISTINCT unnest(string_to_array(search_text, ' ')) FROM procedures_procedure"
             )
             words = frozenset(row[0] for row in cursor.fetchall())
-            cache.set(key, words, VOCABULARY_SECONDS)
-    return words
+        cache.set(key, words, VOCABULARY_SECONDS)
+    return key, words
 
 
-def _corrections(using: str, word: str, vocabulary: frozenset[str]) -> list[str]:
-    """The catalogue's words closest to a word it does not contain (pg_trgm similarity), best first."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            "SELECT known FROM unnest(%s::text[]) AS known WHERE known %% unaccent(lower(%s)) "
-            "ORDER BY similarity(known, unaccent(lower(%s))) DESC, known LIMIT 3",
-            [sorted(vocabulary), word, word],
-        )
-        return [row[0] for row in cursor.fetchall()]
+def _corrections(using: str, word: str, vocabulary: tuple[str, frozenset[str]]) -> list[str]:
+    """The catalogue's words closest to a word it does not contain (pg_trgm similarity), best first; kept
+    with the vocabulary, as the same slips of the keyboard come back (matching the word against the whole
+    vocabulary costs more than the search itself)."""
+    key, words = vocabulary
+    cache_key = f"{key}:closest:{fold(word)}"
+    closest = cache.get(cache_key)
+    if closest is None:
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT known FROM unnest(%s::text[]) AS known WHERE known %% unaccent(lower(%s)) "
+                "ORDER BY similarity(known, unaccent(lower(%s))) DESC, known LIMIT 3",
+                [sorted(words), word, word],
+            )
+            closest = [row[0] for row in cursor.fetchall()]
+        cache.set(cache_key, closest, VOCABULARY_SECONDS)
+    return closest
 
 
 def _filter_postgres(versions: QuerySet, query: str) -> QuerySet:
@@ -66,7 +83,7 @@ def _filter_postgres(versions: QuerySet, query: str) -> QuerySet:
     matched = versions
     for word in words:
         folded = fold(word)
-        if any(folded in known for known in vocabulary):
+        if any(folded in known for known in vocabulary[1]):
             # A constant pattern, folded the way `search_text` itself is folded (procedures.text.fold): the
             # planner estimates it from the trigram statistics and answers it from the GIN index, which an
             # expression evaluated per query (unaccent(lower(...))) does not let it do.
@@ -78,8 +95,10 @@ def _filter_postgres(versions: QuerySet, query: str) -> QuerySet:
         for known in _corrections(versions.db, word, vocabulary):
             alternatives |= Q(procedure__search_text__contains=known)
         matched = matched.filter(alternatives)
+    # The phrase folded here, like the patterns: `unaccent` is not immutable, so PostgreSQL would fold a
+    # constant given to it once for every row it ranks.
     rank = Func(
-        _pg_fold(" ".join(words)),
+        Value(fold(" ".join(words))),
         F("procedure__search_text"),
         function="word_similarity",
         output_field=FloatField(),

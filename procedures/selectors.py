@@ -76,6 +76,23 @@ def procedure_search(
     return search_versions(versions, query)
 
 
+# What a row of the catalogue's results shows: the search's page reads these columns only (no form schema,
+# requirements or legal texts, which PostgreSQL would otherwise carry through the ranking sort).
+CATALOGUE_ROW_FIELDS = (
+    "name",
+    "service_level",
+    "is_inter_agency",
+    "allows_online",
+    "procedure__code",
+    "procedure__field__name",
+)
+
+
+def catalogue_rows(versions: QuerySet[ProcedureVersion]) -> QuerySet[ProcedureVersion]:
+    """`procedure_search` results as the catalogue page lists them."""
+    return versions.only(*CATALOGUE_ROW_FIELDS)
+
+
 def catalogue_facets(versions: QuerySet[ProcedureVersion]) -> dict[str, dict]:
     """Result counts per field and per service level for the current search (shown beside the filters)."""
     plain = versions.order_by()

@@ -9,6 +9,7 @@ from .models import Component, Procedure
 from .selectors import (
     catalogue_facets,
     catalogue_filter_options,
+    catalogue_rows,
     procedure_for_page,
     procedure_search,
     procedure_versions,
@@ -25,13 +26,15 @@ def catalogue(request):
     criteria = form.cleaned_data if form.is_bound and form.is_valid() else {}
     fields_by_code = {f.code: f for f in options["fields"]}
     agencies_by_code = {a.code: a for a in options["agencies"]}
-    results = procedure_search(
-        query=criteria.get("q", ""),
-        field=fields_by_code.get(criteria.get("linh_vuc")),
-        agency=agencies_by_code.get(criteria.get("co_quan")),
-        level=criteria.get("cap", ""),
-        service_level=criteria.get("muc_do", ""),
-        online_only=criteria.get("truc_tuyen", False),
+    results = catalogue_rows(
+        procedure_search(
+            query=criteria.get("q", ""),
+            field=fields_by_code.get(criteria.get("linh_vuc")),
+            agency=agencies_by_code.get(criteria.get("co_quan")),
+            level=criteria.get("cap", ""),
+            service_level=criteria.get("muc_do", ""),
+            online_only=criteria.get("truc_tuyen", False),
+        )
     )
     form.show_counts(catalogue_facets(procedure_search(query=criteria.get("q", ""))))
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("trang"))

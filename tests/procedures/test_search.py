@@ -116,6 +116,31 @@ def test_postgres_forgives_a_typo(catalogue):
     assert codes(procedure_search(query="giay phep xay dungg"))[:2] == ["1.009972", "1.009974"]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm similarity is PostgreSQL only")
+def test_the_closest_words_to_a_typo_are_looked_up_once(catalogue):
+    from django.test.utils import CaptureQueriesContext
+
+    def lookups() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert codes(procedure_search(query="giay phep xay dungg"))[:2] == ["1.009972", "1.009974"]
+        return sum("unnest(" in query["sql"] and "similarity" in query["sql"] for query in captured)
+
+    assert lookups() == 1
+    assert lookups() == 0
+
+
+def test_the_catalogue_page_reads_only_the_columns_a_result_shows(catalogue):
+    from django.test.utils import CaptureQueriesContext
+
+    from procedures.selectors import catalogue_rows
+
+    with CaptureQueriesContext(connection) as captured:
+        rows = list(catalogue_rows(procedure_search(query="giay phep")))
+    assert rows and all(row.procedure.field.name for row in rows)
+    listing = next(query["sql"] for query in captured if "procedures_procedureversion" in query["sql"])
+    assert "form_schema" not in listing and "legal_basis" not in listing and "requirements" not in listing
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="unaccent is PostgreSQL only")
 def test_unaccent_agrees_with_python_folding_on_every_vietnamese_letter():
     letters = "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
