@@ -324,6 +324,7 @@ def least_loaded_specialist(*, agency: Agency, department: str = "") -> User | N
 
 # ---- one dossier ----
 def list_related(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """Dossiers with what a list or a detail page names of them joined: procedure, desk, agency, organisation."""
     return qs.select_related(
         "procedure_version__procedure", "receiving_agency", "competent_agency", "organisation"
     )
@@ -343,11 +344,6 @@ def dossier_detail(*, pk: int) -> Dossier | None:
         )
         .first()
     )
-
-
-def dossier_timeline(*, dossier: Dossier) -> list[DossierEvent]:
-    """The dossier's events in order, with who did each."""
-    return list(dossier.events.order_by("at", "id").select_related("actor"))
 
 
 def dossier_lookup(*, code: str, secret: str) -> Dossier | None:

@@ -56,9 +56,9 @@ def lookup(request):
     page is the one a receipt's QR code opens — the dossier's own address, an anonymous visitor, no message
     waiting to be shown — nothing on it belongs to the visitor (the language switch carries no token), so the
     whole page is kept under the card's key: a reload then costs the dossier's read and nothing else."""
-    status, context, code = secret_lookup(request, LookupForm, selectors.dossier_public_status)
+    status, context, http_status = secret_lookup(request, LookupForm, selectors.dossier_public_status)
     if status is None:
-        return no_store(render(request, "dossiers/lookup.html", context, status=code))
+        return no_store(render(request, "dossiers/lookup.html", context, status=http_status))
     remaining = selectors.remaining_working_time(dossier=status, calendar=display_calendar())
     key = _card_key(status, remaining)
     page_key = f"{key}:page" if _is_a_shared_page(request, status) else None
