@@ -1,8 +1,8 @@
 """Dossier processing: the deadline sweep of one agency and the first page of its work queue.
 
-Targets: sweeping 5,000 running dossiers of one agency (BENCH_SWEEP_DOSSIERS) (computing due soon / overdue on the working calendar and
-writing the changes) within 10 s, and the work queue's "all" tab (counts of every tab + the first page) within
-300 ms. One dossier is received through the services; the others are copies of it with their appointments spread
+Targets: sweeping 5,000 running dossiers of one agency (BENCH_SWEEP_DOSSIERS sets how many; computing due soon /
+overdue on the working calendar and writing the changes) within 10 s, and the work queue's "all" tab (counts of
+every tab + the first page) within 300 ms. One dossier is received through the services; the others are copies of it with their appointments spread
 over two months, which is what the sweep reads. Uses a throw-away test database (`test_<name>` of DATABASE_URL).
 """
 
