@@ -47,11 +47,9 @@ def layout_fragment(context, name: str):
     menu = _menus.get(site)
     if menu is None:
         menu = _menus[site] = public_menu_urls()
-    key = (name, get_language(), *site, request.path if request.path in menu else "")
-    html = _fragments.get(key)
-    if html is None:
-        html = _fragments[key] = fragment.render(context)
-    return mark_safe(html)  # noqa: S308 — rendered by our own templates, escaped there
+    return _kept(
+        (name, get_language(), *site, request.path if request.path in menu else ""), fragment, context
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -62,7 +60,11 @@ def shared_fragment(context, template_name: str):
     fragment = get_template(template_name).template
     if settings.DEBUG:
         return fragment.render(context)
-    key = (template_name, get_language(), get_script_prefix(), get_urlconf())
+    return _kept((template_name, get_language(), get_script_prefix(), get_urlconf()), fragment, context)
+
+
+def _kept(key: tuple, fragment, context):
+    """The fragment as the store holds it under `key`, rendered with `context` the first time."""
     html = _fragments.get(key)
     if html is None:
         html = _fragments[key] = fragment.render(context)
